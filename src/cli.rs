@@ -1,0 +1,157 @@
+//! The command line (DESIGN §2), as clap derive types. Names and flags are a contract:
+//! scripts rely on them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gradscope",
+    version,
+    about = "A terminal laboratory for the gradient dynamics of deep networks",
+    long_about = "A terminal laboratory for the gradient dynamics of deep networks.\n\n\
+                  Without a subcommand it starts the TUI on the first lab."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the interactive terminal UI.
+    Tui(TuiArgs),
+    /// List every lab with its parameters (name, default, range, scale, help).
+    Labs {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Run a lab without a terminal and print its report.
+    Run(RunArgs),
+    /// Run a lab at many values of one parameter and print one summary metric per value.
+    Sweep(SweepArgs),
+    /// Measure speed: render times of every pane, steps/s of every lab.
+    Bench(BenchArgs),
+}
+
+/// Output format of `run` and `sweep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+    Table,
+}
+
+/// Output format of listings (`labs`, `resnet summary`, `bench`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+/// Colour themes of the TUI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeName {
+    Default,
+    Projector,
+    Mono,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TuiArgs {
+    /// The lab to open (see `gradscope labs`).
+    #[arg(long)]
+    pub lab: Option<String>,
+    /// Colour theme; NO_COLOR selects mono unless a theme is given.
+    #[arg(long, value_enum)]
+    pub theme: Option<ThemeName>,
+    /// Random seed of the first run.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Set a parameter of the opened lab: --set spectral_norm=1.1 (repeatable).
+    #[arg(long = "set", value_name = "K=V")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The lab (see `gradscope labs`).
+    pub lab: String,
+    /// Set a parameter: --set hidden=64 (repeatable).
+    #[arg(long = "set", value_name = "K=V")]
+    pub sets: Vec<String>,
+    /// Number of steps (default: the lab's run length).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Random seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The lab (see `gradscope labs`).
+    pub lab: String,
+    /// The numeric parameter to vary.
+    #[arg(long)]
+    pub param: String,
+    /// First value.
+    #[arg(long, allow_negative_numbers = true)]
+    pub from: f64,
+    /// Last value.
+    #[arg(long, allow_negative_numbers = true)]
+    pub to: f64,
+    /// Number of values, from and to included.
+    #[arg(long)]
+    pub points: usize,
+    /// Space the values geometrically instead of evenly.
+    #[arg(long)]
+    pub log: bool,
+    /// The summary key to report for each value.
+    #[arg(long)]
+    pub metric: String,
+    /// Set another parameter, the same for every point (repeatable).
+    #[arg(long = "set", value_name = "K=V")]
+    pub sets: Vec<String>,
+    /// Steps of each run (default: the lab's run length).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Random seed, the same for every point.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Points run at once (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only every N-th point starting at I (I/N, 0-based) to split a sweep across jobs.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// What `bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchTarget {
+    Render,
+    Labs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure (default: everything).
+    #[arg(value_enum)]
+    pub target: Option<BenchTarget>,
+    /// Repetitions per measurement.
+    #[arg(long, default_value_t = 200)]
+    pub reps: usize,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}

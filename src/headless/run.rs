@@ -1,0 +1,39 @@
+//! `gradscope run`: one run of a lab to its end, printed as JSON, CSV or a table.
+
+use super::{Progress, emit, parse_assignments};
+use crate::cli::{Format, RunArgs};
+use crate::error::UsageError;
+use crate::labs::{self, LabId};
+use crate::report::Report;
+use anyhow::Result;
+
+/// Serialise a report in the requested format.
+pub fn render_report(report: &Report, format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Json => (report.to_json() + "\n").into_bytes(),
+        Format::Csv => {
+            let mut buf = Vec::new();
+            report.write_csv(&mut buf)?;
+            buf
+        }
+        Format::Table => report.to_table().into_bytes(),
+    })
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let id = LabId::parse(&args.lab)?;
+    let assignments = parse_assignments(&args.sets).map_err(UsageError::from)?;
+    let mut lab = labs::build(id, &assignments, args.seed).map_err(UsageError::from)?;
+    if let Some(n) = args.steps {
+        lab.set_run_length(n);
+    }
+    let total = lab.run_length();
+    let mut progress = Progress::new(id.name());
+    while !lab.done() {
+        lab.step();
+        progress.update(lab.steps(), total);
+    }
+    progress.finish();
+    let bytes = render_report(&lab.report(), args.format)?;
+    emit(args.out.as_deref(), &bytes)
+}
