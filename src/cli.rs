@@ -10,11 +10,15 @@ use std::path::PathBuf;
     version,
     about = "A terminal laboratory for the gradient dynamics of deep networks",
     long_about = "A terminal laboratory for the gradient dynamics of deep networks.\n\n\
-                  Without a subcommand it starts the TUI on the first lab."
+                  Without a subcommand it starts the TUI (the `tui` options work there too).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options of the TUI when no subcommand is given.
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]

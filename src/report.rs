@@ -236,7 +236,11 @@ impl Recorder {
         }
         if self.steps.len() > self.cap {
             self.stride *= 2;
-            let keep: Vec<bool> = self.steps.iter().map(|s| s.is_multiple_of(self.stride)).collect();
+            let keep: Vec<bool> = self
+                .steps
+                .iter()
+                .map(|s| s.is_multiple_of(self.stride))
+                .collect();
             let mut it = keep.iter();
             self.steps.retain(|_| *it.next().unwrap_or(&false));
             for column in &mut self.columns {

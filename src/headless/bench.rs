@@ -1,6 +1,138 @@
-//! placeholder
-pub struct RenderTiming;
-pub fn render_bench() {}
-pub fn bench(_a: crate::cli::BenchArgs) -> anyhow::Result<()> {
-    Ok(())
+//! `gradscope bench`: speed measured, not asserted. `render` times a full 160×48 frame of
+//! every pane into an off-screen buffer (median and p99); `labs` measures steps/s of every
+//! lab at its defaults (median of several runs).
+
+use crate::cli::{BenchArgs, BenchTarget, ListFormat};
+use crate::labs::{self, LabId};
+use crate::tui::app::{App, RunState};
+use crate::tui::view;
+use anyhow::Result;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use serde::Serialize;
+use serde_json::json;
+use std::time::Instant;
+
+/// Render timings of one pane.
+#[derive(Clone, Debug, Serialize)]
+pub struct RenderTiming {
+    pub pane: String,
+    pub median_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// Steps per second of one lab.
+#[derive(Clone, Debug, Serialize)]
+pub struct LabSpeed {
+    pub lab: String,
+    pub steps: u64,
+    pub steps_per_s: f64,
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[i]
+}
+
+/// An App showing `lab` after a finished run at default parameters.
+pub fn finished_app(lab: LabId, seed: u64) -> App {
+    let mut app = App::new(lab, crate::cli::ThemeName::Default, seed);
+    let mut run = labs::build(lab, &[], seed).expect("defaults are valid");
+    labs::run_to_end(run.as_mut(), None);
+    app.lab_mut().report = Some(run.report());
+    app.run = RunState::Done;
+    app
+}
+
+/// Time `reps` full-frame renders of every pane at `width`×`height`.
+pub fn render_bench(width: u16, height: u16, reps: usize) -> Vec<RenderTiming> {
+    LabId::all()
+        .into_iter()
+        .map(|lab| {
+            let app = finished_app(lab, 0);
+            let area = Rect::new(0, 0, width, height);
+            let mut times = Vec::with_capacity(reps);
+            for _ in 0..reps.max(1) {
+                let mut buf = Buffer::empty(area);
+                let start = Instant::now();
+                view::render(&app, area, &mut buf);
+                times.push(start.elapsed().as_secs_f64() * 1e3);
+                std::hint::black_box(&buf);
+            }
+            times.sort_by(f64::total_cmp);
+            RenderTiming {
+                pane: lab.name().to_string(),
+                median_ms: quantile(&times, 0.5),
+                p99_ms: quantile(&times, 0.99),
+            }
+        })
+        .collect()
+}
+
+/// Steps/s of every lab at default parameters: median over `reps` full runs.
+pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
+    LabId::all()
+        .into_iter()
+        .map(|lab| {
+            let mut rates = Vec::new();
+            let mut steps = 0;
+            for _ in 0..reps.max(1) {
+                let mut run = labs::build(lab, &[], 0).expect("defaults are valid");
+                let start = Instant::now();
+                labs::run_to_end(run.as_mut(), None);
+                let secs = start.elapsed().as_secs_f64();
+                steps = run.steps();
+                rates.push(steps as f64 / secs.max(1e-9));
+            }
+            rates.sort_by(f64::total_cmp);
+            LabSpeed {
+                lab: lab.name().to_string(),
+                steps,
+                steps_per_s: quantile(&rates, 0.5),
+            }
+        })
+        .collect()
+}
+
+pub fn bench(args: BenchArgs) -> Result<()> {
+    let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
+    let render = want(BenchTarget::Render).then(|| render_bench(160, 48, args.reps));
+    let speeds = want(BenchTarget::Labs).then(|| labs_bench(args.reps.clamp(1, 20)));
+    let text = match args.format {
+        ListFormat::Json => {
+            let mut doc = json!({});
+            if let Some(r) = &render {
+                doc["render"] = json!(r);
+            }
+            if let Some(s) = &speeds {
+                doc["labs"] = json!(s);
+            }
+            doc.to_string() + "\n"
+        }
+        ListFormat::Table => {
+            let mut s = String::new();
+            if let Some(r) = &render {
+                s += &format!("render 160×48, {} frames\n", args.reps);
+                s += &format!("  {:<10} {:>10} {:>10}\n", "pane", "median ms", "p99 ms");
+                for t in r {
+                    s += &format!(
+                        "  {:<10} {:>10.3} {:>10.3}\n",
+                        t.pane, t.median_ms, t.p99_ms
+                    );
+                }
+            }
+            if let Some(l) = &speeds {
+                s += "labs at default parameters\n";
+                s += &format!("  {:<10} {:>8} {:>12}\n", "lab", "steps", "steps/s");
+                for t in l {
+                    s += &format!("  {:<10} {:>8} {:>12.1}\n", t.lab, t.steps, t.steps_per_s);
+                }
+            }
+            s
+        }
+    };
+    super::emit(None, text.as_bytes())
 }

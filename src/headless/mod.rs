@@ -15,12 +15,12 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use bench::{RenderTiming, render_bench};
+pub use bench::{LabSpeed, RenderTiming, finished_app, labs_bench, render_bench};
 
 /// Run a parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        None => crate::tui::run(crate::cli::TuiArgs::default()),
+        None => crate::tui::run(cli.tui),
         Some(Command::Tui(args)) => crate::tui::run(args),
         Some(Command::Labs { format }) => labs_cmd::labs(format),
         Some(Command::Run(args)) => run::run(args),
@@ -41,14 +41,18 @@ pub fn clap_failure(err: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
+            // clap's message spans lines ("error: …", "  [possible values: …]", "Usage: …");
+            // keep what comes before the usage, folded into one line.
             let rendered = err.render().to_string();
-            let first = rendered
+            let parts: Vec<&str> = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad usage")
-                .trim();
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("error: {first} (see --help)");
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            let text = parts.join(" ");
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprintln!("error: {text} (see --help)");
             ExitCode::from(2)
         }
     }

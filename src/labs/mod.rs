@@ -69,7 +69,15 @@ pub trait Lab: Send {
     fn report(&self) -> Report;
 
     /// The short lecture text with the formulas (the `e` overlay).
-    fn explain(&self) -> &'static str;
+    fn explain(&self) -> &'static str {
+        self.id().explain()
+    }
+
+    /// The lab's own action, bound to a key in the TUI; returns a line saying what it did,
+    /// or `None` when the lab has no such action.
+    fn act(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Every lab gradscope knows, in tab order.
@@ -102,6 +110,13 @@ impl LabId {
     pub fn specs(self) -> &'static [ParamSpec] {
         match self {
             LabId::Rnn => rnn::SPECS,
+        }
+    }
+
+    /// The lecture text of the `e` overlay.
+    pub fn explain(self) -> &'static str {
+        match self {
+            LabId::Rnn => rnn::EXPLAIN,
         }
     }
 

@@ -156,8 +156,10 @@ impl Activation {
 /// What one forward and backward pass gives.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Propagation {
-    /// `‖∂l/∂z_{T−k}‖ / ‖∂l/∂z_T‖`, k = 0..=T.
+    /// `‖∂l/∂z_{T−k}‖ / ‖∂l/∂z_T‖`, k = 0..=T (+∞ beyond the f64 range, never NaN).
     pub grad_norm: Vec<f64>,
+    /// log10 of `grad_norm`, exact even where the ratio itself overflows.
+    pub log10_ratio: Vec<f64>,
     /// `‖(σ'(a_{t+1}) ⊙ ∂l/∂z_{t+1}) z_tᵀ‖_F`, the contribution of step t to ∂l/∂W_z.
     pub grad_w_contrib: Vec<f64>,
     /// The loss `gᵀ z_T`.
@@ -166,7 +168,22 @@ pub struct Propagation {
     pub grad_w: Array2<f64>,
 }
 
+/// `v / ‖v‖` and `ln ‖v‖` (a zero vector stays zero, with log −∞).
+fn normalise(v: Array1<f64>) -> (Array1<f64>, f64) {
+    let n = v.dot(&v).sqrt();
+    if n > 0.0 && n.is_finite() {
+        (v / n, n.ln())
+    } else {
+        (v, n.ln())
+    }
+}
+
 /// Forward `horizon` steps from z0, then backpropagate `g`.
+///
+/// Vectors are carried as a unit direction times `exp(log scale)`, renormalised every step,
+/// so a ratio of 3^1000 is a log10 of 477 rather than an overflow into inf − inf = NaN. The
+/// forward state is rescaled only for positively homogeneous σ (linear, ReLU), where σ' does
+/// not depend on the scale; tanh and sigmoid keep z bounded by themselves.
 pub fn propagate(
     w: ArrayView2<f64>,
     act: Activation,
@@ -175,31 +192,54 @@ pub fn propagate(
     horizon: usize,
 ) -> Propagation {
     let p = z0.len();
+    let homogeneous = matches!(act, Activation::Linear | Activation::Relu);
+    // z_t = exp(log_z[t]) · zs[t]; slopes[t] = σ'(a_{t+1}).
     let mut zs: Vec<Array1<f64>> = Vec::with_capacity(horizon + 1);
-    let mut pre: Vec<Array1<f64>> = Vec::with_capacity(horizon);
-    zs.push(z0.to_owned());
+    let mut log_z: Vec<f64> = Vec::with_capacity(horizon + 1);
+    let mut slopes: Vec<Array1<f64>> = Vec::with_capacity(horizon);
+    let (z, lz) = if homogeneous {
+        normalise(z0.to_owned())
+    } else {
+        (z0.to_owned(), 0.0)
+    };
+    zs.push(z);
+    log_z.push(lz);
     for t in 0..horizon {
         let a = w.dot(&zs[t]);
-        zs.push(a.mapv(|x| act.apply(x)));
-        pre.push(a);
+        slopes.push(a.mapv(|x| act.derivative(x)));
+        let next = a.mapv(|x| act.apply(x));
+        if homogeneous {
+            let (z, l) = normalise(next);
+            zs.push(z);
+            log_z.push(log_z[t] + l);
+        } else {
+            zs.push(next);
+            log_z.push(0.0);
+        }
     }
-    let loss = g.dot(&zs[horizon]);
-    let g_norm = g.dot(&g).sqrt();
-    let mut delta = g.to_owned();
-    let mut grad_norm = Vec::with_capacity(horizon + 1);
+    let loss = log_z[horizon].exp() * g.dot(&zs[horizon]);
+
+    // δ_t = exp(log_d) · d, with δ_T = g.
+    let (mut d, mut log_d) = normalise(g.to_owned());
+    let log_d_top = log_d;
+    let mut log10_ratio = Vec::with_capacity(horizon + 1);
     let mut contrib = vec![0.0; horizon];
     let mut grad_w = Array2::<f64>::zeros((p, p));
-    grad_norm.push(1.0);
+    log10_ratio.push(0.0);
     for t in (0..horizon).rev() {
         // u = σ'(a_{t+1}) ⊙ δ_{t+1}; ∂l/∂W += u z_tᵀ; δ_t = Wᵀ u.
-        let u = &pre[t].mapv(|x| act.derivative(x)) * &delta;
-        contrib[t] = u.dot(&u).sqrt() * zs[t].dot(&zs[t]).sqrt();
-        grad_w += &outer(u.view(), zs[t].view());
-        delta = w.t().dot(&u);
-        grad_norm.push(delta.dot(&delta).sqrt() / g_norm);
+        let u = &slopes[t] * &d;
+        let scale = log_d + log_z[t];
+        contrib[t] = (scale + u.dot(&u).sqrt().ln() + zs[t].dot(&zs[t]).sqrt().ln()).exp();
+        grad_w.scaled_add(scale.exp(), &outer(u.view(), zs[t].view()));
+        let (next, l) = normalise(w.t().dot(&u));
+        d = next;
+        log_d += l;
+        log10_ratio.push((log_d - log_d_top) / std::f64::consts::LN_10);
     }
     Propagation {
-        grad_norm,
+        grad_norm: log10_ratio.iter().map(|l| 10f64.powf(*l)).collect(),
+        log10_ratio,
         grad_w_contrib: contrib,
         loss,
         grad_w,
@@ -334,11 +374,9 @@ impl RnnLab {
 }
 
 /// The regime from log10 of the final gradient ratio: vanishing below −1 (the gradient
-/// shrank more than tenfold), exploding above +1 or when it overflowed, neutral between.
+/// shrank more than tenfold), exploding above +1, neutral between.
 pub fn regime(log10_ratio: f64) -> &'static str {
-    if log10_ratio.is_nan() {
-        "exploding"
-    } else if log10_ratio < -1.0 {
+    if log10_ratio < -1.0 {
         "vanishing"
     } else if log10_ratio > 1.0 {
         "exploding"
@@ -406,8 +444,7 @@ impl Lab for RnnLab {
             self.g.view(),
             self.horizon(),
         );
-        self.heat
-            .push(prop.grad_norm.iter().map(|x| x.log10()).collect());
+        self.heat.push(prop.log10_ratio);
         self.steps += 1;
     }
 
@@ -431,9 +468,13 @@ impl Lab for RnnLab {
         let mut r = Report::new("rnn", self.seed, self.steps, self.params.to_map());
         let horizon = self.horizon();
         let gamma = self.activation().gamma();
-        let (grad_norm, contrib) = match &self.main {
-            Some(m) => (m.grad_norm.clone(), m.grad_w_contrib.clone()),
-            None => (Vec::new(), Vec::new()),
+        let (grad_norm, contrib, log10_final) = match &self.main {
+            Some(m) => (
+                m.grad_norm.clone(),
+                m.grad_w_contrib.clone(),
+                m.log10_ratio.last().copied().unwrap_or(f64::NAN),
+            ),
+            None => (Vec::new(), Vec::new(), f64::NAN),
         };
         let final_ratio = grad_norm.last().copied().unwrap_or(f64::NAN);
         let peak = grad_norm.iter().copied().fold(f64::NAN, f64::max);
@@ -451,7 +492,6 @@ impl Lab for RnnLab {
             (0..self.heat.len()).map(heat_norm).collect(),
         );
         r.set_series("heatmap_log10", self.heat.concat());
-        let log10_final = final_ratio.log10();
         r.set_summary("spectral_norm", self.norm);
         r.set_summary("spectral_radius", self.radius);
         r.set_summary("gamma", gamma);
@@ -461,10 +501,6 @@ impl Lab for RnnLab {
         r.set_summary("peak_lag", peak_lag);
         r.set_summary("regime", regime(log10_final));
         r
-    }
-
-    fn explain(&self) -> &'static str {
-        EXPLAIN
     }
 }
 

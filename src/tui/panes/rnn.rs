@@ -1,0 +1,136 @@
+//! The rnn pane: live readouts of ‖W_z‖₂ and ρ(W_z); the gradient ratio on a log axis with
+//! both theory bounds (and the pinned ghost); the heatmap of log10 ratio over spectral norm
+//! × lag with the current spectral norm marked.
+
+use super::PaneCtx;
+use crate::labs::rnn::{HEAT_COLUMNS, HEAT_FROM, HEAT_TO};
+use crate::params::fmt_num;
+use crate::tui::widgets::chart::{Axis, Chart, Series};
+use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+/// The gradient chart and the heatmap.
+pub const CHARTS: usize = 2;
+
+fn readouts(ctx: &PaneCtx) -> Line<'static> {
+    let r = ctx.report;
+    let t = ctx.theme;
+    let item = |k: &str, v: String| {
+        vec![
+            Span::styled(format!("{k} "), t.dim),
+            Span::styled(format!("{v}   "), t.accent),
+        ]
+    };
+    let mut spans = Vec::new();
+    spans.extend(item("‖W_z‖₂", format!("{:.4}", r.num("spectral_norm"))));
+    spans.extend(item("ρ(W_z)", format!("{:.4}", r.num("spectral_radius"))));
+    spans.extend(item("γ", fmt_num(r.num("gamma"))));
+    spans.extend(item("ratio at T", fmt_num(r.num("final_ratio"))));
+    let peak = r.num("peak_ratio");
+    // Transient growth is worth a readout only when the peak is inside the horizon.
+    if peak > 1.0 + 1e-6 && r.num("peak_lag") < r.param_f64("horizon") {
+        spans.extend(item(
+            "peak",
+            format!("{} at k={}", fmt_num(peak), fmt_num(r.num("peak_lag"))),
+        ));
+    }
+    let regime = r.text("regime").to_string();
+    spans.push(Span::styled(regime, t.title));
+    Line::from(spans)
+}
+
+fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'a> {
+    let t = ctx.theme;
+    let gamma = r.num("gamma");
+    let mut series = vec![];
+    if let Some(pin) = ctx.pinned {
+        series.push(Series::new(
+            "pinned",
+            pin.series("grad_norm"),
+            t.ghost,
+            t.markers[3],
+        ));
+    }
+    series.push(Series::new(
+        format!("(γ‖W‖₂)^k, γ={}", fmt_num(gamma)),
+        r.series("bound_norm"),
+        t.series[1],
+        t.markers[1],
+    ));
+    series.push(Series::new(
+        "ρ(W)^k",
+        r.series("bound_radius"),
+        t.series[2],
+        t.markers[2],
+    ));
+    series.push(Series::new(
+        "‖∂l/∂z_{T−k}‖ / ‖∂l/∂z_T‖",
+        r.series("grad_norm"),
+        t.series[0],
+        t.markers[0],
+    ));
+    let n = series.len();
+    let fit = if ctx.pinned.is_some() {
+        vec![0, n - 1]
+    } else {
+        vec![n - 1]
+    };
+    Chart {
+        title: "gradient ratio by lag k (log)".into(),
+        series,
+        x: Axis::new("lag k"),
+        y: Axis::new("ratio").log(true),
+        fit: Some(fit),
+        marker_x: None,
+        ref_y: Some(1.0),
+        theme: t,
+    }
+}
+
+fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
+    let data = r.series("heatmap_log10");
+    let rows = r.param_f64("horizon") as usize + 1;
+    let s = r.param_f64("spectral_norm");
+    let step = (HEAT_TO - HEAT_FROM) / (HEAT_COLUMNS - 1) as f64;
+    let marked = (HEAT_FROM - step / 2.0..=HEAT_TO + step / 2.0)
+        .contains(&s)
+        .then(|| ((s - HEAT_FROM) / step).round() as usize);
+    let done = data.len() / rows.max(1);
+    Heatmap {
+        title: format!("log10 ratio over ‖W_z‖₂ × lag ({done}/{HEAT_COLUMNS} columns)"),
+        data,
+        cols: HEAT_COLUMNS,
+        rows,
+        x_labels: (
+            fmt_num(HEAT_FROM),
+            fmt_num(HEAT_TO),
+            "‖W_z‖₂ (▼ current)".into(),
+        ),
+        y_labels: ("k=0".into(), format!("k={}", rows - 1)),
+        scale: ColorScale::diverging_for(data),
+        legend: "log10".into(),
+        marked_col: marked,
+        theme: ctx.theme,
+    }
+}
+
+pub fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
+    let r = ctx.report;
+    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    Paragraph::new(readouts(ctx))
+        .wrap(Wrap { trim: true })
+        .render(top, buf);
+    match ctx.zoom {
+        Some(0) => gradient_chart(ctx, r).render(body, buf),
+        Some(_) => heatmap(ctx, r).render(body, buf),
+        None => {
+            let [a, b] = Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(body);
+            gradient_chart(ctx, r).render(a, buf);
+            heatmap(ctx, r).render(b, buf);
+        }
+    }
+}

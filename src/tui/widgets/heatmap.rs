@@ -1,0 +1,233 @@
+//! A heatmap of a column-major grid with a colour-scale legend. In colour themes cells are
+//! coloured blocks; in mono they are density glyphs (` .:-=+*#%@`), so the picture and its
+//! legend stay legible without colour. NaN cells show `×`. A column can be marked (the
+//! current parameter value).
+
+use crate::tui::theme::{Theme, density, diverging, sequential};
+use crate::tui::widgets::chart::short_num;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Widget};
+
+/// How values map to colours.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ColorScale {
+    /// Symmetric around 0 over `[-limit, limit]`: blue below, white at 0, red above.
+    Diverging { limit: f64 },
+    /// Dark to bright over `[lo, hi]`.
+    Sequential { lo: f64, hi: f64 },
+}
+
+impl ColorScale {
+    /// Position of `v` on the scale, in [0, 1].
+    pub fn unit(self, v: f64) -> f64 {
+        match self {
+            ColorScale::Diverging { limit } => 0.5 + 0.5 * v / limit.max(f64::MIN_POSITIVE),
+            ColorScale::Sequential { lo, hi } => {
+                if hi > lo {
+                    (v - lo) / (hi - lo)
+                } else {
+                    0.5
+                }
+            }
+        }
+        .clamp(0.0, 1.0)
+    }
+
+    fn ends(self) -> (f64, f64) {
+        match self {
+            ColorScale::Diverging { limit } => (-limit, limit),
+            ColorScale::Sequential { lo, hi } => (lo, hi),
+        }
+    }
+
+    /// A diverging scale covering the finite values of `data`.
+    pub fn diverging_for(data: &[f64]) -> ColorScale {
+        let m = data
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        ColorScale::Diverging {
+            limit: if m > 0.0 { m } else { 1.0 },
+        }
+    }
+
+    /// A sequential scale covering the finite values of `data`.
+    pub fn sequential_for(data: &[f64]) -> ColorScale {
+        let finite = data.iter().copied().filter(|v| v.is_finite());
+        let lo = finite.clone().fold(f64::INFINITY, f64::min);
+        let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() {
+            ColorScale::Sequential { lo, hi }
+        } else {
+            ColorScale::Sequential { lo: 0.0, hi: 1.0 }
+        }
+    }
+}
+
+/// The heatmap widget. `data` holds `cols` columns of `rows` values each; row 0 is drawn
+/// at the bottom.
+#[derive(Clone, Debug)]
+pub struct Heatmap<'a> {
+    pub title: String,
+    pub data: &'a [f64],
+    pub cols: usize,
+    pub rows: usize,
+    /// Labels of the x axis: left end, right end, and the axis name.
+    pub x_labels: (String, String, String),
+    /// Labels of the y axis: bottom, top.
+    pub y_labels: (String, String),
+    pub scale: ColorScale,
+    pub legend: String,
+    /// Mark this column with `▼` above the map.
+    pub marked_col: Option<usize>,
+    pub theme: &'a Theme,
+}
+
+impl Heatmap<'_> {
+    fn cell(&self, v: f64, buf: &mut Buffer, x: u16, y: u16) {
+        let cell = &mut buf[(x, y)];
+        if v.is_nan() {
+            cell.set_char('×').set_style(self.theme.error);
+            return;
+        }
+        let t = self.scale.unit(v);
+        if self.theme.color {
+            let color = match self.scale {
+                ColorScale::Diverging { .. } => diverging(t),
+                ColorScale::Sequential { .. } => sequential(t),
+            };
+            cell.set_char('█').set_style(Style::new().fg(color));
+        } else {
+            cell.set_char(density(t)).set_style(self.theme.text);
+        }
+    }
+}
+
+impl Widget for Heatmap<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.border)
+            .title(Span::styled(format!(" {} ", self.title), self.theme.title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let ylw = self.y_labels.0.len().max(self.y_labels.1.len()) as u16 + 1;
+        let legend_w = 11u16;
+        if inner.width < ylw + legend_w + 6 || inner.height < 4 {
+            return;
+        }
+        let map = Rect {
+            x: inner.x + ylw,
+            y: inner.y + 1,
+            width: inner.width - ylw - legend_w,
+            height: inner.height - 2,
+        };
+        let available = self.cols.min(self.data.len() / self.rows.max(1));
+        if available > 0 && self.rows > 0 {
+            for cy in 0..map.height {
+                // Bottom row is data row 0.
+                let frac = f64::from(map.height - 1 - cy) / f64::from((map.height - 1).max(1));
+                let r = (frac * (self.rows - 1) as f64).round() as usize;
+                for cx in 0..map.width {
+                    let c = (usize::from(cx) * self.cols) / usize::from(map.width);
+                    if c >= available {
+                        continue;
+                    }
+                    let v = self.data[c * self.rows + r];
+                    self.cell(v, buf, map.x + cx, map.y + cy);
+                }
+            }
+        }
+        // Axes.
+        buf.set_string(inner.x, map.y, &self.y_labels.1, self.theme.dim);
+        buf.set_string(inner.x, map.bottom() - 1, &self.y_labels.0, self.theme.dim);
+        let xrow = map.bottom();
+        buf.set_string(map.x, xrow, &self.x_labels.0, self.theme.dim);
+        let rw = self.x_labels.1.chars().count() as u16;
+        buf.set_string(
+            map.right().saturating_sub(rw),
+            xrow,
+            &self.x_labels.1,
+            self.theme.dim,
+        );
+        let name = &self.x_labels.2;
+        let nw = name.chars().count() as u16;
+        if nw + 2 < map.width.saturating_sub(rw + self.x_labels.0.len() as u16) {
+            buf.set_string(map.x + map.width / 2 - nw / 2, xrow, name, self.theme.dim);
+        }
+        if let Some(c) = self.marked_col.filter(|c| *c < self.cols) {
+            // The middle display column of data column c.
+            let first = (c * usize::from(map.width)).div_ceil(self.cols);
+            let last = ((c + 1) * usize::from(map.width))
+                .div_ceil(self.cols)
+                .max(first + 1)
+                - 1;
+            let x = map.x + ((first + last) / 2) as u16;
+            buf.set_string(x, inner.y, "▼", self.theme.accent);
+        }
+        // Legend: a vertical scale from the top (high) to the bottom (low).
+        let lx = map.right() + 2;
+        let (lo, hi) = self.scale.ends();
+        buf.set_string(lx, inner.y, &self.legend, self.theme.dim);
+        // An odd number of swatches, so the middle one is exactly the midpoint (0 when
+        // diverging).
+        let lh = if map.height % 2 == 0 {
+            map.height - 1
+        } else {
+            map.height
+        };
+        for i in 0..lh {
+            let frac = 1.0 - f64::from(i) / f64::from((lh - 1).max(1));
+            let v = lo + (hi - lo) * frac;
+            self.cell(v, buf, lx, map.y + i);
+            self.cell(v, buf, lx + 1, map.y + i);
+        }
+        let label = short_num;
+        buf.set_string(lx + 3, map.y, label(hi), self.theme.dim);
+        buf.set_string(lx + 3, map.y + lh - 1, label(lo), self.theme.dim);
+        if lh >= 5 {
+            // Label the middle row with the value its swatch shows.
+            let i = lh / 2;
+            let frac = 1.0 - f64::from(i) / f64::from(lh - 1);
+            let v = lo + (hi - lo) * frac;
+            buf.set_string(lx + 3, map.y + i, label(v), self.theme.dim);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::ThemeName;
+
+    #[test]
+    fn mono_heatmap_shows_density_and_legend() {
+        let theme = Theme::new(ThemeName::Mono);
+        // Two columns: all low, all high.
+        let data = [-1.0, -1.0, -1.0, 1.0, 1.0, f64::NAN];
+        let h = Heatmap {
+            title: "h".into(),
+            data: &data,
+            cols: 2,
+            rows: 3,
+            x_labels: ("0".into(), "1".into(), "x".into()),
+            y_labels: ("0".into(), "2".into()),
+            scale: ColorScale::Diverging { limit: 1.0 },
+            legend: "v".into(),
+            marked_col: Some(1),
+            theme: &theme,
+        };
+        let area = Rect::new(0, 0, 40, 10);
+        let mut buf = Buffer::empty(area);
+        h.render(area, &mut buf);
+        let t: String = buf.content().iter().map(|c| c.symbol()).collect();
+        assert!(t.contains('@') && t.contains('×') && t.contains('▼'));
+        assert_eq!(
+            ColorScale::diverging_for(&[-3.0, 2.0, f64::NAN]).unit(-3.0),
+            0.0
+        );
+    }
+}

@@ -1,0 +1,393 @@
+//! The command line as a process: exit codes, one-line errors that name the accepted values,
+//! and the JSON / CSV shapes of DESIGN §2.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn gradscope() -> Command {
+    Command::cargo_bin("gradscope").expect("the binary is built")
+}
+
+/// Run, expect exit 2 and a single stderr line containing every `needle`.
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = gradscope().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "one line for {args:?}: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: '{err}' lacks '{n}'");
+    }
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_accepted_values() {
+    fails_with(&["run", "nope"], &["unknown lab 'nope'", "accepted: rnn"]);
+    fails_with(
+        &["run", "rnn", "--set", "bogus=1"],
+        &[
+            "unknown parameter 'bogus'",
+            "accepted: hidden, horizon, spectral_norm",
+        ],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "spectral_norm=abc"],
+        &[
+            "spectral_norm=abc is not a number",
+            "accepted: a number in [0.05, 3]",
+        ],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "spectral_norm=nan"],
+        &["spectral_norm=nan", "accepted: a number in [0.05, 3]"],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "spectral_norm=inf"],
+        &["accepted: a number in [0.05, 3]"],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "hidden=10000"],
+        &[
+            "hidden=10000 is out of range",
+            "accepted: an integer in [2, 256]",
+        ],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "hidden=2.5"],
+        &["not an integer", "[2, 256]"],
+    );
+    fails_with(
+        &["run", "rnn", "--set", "init=haar"],
+        &["init=haar", "orthogonal|gaussian|nonnormal"],
+    );
+    fails_with(&["run", "rnn", "--set", "hidden"], &["--set expects K=V"]);
+    fails_with(
+        &["run", "rnn", "--format", "xml"],
+        &["xml", "json, csv, table"],
+    );
+    fails_with(&["frobnicate"], &["frobnicate"]);
+    fails_with(&["tui", "--lab", "nope"], &["unknown lab 'nope'"]);
+    fails_with(
+        &["run", "rnn", "--out", "/nonexistent-dir/x.json"],
+        &["cannot write '/nonexistent-dir/x.json'"],
+    );
+}
+
+#[test]
+fn sweep_errors_exit_2() {
+    let base = [
+        "sweep", "rnn", "--from", "0.5", "--to", "1.5", "--points", "3",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    fails_with(
+        &with(&["--param", "spectral_norm", "--metric", "nope"]),
+        &["unknown metric 'nope'", "final_ratio"],
+    );
+    fails_with(
+        &with(&["--param", "init", "--metric", "final_ratio"]),
+        &["cannot sweep 'init'", "not numeric"],
+    );
+    fails_with(
+        &with(&["--param", "wat", "--metric", "final_ratio"]),
+        &["unknown parameter 'wat'"],
+    );
+    fails_with(
+        &with(&[
+            "--param",
+            "spectral_norm",
+            "--metric",
+            "final_ratio",
+            "--shard",
+            "3/2",
+        ]),
+        &["--shard expects I/N"],
+    );
+    fails_with(
+        &with(&[
+            "--param",
+            "spectral_norm",
+            "--metric",
+            "final_ratio",
+            "--jobs",
+            "0",
+        ]),
+        &["--jobs must be at least 1"],
+    );
+    fails_with(
+        &[
+            "sweep",
+            "rnn",
+            "--param",
+            "spectral_norm",
+            "--from",
+            "0.5",
+            "--to",
+            "9",
+            "--points",
+            "3",
+            "--metric",
+            "final_ratio",
+        ],
+        &["sweep value", "out of range", "[0.05, 3]"],
+    );
+}
+
+#[test]
+fn run_json_has_the_contract_shape() {
+    let out = gradscope()
+        .args(["run", "rnn", "--set", "horizon=20", "--seed", "4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["lab", "params", "seed", "series", "steps", "summary"]
+    );
+    assert_eq!(j["lab"], "rnn");
+    assert_eq!(j["seed"], 4);
+    assert_eq!(j["steps"], 41);
+    assert_eq!(j["params"]["horizon"], 20);
+    assert_eq!(j["params"]["init"], "orthogonal");
+    assert_eq!(j["series"]["grad_norm"].as_array().unwrap().len(), 21);
+    assert_eq!(j["summary"]["regime"], "neutral");
+    assert!(j["summary"]["spectral_norm"].is_number());
+}
+
+#[test]
+fn overflow_is_null_in_json_and_inf_in_csv() {
+    let args = [
+        "run",
+        "rnn",
+        "--set",
+        "spectral_norm=3",
+        "--set",
+        "horizon=1000",
+        "--steps",
+        "0",
+    ];
+    let out = gradscope().args(args).output().unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = j["series"]["grad_norm"].as_array().unwrap();
+    assert_eq!(g.len(), 1001, "non-finite values are kept, not dropped");
+    // 3^1000 is beyond f64: the ratio is +inf (null in JSON), never NaN, and its log10
+    // is still exact.
+    assert!(g[1000].is_null());
+    assert!(
+        (j["summary"]["log10_final_ratio"].as_f64().unwrap() - 1000.0 * 3f64.log10()).abs() < 1e-9
+    );
+    assert_eq!(j["summary"]["regime"], "exploding");
+
+    let out = gradscope()
+        .args(args)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("series,index,value\n"));
+    assert!(csv.contains("\ngrad_norm,1000,inf\n"));
+}
+
+#[test]
+fn csv_is_long_format_series_then_summary() {
+    let out = gradscope()
+        .args([
+            "run",
+            "rnn",
+            "--set",
+            "horizon=5",
+            "--steps",
+            "2",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("series,index,value"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == 3));
+    let first_summary = rows.iter().position(|r| r[0] == "summary").unwrap();
+    assert!(rows[first_summary..].iter().all(|r| r[0] == "summary"));
+    assert!(
+        rows[..first_summary]
+            .iter()
+            .any(|r| r[0] == "grad_norm" && r[1] == "5")
+    );
+    assert!(rows.iter().any(|r| r == &["summary", "regime", "neutral"]));
+    assert!(rows.iter().any(|r| r[0] == "heatmap_log10" && r[1] == "11"));
+}
+
+#[test]
+fn sweep_json_and_shards_concatenate_to_the_whole() {
+    let args = [
+        "sweep",
+        "rnn",
+        "--param",
+        "spectral_norm",
+        "--from",
+        "0.5",
+        "--to",
+        "1.5",
+        "--points",
+        "5",
+        "--metric",
+        "log10_final_ratio",
+        "--set",
+        "horizon=10",
+        "--steps",
+        "0",
+    ];
+    let out = gradscope().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["lab"], "rnn");
+    assert_eq!(j["param"], "spectral_norm");
+    assert_eq!(j["metric"], "log10_final_ratio");
+    assert_eq!(j["params"]["horizon"], 10);
+    let pts = j["points"].as_array().unwrap();
+    let values: Vec<f64> = pts.iter().map(|p| p["value"].as_f64().unwrap()).collect();
+    assert_eq!(values, [0.5, 0.75, 1.0, 1.25, 1.5]);
+    // Orthogonal linear: log10 ratio = T·log10(s), zero at the boundary s = 1.
+    for p in pts {
+        let s = p["value"].as_f64().unwrap();
+        let m = p["metric"].as_f64().unwrap();
+        assert!((m - 10.0 * s.log10()).abs() < 1e-9);
+    }
+    let mut merged = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let out = gradscope()
+            .args(args)
+            .args(["--shard", shard, "--jobs", "1"])
+            .output()
+            .unwrap();
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        merged.extend(j["points"].as_array().unwrap().clone());
+    }
+    merged.sort_by_key(|p| p["index"].as_u64().unwrap());
+    assert_eq!(&merged, pts);
+}
+
+#[test]
+fn sweep_csv_and_log_spacing() {
+    let out = gradscope()
+        .args([
+            "sweep",
+            "rnn",
+            "--param",
+            "z0_scale",
+            "--from",
+            "0.01",
+            "--to",
+            "1",
+            "--points",
+            "3",
+            "--log",
+            "--metric",
+            "final_ratio",
+            "--format",
+            "csv",
+            "--steps",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "index,value,metric");
+    assert!(lines[2].starts_with("1,0.1"), "{}", lines[2]);
+}
+
+#[test]
+fn labs_lists_every_parameter() {
+    let out = gradscope()
+        .args(["labs", "--format", "json"])
+        .output()
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rnn = &j.as_array().unwrap()[0];
+    assert_eq!(rnn["lab"], "rnn");
+    let names: Vec<&str> = rnn["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "hidden",
+            "horizon",
+            "spectral_norm",
+            "spectral_radius",
+            "init",
+            "activation",
+            "z0_scale"
+        ]
+    );
+    let sn = &rnn["params"][2];
+    assert_eq!(sn["default"], 1.0);
+    assert_eq!(sn["range"], serde_json::json!([0.05, 3.0]));
+    assert_eq!(sn["scale"], "lin");
+    gradscope()
+        .arg("labs")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("spectral_norm"));
+}
+
+#[test]
+fn out_writes_the_file_atomically_and_table_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    gradscope()
+        .args(["run", "rnn", "--steps", "1", "--out"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("");
+    let j: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(j["steps"], 1);
+    // Only the target file is left behind: no temporary files.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    gradscope()
+        .args(["run", "rnn", "--format", "table", "--steps", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("log10_final_ratio"));
+}
+
+#[test]
+fn the_tui_without_a_terminal_is_a_clear_error() {
+    let out = gradscope().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("the TUI needs a terminal"), "{err}");
+}
+
+#[test]
+fn bench_render_reports_every_pane() {
+    let out = gradscope()
+        .args(["bench", "render", "--reps", "3", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = j["render"].as_array().unwrap();
+    assert_eq!(r[0]["pane"], "rnn");
+    assert!(r[0]["median_ms"].as_f64().unwrap() > 0.0);
+    assert!(r[0]["p99_ms"].as_f64().unwrap() >= r[0]["median_ms"].as_f64().unwrap());
+}
