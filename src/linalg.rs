@@ -61,6 +61,12 @@ pub fn svd(a: ArrayView2<f64>) -> Result<Svd> {
     })
 }
 
+/// The R factor of a thin QR decomposition A = QR (min(m, n) × n, upper triangular).
+pub fn thin_r(a: ArrayView2<f64>) -> Array2<f64> {
+    let qr = to_faer(a).qr();
+    from_faer(qr.thin_R())
+}
+
 /// A matrix of independent N(0, 1) entries.
 pub fn gaussian(rows: usize, cols: usize, rng: &mut LabRng) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))

@@ -391,3 +391,80 @@ fn bench_render_reports_every_pane() {
     assert!(r[0]["median_ms"].as_f64().unwrap() > 0.0);
     assert!(r[0]["p99_ms"].as_f64().unwrap() >= r[0]["median_ms"].as_f64().unwrap());
 }
+
+#[test]
+fn mf_factorises_a_users_matrix_and_reports_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = gradscope::labs::mf::synthetic_x(12, 7, 4, 0.02, &mut gradscope::labs::rng(1, 0));
+    let npy = dir.path().join("my.npy");
+    ndarray_npy::write_npy(&npy, &x).unwrap();
+    let out = gradscope()
+        .args(["run", "mf", "--set"])
+        .arg(format!("input={}", npy.display()))
+        .args(["--set", "rank=3", "--steps", "2000"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["m"], 12.0);
+    assert_eq!(j["summary"]["n"], 7.0);
+    assert!(j["summary"]["relative_gap"].as_f64().unwrap().abs() < 1e-8);
+    assert_eq!(j["summary"]["target_sv"].as_array().unwrap().len(), 3);
+    assert_eq!(j["series"]["segment"].as_array().unwrap().len(), 101);
+}
+
+#[test]
+fn mf_malformed_inputs_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let vec_npy = dir.path().join("vec.npy");
+    ndarray_npy::write_npy(&vec_npy, &ndarray::array![1.0, 2.0]).unwrap();
+    let inf_npy = dir.path().join("inf.npy");
+    ndarray_npy::write_npy(&inf_npy, &ndarray::array![[1.0, f64::INFINITY]]).unwrap();
+    let cases = [
+        (
+            dir.path().join("missing.npy").display().to_string(),
+            "no such file",
+        ),
+        (write("bad.csv", "1,2\n3,oops\n"), "is not a number"),
+        (
+            write("ragged.csv", "1,2\n3\n"),
+            "every row must have the same length",
+        ),
+        (write("nan.csv", "1,2\nnan,4\n"), "non-finite value"),
+        (write("junk.npy", "garbage"), "not a readable .npy matrix"),
+        (
+            vec_npy.display().to_string(),
+            "expected a 2-D matrix, found 1-D",
+        ),
+        (inf_npy.display().to_string(), "non-finite value inf"),
+        (
+            write("x.json", "[[1]]"),
+            "unsupported file type; accepted: .npy, .csv",
+        ),
+    ];
+    for (path, why) in cases {
+        let set = format!("input={path}");
+        fails_with(&["run", "mf", "--set", &set], &[&path, why]);
+    }
+    let ok = write("small.csv", "1,2\n3,4\n");
+    fails_with(
+        &[
+            "run",
+            "mf",
+            "--set",
+            &format!("input={ok}"),
+            "--set",
+            "rank=3",
+        ],
+        &["rank=3 exceeds min(rows, cols) = 2"],
+    );
+}

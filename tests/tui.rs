@@ -104,6 +104,57 @@ fn sweep_view_and_help_overlay() {
 }
 
 #[test]
+fn mf_pane_160x48() {
+    insta::assert_snapshot!(screen(&finished_app(LabId::Mf, 0), 160, 48));
+}
+
+#[test]
+fn mf_landscape_mono_120x40() {
+    let sets: Vec<(String, String)> = [
+        ("rows", "1"),
+        ("cols", "1"),
+        ("rank", "1"),
+        ("true_rank", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut app = App::new(LabId::Mf, ThemeName::Mono, 0);
+    for (k, v) in &sets {
+        let value = app.lab().params.spec(k).unwrap().parse(v).unwrap();
+        app.lab_mut().params.set(k, value).unwrap();
+    }
+    let mut lab = gradscope::labs::build(LabId::Mf, &sets, 0).unwrap();
+    gradscope::labs::run_to_end(lab.as_mut(), None);
+    app.lab_mut().report = Some(lab.report());
+    app.run = RunState::Done;
+    assert_eq!(
+        gradscope::tui::panes::chart_count(LabId::Mf, app.lab().report.as_ref()),
+        5
+    );
+    insta::assert_snapshot!(screen(&app, 120, 40));
+    // z cycles through all five charts; the fifth is the landscape alone.
+    for _ in 0..5 {
+        press(&mut app, "z");
+    }
+    assert_eq!(app.zoom, Some(4));
+    let zoomed = screen(&app, 120, 40);
+    assert!(zoomed.contains("path • and minima ab = x ·"), "{zoomed}");
+    assert!(zoomed.contains('◉'));
+}
+
+#[test]
+fn the_lab_key_sends_the_lab_action() {
+    let mut app = finished_app(LabId::Mf, 0);
+    assert!(matches!(&press(&mut app, "g")[..], [Command::LabAction]));
+    on_worker(
+        &mut app,
+        WorkerEvent::Info("applied a random invertible R".into()),
+    );
+    assert!(screen(&app, 160, 48).contains("applied a random invertible R"));
+}
+
+#[test]
 fn too_small_says_what_it_needs_and_q_still_quits() {
     let mut app = finished_app(LabId::Rnn, 0);
     let text = screen(&app, 60, 20);

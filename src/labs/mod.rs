@@ -4,6 +4,7 @@
 //! demo player and the tests all drive labs through this trait, so the same seed gives the
 //! same [`Report`] everywhere.
 
+pub mod mf;
 pub mod rnn;
 
 use crate::error::UsageError;
@@ -85,6 +86,7 @@ pub trait Lab: Send {
 #[strum(serialize_all = "lowercase")]
 pub enum LabId {
     Rnn,
+    Mf,
 }
 
 impl LabId {
@@ -103,6 +105,7 @@ impl LabId {
     pub fn title(self) -> &'static str {
         match self {
             LabId::Rnn => "RNN gradient propagation",
+            LabId::Mf => "Matrix factorisation",
         }
     }
 
@@ -110,6 +113,7 @@ impl LabId {
     pub fn specs(self) -> &'static [ParamSpec] {
         match self {
             LabId::Rnn => rnn::SPECS,
+            LabId::Mf => mf::SPECS,
         }
     }
 
@@ -117,6 +121,7 @@ impl LabId {
     pub fn explain(self) -> &'static str {
         match self {
             LabId::Rnn => rnn::EXPLAIN,
+            LabId::Mf => mf::EXPLAIN,
         }
     }
 
@@ -124,6 +129,7 @@ impl LabId {
     pub fn sweep_metric(self) -> &'static str {
         match self {
             LabId::Rnn => "log10_final_ratio",
+            LabId::Mf => "relative_gap",
         }
     }
 
@@ -131,6 +137,7 @@ impl LabId {
     pub fn create(self) -> Box<dyn Lab> {
         match self {
             LabId::Rnn => Box::new(rnn::RnnLab::new()),
+            LabId::Mf => Box::new(mf::MfLab::new()),
         }
     }
 

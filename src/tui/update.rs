@@ -271,7 +271,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::Zoom => {
-            let charts = super::panes::chart_count(app.lab().id);
+            let charts = super::panes::chart_count(app.lab().id, app.lab().report.as_ref());
             app.zoom = match app.zoom {
                 None if charts > 0 => Some(0),
                 Some(i) if i + 1 < charts => Some(i + 1),

@@ -1,6 +1,7 @@
 //! One view per lab, rendering only from a [`Report`] (and view state): panes format, they
 //! never compute physics.
 
+pub mod mf;
 pub mod rnn;
 pub mod sweep;
 
@@ -24,12 +25,15 @@ pub struct PaneCtx<'a> {
 pub fn render(lab: LabId, ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     match lab {
         LabId::Rnn => rnn::render(ctx, area, buf),
+        LabId::Mf => mf::render(ctx, area, buf),
     }
 }
 
-/// How many charts the pane of `lab` has (what `z` cycles through).
-pub fn chart_count(lab: LabId) -> usize {
+/// How many charts the pane of `lab` has (what `z` cycles through); some panes have more
+/// for some reports (mf's landscape).
+pub fn chart_count(lab: LabId, report: Option<&Report>) -> usize {
     match lab {
         LabId::Rnn => rnn::CHARTS,
+        LabId::Mf => mf::chart_count(report),
     }
 }

@@ -85,7 +85,7 @@ fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'
         y: Axis::new("ratio").log(true),
         fit: Some(fit),
         marker_x: None,
-        ref_y: Some(1.0),
+        ref_y: vec![1.0],
         theme: t,
     }
 }
@@ -113,6 +113,7 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
         scale: ColorScale::diverging_for(data),
         legend: "log10".into(),
         marked_col: marked,
+        overlay: vec![],
         theme: ctx.theme,
     }
 }

@@ -46,7 +46,11 @@ pub fn render(sweep: &SweepView, current: f64, theme: &Theme, area: Rect, buf: &
             .bounds(lo.min(hi), hi.max(lo)),
         y: Axis::new(sweep.metric.clone()).log(wants_log_y(&sweep.metric, &ys)),
         fit: None,
-        ref_y: sweep.metric.starts_with("log10").then_some(0.0),
+        ref_y: if sweep.metric.starts_with("log10") {
+            vec![0.0]
+        } else {
+            vec![]
+        },
         marker_x: current
             .is_finite()
             .then(|| (current, format!("now {}", crate::params::fmt_num(current)))),

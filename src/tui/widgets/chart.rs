@@ -89,8 +89,9 @@ pub struct Chart<'a> {
     pub fit: Option<Vec<usize>>,
     /// A vertical marker line at this x (data units), with a label.
     pub marker_x: Option<(f64, String)>,
-    /// A dotted horizontal reference line at this y (data units): 1 for ratios, 0 for logs.
-    pub ref_y: Option<f64>,
+    /// Dotted horizontal reference lines at these y (data units): 1 for ratios, 0 for
+    /// logs, targets and optima.
+    pub ref_y: Vec<f64>,
     pub theme: &'a Theme,
 }
 
@@ -413,8 +414,13 @@ impl Widget for Chart<'_> {
                 }
             }
         }
-        if let Some(Pos::At(ty)) = self.ref_y.map(|y| transform(y, self.y.log))
-            && (ylo..=yhi).contains(&ty)
+        for ty in self
+            .ref_y
+            .iter()
+            .filter_map(|y| match transform(*y, self.y.log) {
+                Pos::At(t) if (ylo..=yhi).contains(&t) => Some(t),
+                _ => None,
+            })
         {
             let row = row_of(ty);
             for x in plot.x..plot.right() {
@@ -520,7 +526,7 @@ mod tests {
             y: Axis::new("ratio").log(true),
             fit: None,
             marker_x: None,
-            ref_y: None,
+            ref_y: vec![],
             theme: &theme,
         };
         let t = text(&render(chart, 60, 16));

@@ -67,6 +67,15 @@ impl ColorScale {
     }
 }
 
+/// A glyph over the map at (x, y) in [0, 1]² of the map's extent (y up).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub y: f64,
+    pub ch: char,
+    pub style: Style,
+}
+
 /// The heatmap widget. `data` holds `cols` columns of `rows` values each; row 0 is drawn
 /// at the bottom.
 #[derive(Clone, Debug)]
@@ -83,6 +92,8 @@ pub struct Heatmap<'a> {
     pub legend: String,
     /// Mark this column with `▼` above the map.
     pub marked_col: Option<usize>,
+    /// Glyphs drawn over the map (a path, a curve), later ones on top.
+    pub overlay: Vec<Mark>,
     pub theme: &'a Theme,
 }
 
@@ -141,6 +152,14 @@ impl Widget for Heatmap<'_> {
                 }
             }
         }
+        for m in &self.overlay {
+            if !(0.0..=1.0).contains(&m.x) || !(0.0..=1.0).contains(&m.y) {
+                continue;
+            }
+            let cx = map.x + (m.x * f64::from(map.width - 1)).round() as u16;
+            let cy = map.bottom() - 1 - (m.y * f64::from(map.height - 1)).round() as u16;
+            buf[(cx, cy)].set_char(m.ch).set_style(m.style);
+        }
         // Axes.
         buf.set_string(inner.x, map.y, &self.y_labels.1, self.theme.dim);
         buf.set_string(inner.x, map.bottom() - 1, &self.y_labels.0, self.theme.dim);
@@ -174,7 +193,7 @@ impl Widget for Heatmap<'_> {
         buf.set_string(lx, inner.y, &self.legend, self.theme.dim);
         // An odd number of swatches, so the middle one is exactly the midpoint (0 when
         // diverging).
-        let lh = if map.height % 2 == 0 {
+        let lh = if map.height.is_multiple_of(2) {
             map.height - 1
         } else {
             map.height
@@ -218,13 +237,19 @@ mod tests {
             scale: ColorScale::Diverging { limit: 1.0 },
             legend: "v".into(),
             marked_col: Some(1),
+            overlay: vec![Mark {
+                x: 0.0,
+                y: 1.0,
+                ch: 'o',
+                style: Style::new(),
+            }],
             theme: &theme,
         };
         let area = Rect::new(0, 0, 40, 10);
         let mut buf = Buffer::empty(area);
         h.render(area, &mut buf);
         let t: String = buf.content().iter().map(|c| c.symbol()).collect();
-        assert!(t.contains('@') && t.contains('×') && t.contains('▼'));
+        assert!(t.contains('@') && t.contains('×') && t.contains('▼') && t.contains('o'));
         assert_eq!(
             ColorScale::diverging_for(&[-3.0, 2.0, f64::NAN]).unit(-3.0),
             0.0
