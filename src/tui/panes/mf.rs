@@ -3,15 +3,15 @@
 //! (0, 0) to (−A, −B), and for the 1×1 rank-1 problem the landscape (x − ab)² with the
 //! descent path and the hyperbola of minima ab = x.
 
-use super::PaneCtx;
+use super::{PaneCtx, Readouts};
 use crate::params::fmt_num;
 use crate::report::Report;
 use crate::tui::widgets::chart::{Axis, Chart, Series, short_num};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap, Mark};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
 
 /// Loss, singular values, balance, segment, and (1×1 only) the landscape.
 pub fn chart_count(report: Option<&Report>) -> usize {
@@ -26,24 +26,17 @@ fn has_landscape(r: &Report) -> bool {
     !r.series("landscape_log10").is_empty()
 }
 
-fn readouts(ctx: &PaneCtx) -> Line<'static> {
-    let r = ctx.report;
-    let t = ctx.theme;
-    let mut spans = Vec::new();
-    let mut item = |k: &str, v: String| {
-        spans.push(Span::styled(format!("{k} "), t.dim));
-        spans.push(Span::styled(format!("{v}   "), t.accent));
-    };
-    item(
-        "X",
-        format!("{}×{}, r={}", r.num("m"), r.num("n"), r.param_text("rank")),
-    );
-    item("f", short_num(r.num("final_loss")));
-    item("f* = Σ_{i>r} σ_i²", short_num(r.num("optimum")));
-    item("(f−f*)/f*", short_num(r.num("relative_gap")));
-    item("‖X‖²", short_num(r.num("x_norm2")));
-    item("balance", short_num(r.num("balance_final")));
-    item("gauge", short_num(r.num("gauge_check")));
+fn readouts(ctx: &PaneCtx) -> Readouts {
+    let (r, t) = (ctx.report, ctx.theme);
+    let mut out = Readouts::default();
+    let shape = format!("{}×{}, r={}", r.num("m"), r.num("n"), r.param_text("rank"));
+    out.item(t, "X", shape);
+    out.item(t, "f", short_num(r.num("final_loss")));
+    out.item(t, "f* = Σ_{i>r} σ_i²", short_num(r.num("optimum")));
+    out.item(t, "(f−f*)/f*", short_num(r.num("relative_gap")));
+    out.item(t, "‖X‖²", short_num(r.num("x_norm2")));
+    out.item(t, "balance", short_num(r.num("balance_final")));
+    out.item(t, "gauge", short_num(r.num("gauge_check")));
     let learned: Vec<String> = r
         .list("learned_at")
         .iter()
@@ -55,11 +48,11 @@ fn readouts(ctx: &PaneCtx) -> Line<'static> {
             }
         })
         .collect();
-    item("σ learned at step", learned.join(" "));
+    out.item(t, "σ learned at step", learned.join(" "));
     if r.num("diverged") > 0.0 {
-        spans.push(Span::styled("DIVERGED (lower lr)", t.error));
+        out.push(Span::styled("DIVERGED (lower lr)", t.error));
     }
-    Line::from(spans)
+    out
 }
 
 fn loss_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
@@ -209,10 +202,7 @@ fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
 
 pub fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let r = ctx.report;
-    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-    Paragraph::new(readouts(ctx))
-        .wrap(Wrap { trim: true })
-        .render(top, buf);
+    let body = readouts(ctx).render_above(area, buf);
     let rank = r.list("target_sv").len();
     let names: Vec<String> = (1..=rank).map(|i| format!("sv.{i}")).collect();
     let thetas: Vec<f64> = (0..r.series("segment").len())

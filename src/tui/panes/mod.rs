@@ -9,7 +9,9 @@ use crate::labs::LabId;
 use crate::report::Report;
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 /// What a pane draws from.
 pub struct PaneCtx<'a> {
@@ -35,5 +37,33 @@ pub fn chart_count(lab: LabId, report: Option<&Report>) -> usize {
     match lab {
         LabId::Rnn => rnn::CHARTS,
         LabId::Mf => mf::chart_count(report),
+    }
+}
+
+/// Readouts: `label value` pairs in one line that may wrap to two.
+#[derive(Default)]
+pub struct Readouts {
+    spans: Vec<Span<'static>>,
+}
+
+impl Readouts {
+    pub fn item(&mut self, theme: &Theme, label: &str, value: String) {
+        self.spans
+            .push(Span::styled(format!("{label} "), theme.dim));
+        self.spans
+            .push(Span::styled(format!("{value}   "), theme.accent));
+    }
+
+    pub fn push(&mut self, span: Span<'static>) {
+        self.spans.push(span);
+    }
+
+    /// Draw the readouts over the top two rows of `area`; returns the area below them.
+    pub fn render_above(self, area: Rect, buf: &mut Buffer) -> Rect {
+        let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+        Paragraph::new(Line::from(self.spans))
+            .wrap(Wrap { trim: true })
+            .render(top, buf);
+        body
     }
 }

@@ -2,44 +2,37 @@
 //! both theory bounds (and the pinned ghost); the heatmap of log10 ratio over spectral norm
 //! × lag with the current spectral norm marked.
 
-use super::PaneCtx;
+use super::{PaneCtx, Readouts};
 use crate::labs::rnn::{HEAT_COLUMNS, HEAT_FROM, HEAT_TO};
 use crate::params::fmt_num;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
 
 /// The gradient chart and the heatmap.
 pub const CHARTS: usize = 2;
 
-fn readouts(ctx: &PaneCtx) -> Line<'static> {
-    let r = ctx.report;
-    let t = ctx.theme;
-    let item = |k: &str, v: String| {
-        vec![
-            Span::styled(format!("{k} "), t.dim),
-            Span::styled(format!("{v}   "), t.accent),
-        ]
-    };
-    let mut spans = Vec::new();
-    spans.extend(item("‖W_z‖₂", format!("{:.4}", r.num("spectral_norm"))));
-    spans.extend(item("ρ(W_z)", format!("{:.4}", r.num("spectral_radius"))));
-    spans.extend(item("γ", fmt_num(r.num("gamma"))));
-    spans.extend(item("ratio at T", fmt_num(r.num("final_ratio"))));
+fn readouts(ctx: &PaneCtx) -> Readouts {
+    let (r, t) = (ctx.report, ctx.theme);
+    let mut out = Readouts::default();
+    out.item(t, "‖W_z‖₂", format!("{:.4}", r.num("spectral_norm")));
+    out.item(t, "ρ(W_z)", format!("{:.4}", r.num("spectral_radius")));
+    out.item(t, "γ", fmt_num(r.num("gamma")));
+    out.item(t, "ratio at T", fmt_num(r.num("final_ratio")));
     let peak = r.num("peak_ratio");
     // Transient growth is worth a readout only when the peak is inside the horizon.
     if peak > 1.0 + 1e-6 && r.num("peak_lag") < r.param_f64("horizon") {
-        spans.extend(item(
+        out.item(
+            t,
             "peak",
             format!("{} at k={}", fmt_num(peak), fmt_num(r.num("peak_lag"))),
-        ));
+        );
     }
-    let regime = r.text("regime").to_string();
-    spans.push(Span::styled(regime, t.title));
-    Line::from(spans)
+    out.push(Span::styled(r.text("regime").to_string(), t.title));
+    out
 }
 
 fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'a> {
@@ -120,10 +113,7 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
 
 pub fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let r = ctx.report;
-    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-    Paragraph::new(readouts(ctx))
-        .wrap(Wrap { trim: true })
-        .render(top, buf);
+    let body = readouts(ctx).render_above(area, buf);
     match ctx.zoom {
         Some(0) => gradient_chart(ctx, r).render(body, buf),
         Some(_) => heatmap(ctx, r).render(body, buf),

@@ -13,8 +13,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Context, Line as CanvasLine, Points};
-use ratatui::widgets::{Block, Borders, Widget};
 
 /// One series: y values, with x values or (if `xs` is `None`) their index.
 #[derive(Clone, Debug)]
@@ -244,12 +244,7 @@ impl Chart<'_> {
 
 impl Widget for Chart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Span::styled(format!(" {} ", self.title), self.theme.title));
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(&self.title, self.theme, area, buf);
         if inner.width < 14 || inner.height < 4 {
             return;
         }

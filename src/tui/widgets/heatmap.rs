@@ -8,8 +8,7 @@ use crate::tui::widgets::chart::short_num;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 /// How values map to colours.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -119,12 +118,7 @@ impl Heatmap<'_> {
 
 impl Widget for Heatmap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Span::styled(format!(" {} ", self.title), self.theme.title));
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(&self.title, self.theme, area, buf);
         let ylw = self.y_labels.0.len().max(self.y_labels.1.len()) as u16 + 1;
         let legend_w = 11u16;
         if inner.width < ylw + legend_w + 6 || inner.height < 4 {

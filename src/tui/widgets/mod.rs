@@ -5,3 +5,20 @@ pub mod chart;
 pub mod heatmap;
 pub mod param_panel;
 pub mod popup;
+
+use crate::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Widget};
+
+/// Draw a bordered box titled `title` and return its inside.
+pub fn framed(title: &str, theme: &Theme, area: Rect, buf: &mut Buffer) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {title} "), theme.title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}

@@ -6,7 +6,7 @@ use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub struct ParamPanel<'a> {
     pub params: &'a ParamSet,
@@ -18,12 +18,7 @@ pub struct ParamPanel<'a> {
 
 impl Widget for ParamPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Span::styled(" parameters ", self.theme.title));
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed("parameters", self.theme, area, buf);
         if inner.width < 8 || inner.height < 2 {
             return;
         }
