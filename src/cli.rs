@@ -122,7 +122,7 @@ pub struct SweepArgs {
     /// Set another parameter, the same for every point (repeatable).
     #[arg(long = "set", value_name = "K=V")]
     pub sets: Vec<String>,
-    /// Steps of each run (default: the lab's run length).
+    /// Steps of each run (default: what the metric needs; rnn: 0, its heatmap is not swept).
     #[arg(long)]
     pub steps: Option<u64>,
     /// Random seed, the same for every point.

@@ -2,6 +2,7 @@
 //! spectral norms, the (γ‖W‖₂)^k bound, transient growth of non-normal W, finite
 //! differences for ∂l/∂W_z, and determinism.
 
+use approx::assert_relative_eq;
 use gradscope::labs::rnn::{Activation, RnnLab, propagate};
 use gradscope::labs::{self, Lab, LabId};
 use gradscope::params::Value;
@@ -31,11 +32,7 @@ fn orthogonal_linear_ratio_is_exactly_s_to_the_k() {
         let g = r.series("grad_norm");
         assert_eq!(g.len(), 101);
         for (k, x) in g.iter().enumerate() {
-            let want = s.powi(k as i32);
-            assert!(
-                ((x - want) / want).abs() < 1e-10,
-                "s={s} k={k}: {x} vs {want}"
-            );
+            assert_relative_eq!(*x, s.powi(k as i32), max_relative = 1e-10);
         }
         assert!((r.num("spectral_norm") - s).abs() < 1e-12);
         assert!((r.num("spectral_radius") - s).abs() < 1e-10);

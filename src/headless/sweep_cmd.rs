@@ -75,7 +75,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         param: args.param.clone(),
         values,
         metric: args.metric.clone(),
-        steps: args.steps,
+        steps: args.steps.or(id.sweep_steps()),
         seed: args.seed,
     };
     plan.validate().map_err(UsageError::from)?;

@@ -133,6 +133,16 @@ impl LabId {
         }
     }
 
+    /// The steps a sweep point runs when none are asked for: rnn's summary is complete at
+    /// reset (its steps only fill the heatmap), so its points need none; the others run
+    /// their default length.
+    pub fn sweep_steps(self) -> Option<u64> {
+        match self {
+            LabId::Rnn => Some(0),
+            LabId::Mf => None,
+        }
+    }
+
     /// A fresh lab with default parameters (not yet reset).
     pub fn create(self) -> Box<dyn Lab> {
         match self {

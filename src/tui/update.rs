@@ -123,7 +123,7 @@ fn start_sweep(app: &mut App) -> Vec<Command> {
         param: spec.name.to_string(),
         values: values.clone(),
         metric: metric.clone(),
-        steps: None,
+        steps: lab.id.sweep_steps(),
         seed: lab.seed,
     };
     app.next_sweep_id += 1;

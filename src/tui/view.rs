@@ -187,19 +187,41 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
+/// The hint bar: help and quit always show at the right; the other hints fill from the left
+/// as far as they fit.
 fn render_hints(theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let mut spans = Vec::new();
+    let items = keymap::hint_items();
+    let (pinned, rest): (Vec<_>, Vec<_>) = items
+        .into_iter()
+        .partition(|(_, word)| matches!(*word, "help" | "quit"));
+    let spans_of = |items: &[(&'static str, &'static str)]| -> Vec<Span<'static>> {
+        items
+            .iter()
+            .flat_map(|(key, word)| {
+                [
+                    Span::styled(format!(" {key}"), theme.accent),
+                    Span::styled(format!(" {word} "), theme.dim),
+                ]
+            })
+            .collect()
+    };
+    let right = Line::from(spans_of(&pinned));
+    let room = usize::from(area.width).saturating_sub(right.width());
+    let mut left = Vec::new();
     let mut used = 0usize;
-    for (key, word) in keymap::hint_items() {
-        let w = key.chars().count() + word.len() + 3;
-        if used + w > usize::from(area.width) {
+    for item in rest {
+        let w = item.0.chars().count() + item.1.len() + 3;
+        if used + w > room {
             break;
         }
         used += w;
-        spans.push(Span::styled(format!(" {key}"), theme.accent));
-        spans.push(Span::styled(format!(" {word} "), theme.dim));
+        left.push(item);
     }
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    Paragraph::new(Line::from(spans_of(&left))).render(area, buf);
+    let rw = right.width() as u16;
+    if rw <= area.width {
+        buf.set_line(area.right() - rw, area.y, &right, rw);
+    }
 }
 
 fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
