@@ -340,3 +340,57 @@ fn zoom_sweep_theme_pin_and_rejections() {
     );
     assert_eq!(app.lab().params.get("hidden"), &Value::Int(32));
 }
+
+#[test]
+fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
+    for lab in LabId::all() {
+        let mut app = finished_app(lab, 1);
+        let charts = gradscope::tui::panes::chart_count(lab, app.lab().report.as_ref());
+        for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
+            app.theme = theme;
+            for zoom in std::iter::once(None).chain((0..charts).map(Some)) {
+                app.zoom = zoom;
+                for (w, h) in [
+                    (80, 24),
+                    (81, 25),
+                    (97, 31),
+                    (120, 40),
+                    (160, 48),
+                    (233, 67),
+                    (79, 30),
+                    (20, 5),
+                    (1, 1),
+                ] {
+                    let _ = screen(&app, w, h);
+                }
+            }
+        }
+        // With a sweep view (points still arriving, one of them diverged) and overlays.
+        app.zoom = None;
+        press(&mut app, "s");
+        let values = app
+            .sweep
+            .as_ref()
+            .map(|s| s.values.clone())
+            .unwrap_or_default();
+        if let Some(sweep) = app.sweep.as_mut() {
+            for (i, v) in values.iter().enumerate().take(5) {
+                sweep.points.push(gradscope::sweep::SweepPoint {
+                    index: i,
+                    value: *v,
+                    metric: if i == 2 { f64::NAN } else { i as f64 },
+                });
+            }
+        }
+        for (w, h) in [(80, 24), (120, 40), (160, 48)] {
+            let _ = screen(&app, w, h);
+        }
+        for key in ["?", "e"] {
+            press(&mut app, key);
+            for (w, h) in [(80, 24), (160, 48)] {
+                let _ = screen(&app, w, h);
+            }
+            press(&mut app, "Esc");
+        }
+    }
+}

@@ -542,6 +542,42 @@ mod tests {
     }
 
     #[test]
+    fn degenerate_data_renders() {
+        let theme = Theme::new(ThemeName::Default);
+        let nan = [f64::NAN; 5];
+        let one = [3.0];
+        let huge = [1e300, -1e300, 1e-300, 0.0];
+        let same_x = [2.0, 2.0, 2.0];
+        type Case<'a> = (&'a [f64], Option<&'a [f64]>, bool);
+        let cases: Vec<Case> = vec![
+            (&[], None, true),
+            (&nan, None, true),
+            (&one, None, false),
+            (&huge, None, false),
+            (&huge, None, true),
+            (&one, Some(&same_x[..1]), true),
+            (&same_x, Some(&same_x), false),
+        ];
+        for (ys, xs, log) in cases {
+            let mut series = Series::new("s", ys, theme.series[0], theme.markers[0]);
+            series.xs = xs;
+            for (w, h) in [(10, 3), (30, 8), (80, 20)] {
+                let chart = Chart {
+                    title: "t".into(),
+                    series: vec![series.clone()],
+                    x: Axis::new("x").log(log),
+                    y: Axis::new("y").log(log),
+                    fit: Some(vec![0]),
+                    marker_x: Some((2.0, "m".into())),
+                    ref_y: vec![1.0, f64::NAN],
+                    theme: &theme,
+                };
+                let _ = render(chart, w, h);
+            }
+        }
+    }
+
+    #[test]
     fn log_ticks_are_decades_and_thin_out() {
         assert_eq!(ticks(-2.0, 1.0, true, 10), vec![-2.0, -1.0, 0.0, 1.0]);
         assert_eq!(
