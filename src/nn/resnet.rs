@@ -1,0 +1,553 @@
+//! ResNet-18 (torchvision's `resnet18`, BasicBlock ×[2, 2, 2, 2]) from a [`ResNetConfig`]:
+//! the ImageNet or CIFAR stem, any base width, any class count, batch norm before or after
+//! the ReLU, with or without skip connections. Parameter and buffer names are
+//! torchvision's state-dict keys; initialisation is torchvision's.
+//!
+//! `bn_order = conv-relu-bn` swaps BN and ReLU in every conv–BN–ReLU unit. torchvision's
+//! second unit of a block is conv2 → bn2 → (+ shortcut) → ReLU; swapped it becomes
+//! conv2 → ReLU → bn2 → (+ shortcut), so every convolution keeps exactly one ReLU and the
+//! block output is the plain sum. `skip = false` removes the shortcut and with it the
+//! downsample branch (a plain 18-layer network: its parameters are absent).
+
+use super::loss::{CrossEntropy, LossOutput};
+use super::pool::{AdaptiveAvgPool2d, MaxPool2d};
+use super::{BatchNorm2d, Conv2d, Linear, Relu};
+use super::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor};
+use super::{add_into, cnhw_to_nchw, join, nchw_to_cnhw};
+use ndarray::{Array2, ArrayView4};
+use std::fmt;
+use std::str::FromStr;
+
+/// The first layers: `imagenet` is 7×7/2 conv + 3×3/2 max-pool; `cifar` is a 3×3/1 conv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stem {
+    Cifar,
+    Imagenet,
+}
+
+/// Where batch norm sits relative to the ReLU (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BnOrder {
+    /// PyTorch's and the original ResNet's order.
+    ConvBnRelu,
+    ConvReluBn,
+}
+
+impl Stem {
+    pub const NAMES: [&'static str; 2] = ["cifar", "imagenet"];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cifar => "cifar",
+            Self::Imagenet => "imagenet",
+        }
+    }
+}
+
+impl BnOrder {
+    pub const NAMES: [&'static str; 2] = ["conv-bn-relu", "conv-relu-bn"];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ConvBnRelu => "conv-bn-relu",
+            Self::ConvReluBn => "conv-relu-bn",
+        }
+    }
+}
+
+impl fmt::Display for Stem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for BnOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Stem {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cifar" => Ok(Self::Cifar),
+            "imagenet" => Ok(Self::Imagenet),
+            _ => Err(format!(
+                "unknown stem '{s}'; accepted: {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+impl FromStr for BnOrder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "conv-bn-relu" => Ok(Self::ConvBnRelu),
+            "conv-relu-bn" => Ok(Self::ConvReluBn),
+            _ => Err(format!(
+                "unknown bn order '{s}'; accepted: {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// What to build. `width` is the stem's channel count; the stages have width, 2·width,
+/// 4·width and 8·width channels (torchvision's resnet18 is width 64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResNetConfig {
+    pub stem: Stem,
+    pub width: usize,
+    pub classes: usize,
+    pub bn_order: BnOrder,
+    pub skip: bool,
+}
+
+impl Default for ResNetConfig {
+    /// The trainer's default: CIFAR stem, width 16, 10 classes, PyTorch's order, skips.
+    fn default() -> Self {
+        Self {
+            stem: Stem::Cifar,
+            width: 16,
+            classes: 10,
+            bn_order: BnOrder::ConvBnRelu,
+            skip: true,
+        }
+    }
+}
+
+impl ResNetConfig {
+    /// torchvision's `resnet18(num_classes=classes)`.
+    pub fn torchvision(classes: usize) -> Self {
+        Self {
+            stem: Stem::Imagenet,
+            width: 64,
+            classes,
+            ..Self::default()
+        }
+    }
+}
+
+/// `downsample = Sequential(conv1x1(stride), BatchNorm2d)`.
+#[derive(Clone, Debug)]
+pub struct Downsample<T> {
+    pub conv: Conv2d<T>,
+    pub bn: BatchNorm2d<T>,
+}
+
+/// torchvision's `BasicBlock`: two 3×3 convolutions with batch norm and ReLU, plus the
+/// shortcut (identity, or the 1×1 downsample when the shape changes).
+#[derive(Clone, Debug)]
+pub struct BasicBlock<T> {
+    pub conv1: Conv2d<T>,
+    pub bn1: BatchNorm2d<T>,
+    pub conv2: Conv2d<T>,
+    pub bn2: BatchNorm2d<T>,
+    pub downsample: Option<Downsample<T>>,
+    pub bn_order: BnOrder,
+    pub skip: bool,
+    relu1: Relu<T>,
+    relu2: Relu<T>,
+    sum: Tensor<T>,
+    dx: Tensor<T>,
+}
+
+impl<T: Real> BasicBlock<T> {
+    pub fn new(c_in: usize, c_out: usize, stride: usize, bn_order: BnOrder, skip: bool) -> Self {
+        let downsample = (skip && (stride != 1 || c_in != c_out)).then(|| Downsample {
+            conv: Conv2d::new(c_in, c_out, 1, stride, 0),
+            bn: BatchNorm2d::new(c_out),
+        });
+        Self {
+            conv1: Conv2d::new(c_in, c_out, 3, stride, 1),
+            bn1: BatchNorm2d::new(c_out),
+            conv2: Conv2d::new(c_out, c_out, 3, 1, 1),
+            bn2: BatchNorm2d::new(c_out),
+            downsample,
+            bn_order,
+            skip,
+            relu1: Relu::new(),
+            relu2: Relu::new(),
+            sum: Tensor::zeros([0, 0, 0, 0]),
+            dx: Tensor::zeros([0, 0, 0, 0]),
+        }
+    }
+
+    fn init(&mut self, rng: &mut impl rand::Rng) {
+        self.conv1.init_kaiming_fan_out(rng);
+        self.bn1.init();
+        self.conv2.init_kaiming_fan_out(rng);
+        self.bn2.init();
+        if let Some(d) = &mut self.downsample {
+            d.conv.init_kaiming_fan_out(rng);
+            d.bn.init();
+        }
+    }
+}
+
+impl<T: Real> Module<T> for BasicBlock<T> {
+    fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+        self.conv1.visit_params(&join(prefix, "conv1"), f);
+        self.bn1.visit_params(&join(prefix, "bn1"), f);
+        self.conv2.visit_params(&join(prefix, "conv2"), f);
+        self.bn2.visit_params(&join(prefix, "bn2"), f);
+        if let Some(d) = &mut self.downsample {
+            d.conv.visit_params(&join(prefix, "downsample.0"), f);
+            d.bn.visit_params(&join(prefix, "downsample.1"), f);
+        }
+    }
+
+    fn visit_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, BufferRef<'_, T>)) {
+        self.bn1.visit_buffers(&join(prefix, "bn1"), f);
+        self.bn2.visit_buffers(&join(prefix, "bn2"), f);
+        if let Some(d) = &mut self.downsample {
+            d.bn.visit_buffers(&join(prefix, "downsample.1"), f);
+        }
+    }
+}
+
+impl<T: Real> Layer<T> for BasicBlock<T> {
+    fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let main = match self.bn_order {
+            BnOrder::ConvBnRelu => {
+                let a1 = self.conv1.forward(x, mode);
+                let r1 = self.relu1.forward(self.bn1.forward(a1, mode), mode);
+                self.bn2.forward(self.conv2.forward(r1, mode), mode)
+            }
+            BnOrder::ConvReluBn => {
+                let a1 = self.conv1.forward(x, mode);
+                let b1 = self.bn1.forward(self.relu1.forward(a1, mode), mode);
+                let r2 = self.relu2.forward(self.conv2.forward(b1, mode), mode);
+                self.bn2.forward(r2, mode)
+            }
+        };
+        if self.skip {
+            let shortcut = match &mut self.downsample {
+                Some(d) => d.bn.forward(d.conv.forward(x, mode), mode),
+                None => x,
+            };
+            add_into(&mut self.sum, main, shortcut);
+        }
+        match (self.bn_order, self.skip) {
+            (BnOrder::ConvBnRelu, true) => self.relu2.forward(&self.sum, mode),
+            (BnOrder::ConvBnRelu, false) => self.relu2.forward(self.bn2.output(), mode),
+            (BnOrder::ConvReluBn, true) => &self.sum,
+            (BnOrder::ConvReluBn, false) => self.bn2.output(),
+        }
+    }
+
+    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        // d(main output) = d(sum) = d(shortcut output)
+        let dmain = match self.bn_order {
+            BnOrder::ConvBnRelu => {
+                let relu_in = if self.skip {
+                    &self.sum
+                } else {
+                    self.bn2.output()
+                };
+                let ds = self.relu2.backward(relu_in, dy);
+                let da2 = self.bn2.backward(self.conv2.output(), ds);
+                let dr1 = self.conv2.backward(self.relu1.output(), da2);
+                let db1 = self.relu1.backward(self.bn1.output(), dr1);
+                let da1 = self.bn1.backward(self.conv1.output(), db1);
+                self.conv1.backward(x, da1);
+                ds
+            }
+            BnOrder::ConvReluBn => {
+                let dr2 = self.bn2.backward(self.relu2.output(), dy);
+                let da2 = self.relu2.backward(self.conv2.output(), dr2);
+                let db1 = self.conv2.backward(self.bn1.output(), da2);
+                let dr1 = self.bn1.backward(self.relu1.output(), db1);
+                let da1 = self.relu1.backward(self.conv1.output(), dr1);
+                self.conv1.backward(x, da1);
+                dy
+            }
+        };
+        if !self.skip {
+            return self.conv1.input_grad();
+        }
+        let dshort = match &mut self.downsample {
+            Some(d) => {
+                let dd = d.bn.backward(d.conv.output(), dmain);
+                d.conv.backward(x, dd)
+            }
+            None => dmain,
+        };
+        add_into(&mut self.dx, self.conv1.input_grad(), dshort);
+        &self.dx
+    }
+
+    fn output(&self) -> &Tensor<T> {
+        match (self.bn_order, self.skip) {
+            (BnOrder::ConvBnRelu, _) => self.relu2.output(),
+            (BnOrder::ConvReluBn, true) => &self.sum,
+            (BnOrder::ConvReluBn, false) => self.bn2.output(),
+        }
+    }
+
+    fn input_grad(&self) -> &Tensor<T> {
+        if self.skip {
+            &self.dx
+        } else {
+            self.conv1.input_grad()
+        }
+    }
+}
+
+/// The stem's output (the first block's input), from the stem's layers.
+fn stem_output<'a, T: Real>(
+    maxpool: &'a Option<MaxPool2d<T>>,
+    relu: &'a Relu<T>,
+    bn1: &'a BatchNorm2d<T>,
+    order: BnOrder,
+) -> &'a Tensor<T> {
+    match (maxpool, order) {
+        (Some(p), _) => p.output(),
+        (None, BnOrder::ConvBnRelu) => relu.output(),
+        (None, BnOrder::ConvReluBn) => bn1.output(),
+    }
+}
+
+/// The random stream of weight initialisation (see [`crate::labs::rng`]).
+const INIT_STREAM: u64 = 0x1417;
+
+/// ResNet-18 with its activations, loss and gradients. Input and logits use PyTorch's
+/// `[N, C, H, W]` / `[N, classes]` layout at the boundary.
+#[derive(Clone, Debug)]
+pub struct ResNet<T> {
+    config: ResNetConfig,
+    pub conv1: Conv2d<T>,
+    pub bn1: BatchNorm2d<T>,
+    relu: Relu<T>,
+    maxpool: Option<MaxPool2d<T>>,
+    /// `layer1.0`, `layer1.1`, …, `layer4.1`.
+    pub blocks: Vec<BasicBlock<T>>,
+    avgpool: AdaptiveAvgPool2d<T>,
+    pub fc: Linear<T>,
+    input: Tensor<T>,
+    loss: CrossEntropy<T>,
+}
+
+impl<T: Real> ResNet<T> {
+    /// Every parameter zero except batch-norm weights (1); running stats at their initial
+    /// values. Cheap: for tables and for loading a checkpoint into.
+    pub fn zeros(config: ResNetConfig) -> Self {
+        assert!(
+            config.width > 0 && config.classes > 0,
+            "width and classes must be positive"
+        );
+        let w = config.width;
+        let (conv1, maxpool) = match config.stem {
+            Stem::Cifar => (Conv2d::new(3, w, 3, 1, 1), None),
+            Stem::Imagenet => (Conv2d::new(3, w, 7, 2, 3), Some(MaxPool2d::new(3, 2, 1))),
+        };
+        let mut conv1 = conv1;
+        conv1.input_grad = false; // nothing upstream of the first layer
+        let mut blocks = Vec::with_capacity(8);
+        let mut c_in = w;
+        for stage in 0..4 {
+            let c_out = w << stage;
+            let stride = if stage == 0 { 1 } else { 2 };
+            blocks.push(BasicBlock::new(
+                c_in,
+                c_out,
+                stride,
+                config.bn_order,
+                config.skip,
+            ));
+            blocks.push(BasicBlock::new(
+                c_out,
+                c_out,
+                1,
+                config.bn_order,
+                config.skip,
+            ));
+            c_in = c_out;
+        }
+        Self {
+            config,
+            conv1,
+            bn1: BatchNorm2d::new(w),
+            relu: Relu::new(),
+            maxpool,
+            blocks,
+            avgpool: AdaptiveAvgPool2d::new(1, 1),
+            fc: Linear::new(8 * w, config.classes),
+            input: Tensor::zeros([0, 0, 0, 0]),
+            loss: CrossEntropy::new(),
+        }
+    }
+
+    /// torchvision's initialisation from `seed`: convolutions Kaiming normal (fan_out,
+    /// ReLU), batch norm γ = 1 and β = 0, the classifier PyTorch's `Linear` default.
+    pub fn new(config: ResNetConfig, seed: u64) -> Self {
+        let mut net = Self::zeros(config);
+        let mut rng = crate::labs::rng(seed, INIT_STREAM);
+        net.conv1.init_kaiming_fan_out(&mut rng);
+        net.bn1.init();
+        net.blocks.iter_mut().for_each(|b| b.init(&mut rng));
+        net.fc.init_default(&mut rng);
+        net
+    }
+
+    pub fn config(&self) -> &ResNetConfig {
+        &self.config
+    }
+
+    /// The name of block `i` (0..8): `layer1.0` … `layer4.1`.
+    pub fn block_name(i: usize) -> String {
+        format!("layer{}.{}", i / 2 + 1, i % 2)
+    }
+
+    /// Whether an input of `[n, channels, h, w]` can go through the network in `mode`:
+    /// three channels, every layer's window fits, and in training every batch norm sees
+    /// more than one value per channel (PyTorch refuses otherwise).
+    pub fn check_input(&self, shape: [usize; 4], mode: Mode) -> Result<(), String> {
+        let [n, c, h, w] = shape;
+        if c != 3 {
+            return Err(format!("input has {c} channels, the network takes 3"));
+        }
+        if n == 0 {
+            return Err("input batch is empty".into());
+        }
+        let too_small = || {
+            format!(
+                "input {h}×{w} is too small for the {} stem",
+                self.config.stem
+            )
+        };
+        let (mut h2, mut w2) = self.conv1.output_size(h, w).ok_or_else(too_small)?;
+        if let Some(p) = &self.maxpool {
+            (h2, w2) = p
+                .output_len(h2)
+                .zip(p.output_len(w2))
+                .ok_or_else(too_small)?;
+        }
+        for b in self.blocks.iter().step_by(2) {
+            (h2, w2) = b.conv1.output_size(h2, w2).ok_or_else(too_small)?;
+        }
+        if mode == Mode::Train && n * h2 * w2 < 2 {
+            return Err(format!(
+                "batch {n} of {h}×{w} images leaves one value per channel in layer4; \
+                 batch norm cannot train on that (PyTorch refuses too)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Forward an `[N, 3, H, W]` batch; returns the logits `[classes, N, 1, 1]`
+    /// (channel-major; [`Self::logits`] gives `[N, classes]`). Panics on an input that
+    /// [`Self::check_input`] rejects.
+    pub fn forward(&mut self, x: ArrayView4<'_, T>, mode: Mode) -> &Tensor<T> {
+        nchw_to_cnhw(x, &mut self.input);
+        let a = self.conv1.forward(&self.input, mode);
+        let s = match self.config.bn_order {
+            BnOrder::ConvBnRelu => self.relu.forward(self.bn1.forward(a, mode), mode),
+            BnOrder::ConvReluBn => self.bn1.forward(self.relu.forward(a, mode), mode),
+        };
+        let mut h = match &mut self.maxpool {
+            Some(p) => p.forward(s, mode),
+            None => s,
+        };
+        for b in self.blocks.iter_mut() {
+            h = b.forward(h, mode);
+        }
+        let pooled = self.avgpool.forward(h, mode);
+        self.fc.forward(pooled, mode)
+    }
+
+    /// The logits of the last forward as `[N, classes]`.
+    pub fn logits(&self) -> Array2<T> {
+        let l = cnhw_to_nchw(self.fc.output());
+        let (n, k) = (l.shape()[0], l.shape()[1]);
+        l.into_shape_with_order((n, k))
+            .expect("logits are [N, K, 1, 1]")
+    }
+
+    /// Backpropagate `dL/dlogits` (`[classes, N, 1, 1]`) through the last forward, setting
+    /// every parameter gradient.
+    pub fn backward(&mut self, dlogits: &Tensor<T>) {
+        let last = self.blocks.last().expect("eight blocks").output();
+        let dpooled = self.fc.backward(self.avgpool.output(), dlogits);
+        self.avgpool.backward(last, dpooled);
+        for i in (0..self.blocks.len()).rev() {
+            let (before, rest) = self.blocks.split_at_mut(i);
+            let (block, after) = rest.split_first_mut().expect("block i exists");
+            let dy = match after.first() {
+                Some(next) => next.input_grad(),
+                None => self.avgpool.input_grad(),
+            };
+            let x = match before.last() {
+                Some(prev) => prev.output(),
+                None => stem_output(&self.maxpool, &self.relu, &self.bn1, self.config.bn_order),
+            };
+            block.backward(x, dy);
+        }
+        let dstem = self.blocks[0].input_grad();
+        let ds = match &mut self.maxpool {
+            Some(p) => {
+                let pool_in = match self.config.bn_order {
+                    BnOrder::ConvBnRelu => self.relu.output(),
+                    BnOrder::ConvReluBn => self.bn1.output(),
+                };
+                p.backward(pool_in, dstem)
+            }
+            None => dstem,
+        };
+        let da = match self.config.bn_order {
+            BnOrder::ConvBnRelu => {
+                let db = self.relu.backward(self.bn1.output(), ds);
+                self.bn1.backward(self.conv1.output(), db)
+            }
+            BnOrder::ConvReluBn => {
+                let dr = self.bn1.backward(self.relu.output(), ds);
+                self.relu.backward(self.conv1.output(), dr)
+            }
+        };
+        self.conv1.backward(&self.input, da);
+    }
+
+    /// Train-mode forward, mean cross-entropy against `targets` (each below `classes`),
+    /// and backward: afterwards every parameter holds its gradient.
+    pub fn forward_backward(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
+        let mut loss = std::mem::take(&mut self.loss);
+        let out = loss.forward(self.forward(x, Mode::Train), targets);
+        self.backward(loss.grad());
+        self.loss = loss;
+        out
+    }
+
+    /// Eval-mode loss and accuracy count of a batch (no gradients).
+    pub fn evaluate(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
+        let mut loss = std::mem::take(&mut self.loss);
+        let out = loss.forward(self.forward(x, Mode::Eval), targets);
+        self.loss = loss;
+        out
+    }
+
+    /// Parameter count.
+    pub fn num_params(&mut self) -> usize {
+        let mut n = 0;
+        self.visit_params("", &mut |p| n += p.param.len());
+        n
+    }
+}
+
+impl<T: Real> Module<T> for ResNet<T> {
+    fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+        self.conv1.visit_params(&join(prefix, "conv1"), f);
+        self.bn1.visit_params(&join(prefix, "bn1"), f);
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            b.visit_params(&join(prefix, &Self::block_name(i)), f);
+        }
+        self.fc.visit_params(&join(prefix, "fc"), f);
+    }
+
+    fn visit_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, BufferRef<'_, T>)) {
+        self.bn1.visit_buffers(&join(prefix, "bn1"), f);
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            b.visit_buffers(&join(prefix, &Self::block_name(i)), f);
+        }
+    }
+}
