@@ -17,6 +17,7 @@
 
 pub mod activation;
 pub mod batchnorm;
+pub mod bench;
 pub mod checkpoint;
 pub mod conv;
 pub mod gemm;

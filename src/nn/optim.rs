@@ -86,3 +86,69 @@ impl<T: Real> Sgd<T> {
         self.steps += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{BatchNorm2d, Linear, ParamRef};
+
+    /// A linear layer (weight → rest, bias → biases) and a batch norm (bn_affine).
+    struct Toy {
+        fc: Linear<f64>,
+        bn: BatchNorm2d<f64>,
+    }
+
+    impl Module<f64> for Toy {
+        fn visit_params(&mut self, _prefix: &str, f: &mut dyn FnMut(ParamRef<'_, f64>)) {
+            self.fc.visit_params("fc", f);
+            self.bn.visit_params("bn", f);
+        }
+    }
+
+    fn toy() -> Toy {
+        let mut t = Toy {
+            fc: Linear::new(1, 1),
+            bn: BatchNorm2d::new(1),
+        };
+        t.visit_params("", &mut |p| {
+            p.param.value_mut()[0] = 2.0;
+            p.param.grad_mut()[0] = 0.5;
+        });
+        t
+    }
+
+    fn values(t: &mut Toy) -> Vec<f64> {
+        let mut v = Vec::new();
+        t.visit_params("", &mut |p| v.push(p.param.value()[0]));
+        v
+    }
+
+    #[test]
+    fn pytorch_momentum_and_decay_on_weights_only() {
+        let (lr, mom, wd) = (0.1, 0.9, 0.01);
+        let mut t = toy();
+        let mut sgd = Sgd::new(lr, mom, wd, false);
+        sgd.step(&mut t);
+        // fc.weight decays: d = 0.5 + 0.01·2; buf = d; p = 2 − 0.1·d.
+        let d_w = 0.5 + wd * 2.0;
+        let v = values(&mut t);
+        assert!((v[0] - (2.0 - lr * d_w)).abs() < 1e-15);
+        // Bias and BN parameters do not: d = 0.5.
+        assert!(v[1..].iter().all(|&x| (x - (2.0 - lr * 0.5)).abs() < 1e-15));
+        // Second step, same gradient: buf = 0.9·buf + d.
+        sgd.step(&mut t);
+        let p1 = 2.0 - lr * d_w;
+        let d2 = 0.5 + wd * p1;
+        let expect = p1 - lr * (mom * d_w + d2);
+        assert!((values(&mut t)[0] - expect).abs() < 1e-15);
+        assert_eq!(sgd.steps(), 2);
+    }
+
+    #[test]
+    fn wd_on_bn_bias_decays_every_group() {
+        let mut t = toy();
+        Sgd::new(0.1, 0.9, 0.01, true).step(&mut t);
+        let expect = 2.0 - 0.1 * (0.5 + 0.01 * 2.0);
+        assert!(values(&mut t).iter().all(|&x| (x - expect).abs() < 1e-15));
+    }
+}

@@ -551,3 +551,83 @@ impl<T: Real> Module<T> for ResNet<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{ModuleKind, ParamRole};
+
+    /// Parameters of a CIFAR-stem network: convs 27w + 2724w², batch norms 150w, and
+    /// the classifier 8w·k + k (w = 64, k = 10 gives torchvision's 11,173,962).
+    fn count(w: usize, k: usize) -> usize {
+        27 * w + 2724 * w * w + 150 * w + 8 * w * k + k
+    }
+
+    #[test]
+    fn resnet_moves_to_a_worker_thread() {
+        fn send<T: Send>() {}
+        send::<ResNet<f32>>();
+        let net = ResNet::<f32>::new(
+            ResNetConfig {
+                width: 2,
+                ..Default::default()
+            },
+            1,
+        );
+        let mut net = std::thread::spawn(move || net).join().expect("thread");
+        assert_eq!(net.num_params(), count(2, 10));
+        assert_eq!(count(64, 10), 11_173_962);
+    }
+
+    #[test]
+    fn plain_network_has_no_downsample() {
+        let cfg = ResNetConfig {
+            width: 4,
+            skip: false,
+            ..Default::default()
+        };
+        let mut net = ResNet::<f32>::zeros(cfg);
+        // The three downsample branches: 1×1 convs w·2w + 2w·4w + 4w·8w and their BNs.
+        let w = 4;
+        assert_eq!(net.num_params(), count(w, 10) - (42 * w * w + 2 * 14 * w));
+    }
+
+    #[test]
+    fn torchvision_initialisation() {
+        let mut net = ResNet::<f64>::new(
+            ResNetConfig {
+                width: 16,
+                ..Default::default()
+            },
+            7,
+        );
+        net.visit_params("", &mut |p| {
+            let v = p.param.value();
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let shape = p.param.shape();
+            match (p.kind, p.role) {
+                (ModuleKind::Conv2d, _) => {
+                    // Kaiming normal, fan_out = c_out·kh·kw, gain √2.
+                    let expect = (2.0 / (shape[0] * shape[2] * shape[3]) as f64).sqrt();
+                    assert!(
+                        (std / expect - 1.0).abs() < 0.2,
+                        "{}: std {std} vs {expect}",
+                        p.name
+                    );
+                    assert!(mean.abs() < 0.2 * expect, "{}", p.name);
+                }
+                (ModuleKind::BatchNorm2d, ParamRole::Weight) => {
+                    assert!(v.iter().all(|&x| x == 1.0))
+                }
+                (ModuleKind::BatchNorm2d, ParamRole::Bias) => assert!(v.iter().all(|&x| x == 0.0)),
+                (ModuleKind::Linear, _) => {
+                    let bound = 1.0 / 128f64.sqrt(); // fan_in = 8·16
+                    assert!(v.iter().all(|x| x.abs() <= bound), "{}", p.name);
+                    assert!(v.iter().any(|x| x.abs() > 0.5 * bound), "{}", p.name);
+                }
+            }
+        });
+    }
+}
