@@ -136,6 +136,30 @@ fn conv2d_strided_with_bias_over_several_batch_parts() {
 }
 
 #[test]
+fn conv2d_patch_chunks_split_images() {
+    // 16 input channels make im2col process 256 columns at a time: 12 of an image's 20
+    // output rows, then 8, so chunks start mid-image and their col2im regions overlap.
+    let mut conv = Conv2d::new(16, 3, 3, 1, 1);
+    randomise(&mut conv, 35);
+    check_layer(
+        &mut conv,
+        &randn([16, 2, 20, 20], 36),
+        Mode::Train,
+        false,
+        300,
+    );
+    let mut conv = Conv2d::new(16, 2, 3, 2, 1).with_bias();
+    randomise(&mut conv, 37);
+    check_layer(
+        &mut conv,
+        &randn([16, 1, 40, 40], 38),
+        Mode::Train,
+        false,
+        300,
+    );
+}
+
+#[test]
 fn conv2d_rectangular_kernel_stride_and_padding() {
     let mut conv = Conv2d::rect(2, 3, [3, 2], [2, 1], [1, 0]).with_bias();
     randomise(&mut conv, 5);

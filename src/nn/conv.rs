@@ -73,36 +73,36 @@ fn valid(k: usize, p: usize, s: usize, len: usize, out: usize) -> Range<usize> {
     lo.min(hi)..hi
 }
 
-/// Fill `col` (`[k, cols]`, row-major) with the patches of `images` of `x` (`[C, N, H, W]`).
-fn im2col<T: Real>(g: &Geom, x: &[T], images: Range<usize>, col: &mut [T]) {
-    let (hw, cols) = (g.h * g.w, images.len() * g.ho * g.wo);
+/// Fill `col` (`[k, rows·W_out]`, row-major) with the patches of output rows `rows` of `x`
+/// (`[C, N, H, W]`); output row `r` is image `r / H_out`, row `r % H_out`.
+fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+    let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
     for c in 0..g.c_in {
         for ki in 0..g.kh {
+            let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
             for kj in 0..g.kw {
+                let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
                 let row = (c * g.kh + ki) * g.kw + kj;
                 let dst_row = &mut col[row * cols..(row + 1) * cols];
-                let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
-                let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
-                for (b, img) in images.clone().enumerate() {
-                    let src_img = &x[(c * g.n + img) * hw..][..hw];
-                    for oh in 0..g.ho {
-                        let dst = &mut dst_row[(b * g.ho + oh) * g.wo..][..g.wo];
-                        if !ihs.contains(&oh) {
-                            dst.fill(T::zero());
-                            continue;
-                        }
-                        let ih = oh * g.sh + ki - g.ph;
-                        let src = &src_img[ih * g.w..][..g.w];
-                        dst[..ows.start].fill(T::zero());
-                        dst[ows.end..].fill(T::zero());
-                        if g.sw == 1 {
-                            let from = ows.start + kj - g.pw;
-                            dst[ows.clone()].copy_from_slice(&src[from..from + ows.len()]);
-                        } else {
-                            for ow in ows.clone() {
-                                dst[ow] = src[ow * g.sw + kj - g.pw];
-                            }
-                        }
+                for (dst, r) in dst_row.chunks_exact_mut(g.wo).zip(rows.clone()) {
+                    let (img, oh) = (r / g.ho, r % g.ho);
+                    if !ihs.contains(&oh) {
+                        dst.fill(T::zero());
+                        continue;
+                    }
+                    let ih = oh * g.sh + ki - g.ph;
+                    let src = &x[(c * g.n + img) * hw + ih * g.w..][..g.w];
+                    dst[..ows.start].fill(T::zero());
+                    dst[ows.end..].fill(T::zero());
+                    if g.sw == 1 {
+                        let from = ows.start + kj - g.pw;
+                        dst[ows.clone()].copy_from_slice(&src[from..from + ows.len()]);
+                    } else {
+                        let src = src[ows.start * g.sw + kj - g.pw..].iter().step_by(g.sw);
+                        dst[ows.clone()]
+                            .iter_mut()
+                            .zip(src)
+                            .for_each(|(d, s)| *d = *s);
                     }
                 }
             }
@@ -110,39 +110,73 @@ fn im2col<T: Real>(g: &Geom, x: &[T], images: Range<usize>, col: &mut [T]) {
     }
 }
 
-/// Scatter-add `col` (`[k, cols]`) into `dx` (`[C, images·H·W]`, zeroed by the caller).
-fn col2im<T: Real>(g: &Geom, col: &[T], nb: usize, dx: &mut ArrayViewMut2<'_, T>) {
-    let (hw, cols) = (g.h * g.w, nb * g.ho * g.wo);
+/// Scatter-add `col` (`[k, rows·W_out]`) into `dx` (`[C, images·H·W]` for the images from
+/// `first` on, zeroed by the caller).
+fn col2im<T: Real>(
+    g: &Geom,
+    col: &[T],
+    rows: Range<usize>,
+    first: usize,
+    dx: &mut ArrayViewMut2<'_, T>,
+) {
+    let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
     for c in 0..g.c_in {
         let mut dx_row = dx.row_mut(c);
         let dx_c = dx_row.as_slice_mut().expect("channel rows are contiguous");
         for ki in 0..g.kh {
+            let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
             for kj in 0..g.kw {
+                let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
                 let row = (c * g.kh + ki) * g.kw + kj;
                 let src_row = &col[row * cols..(row + 1) * cols];
-                let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
-                let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
-                for b in 0..nb {
-                    for oh in ihs.clone() {
-                        let ih = oh * g.sh + ki - g.ph;
-                        let dst = &mut dx_c[b * hw + ih * g.w..][..g.w];
-                        let src = &src_row[(b * g.ho + oh) * g.wo..][..g.wo];
-                        if g.sw == 1 {
-                            let from = ows.start + kj - g.pw;
-                            let d = &mut dst[from..from + ows.len()];
-                            d.iter_mut()
-                                .zip(&src[ows.clone()])
-                                .for_each(|(d, s)| *d += *s);
-                        } else {
-                            for ow in ows.clone() {
-                                dst[ow * g.sw + kj - g.pw] += src[ow];
-                            }
-                        }
+                for (src, r) in src_row.chunks_exact(g.wo).zip(rows.clone()) {
+                    let (img, oh) = (r / g.ho - first, r % g.ho);
+                    if !ihs.contains(&oh) {
+                        continue;
+                    }
+                    let ih = oh * g.sh + ki - g.ph;
+                    let dst = &mut dx_c[img * hw + ih * g.w..][..g.w];
+                    if g.sw == 1 {
+                        let from = ows.start + kj - g.pw;
+                        let d = &mut dst[from..from + ows.len()];
+                        d.iter_mut()
+                            .zip(&src[ows.clone()])
+                            .for_each(|(d, s)| *d += *s);
+                    } else {
+                        let d = dst[ows.start * g.sw + kj - g.pw..].iter_mut().step_by(g.sw);
+                        d.zip(&src[ows.clone()]).for_each(|(d, s)| *d += *s);
                     }
                 }
             }
         }
     }
+}
+
+/// Bytes of im2col patches processed at a time: the column block then stays in the L2
+/// cache between im2col, the GEMM's packing and col2im, instead of streaming through
+/// memory three times (this dominated at width 16).
+const CHUNK_BYTES: usize = 256 * 1024;
+/// But at least this many columns, so each GEMM has a reasonable inner dimension.
+const MIN_CHUNK_COLS: usize = 256;
+
+/// Output rows per chunk for a patch matrix of `k` rows.
+fn chunk_rows<T>(g: &Geom) -> usize {
+    let cols = (CHUNK_BYTES / (g.k() * std::mem::size_of::<T>())).max(MIN_CHUNK_COLS);
+    (cols / g.wo).max(1)
+}
+
+/// The output rows of `images`, in chunks of at most `size`.
+fn row_chunks(g: &Geom, images: &Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let (start, end) = (images.start * g.ho, images.end * g.ho);
+    (start..end)
+        .step_by(size)
+        .map(move |r| r..(r + size).min(end))
+}
+
+/// Columns `rows` (global output rows) of a part starting at image `first`.
+fn cols_of(g: &Geom, rows: &Range<usize>, first: usize) -> Slice {
+    let base = first * g.ho;
+    Slice::from((rows.start - base) * g.wo..(rows.end - base) * g.wo)
 }
 
 /// Cut `v` along axis 1 into the column ranges of `parts` (each image is `scale` columns).
@@ -283,18 +317,23 @@ impl<T: Real> Layer<T> for Conv2d<T> {
             .view_mut()
             .into_shape_with_order((self.c_out, g.n * howo));
         let y_parts = split_cols(y2.expect("output shape"), &parts, howo);
+        let rows_per_chunk = chunk_rows::<T>(&g);
         parts.par_iter().zip(y_parts).for_each(|(r, mut yp)| {
             if g.pointwise() {
                 let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
                 gemm(T::one(), &wmat, &xp, T::zero(), &mut yp);
-            } else {
-                let cols = r.len() * howo;
-                T::with_scratch(k * cols, |col| {
-                    im2col(&g, xs, r.clone(), col);
-                    let colv = ArrayView2::from_shape((k, cols), &*col).expect("col shape");
-                    gemm(T::one(), &wmat, &colv, T::zero(), &mut yp);
-                });
+                return;
             }
+            let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
+            T::with_scratch(k * max_cols, |buf| {
+                for rows in row_chunks(&g, r, rows_per_chunk) {
+                    let col = &mut buf[..k * rows.len() * g.wo];
+                    im2col(&g, xs, rows.clone(), col);
+                    let colv = ArrayView2::from_shape((k, rows.len() * g.wo), &*col).expect("col");
+                    let mut yc = yp.slice_axis_mut(Axis(1), cols_of(&g, &rows, r.start));
+                    gemm(T::one(), &wmat, &colv, T::zero(), &mut yc);
+                }
+            });
         });
         if let Some(b) = &self.bias {
             for (mut ch, &bv) in self.out.outer_iter_mut().zip(b.value()) {
@@ -333,6 +372,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
             parts.iter().map(|_| None).collect()
         };
         let c_out = self.c_out;
+        let rows_per_chunk = chunk_rows::<T>(&g);
         parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
@@ -348,17 +388,27 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                     }
                     return;
                 }
-                let cols = r.len() * howo;
-                T::with_scratch(k * cols, |col| {
-                    im2col(&g, xs, r.clone(), col);
-                    let colv = ArrayView2::from_shape((k, cols), &*col).expect("col shape");
-                    gemm(T::one(), &dyp, &colv.t(), T::zero(), &mut dw);
-                    if let Some(mut dxp) = dxp {
-                        // The patches are no longer needed: reuse the buffer for d(col).
-                        let mut dcol = ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
-                        gemm(T::one(), &wmat.t(), &dyp, T::zero(), &mut dcol);
-                        dxp.fill(T::zero());
-                        col2im(&g, col, r.len(), &mut dxp);
+                let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
+                let mut dxp = dxp;
+                if let Some(d) = &mut dxp {
+                    d.fill(T::zero());
+                }
+                T::with_scratch(k * max_cols, |buf| {
+                    for (i, rows) in row_chunks(&g, r, rows_per_chunk).enumerate() {
+                        let cols = rows.len() * g.wo;
+                        let col = &mut buf[..k * cols];
+                        im2col(&g, xs, rows.clone(), col);
+                        let colv = ArrayView2::from_shape((k, cols), &*col).expect("col");
+                        let dyc = dyp.slice_axis(Axis(1), cols_of(&g, &rows, r.start));
+                        let beta = if i == 0 { T::zero() } else { T::one() };
+                        gemm(T::one(), &dyc, &colv.t(), beta, &mut dw);
+                        if let Some(dxp) = &mut dxp {
+                            // The patches are used: reuse their buffer for d(col).
+                            let mut dcol =
+                                ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
+                            gemm(T::one(), &wmat.t(), &dyc, T::zero(), &mut dcol);
+                            col2im(&g, col, rows, r.start, dxp);
+                        }
                     }
                 });
             });
