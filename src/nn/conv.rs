@@ -63,6 +63,7 @@ impl Geom {
 }
 
 /// Output positions `o` in `0..out` whose input index `o·s + k − p` lies in `0..len`.
+#[inline]
 fn valid(k: usize, p: usize, s: usize, len: usize, out: usize) -> Range<usize> {
     let lo = if k >= p { 0 } else { (p - k).div_ceil(s) };
     let hi = if len + p > k {
@@ -73,30 +74,70 @@ fn valid(k: usize, p: usize, s: usize, len: usize, out: usize) -> Range<usize> {
     lo.min(hi)..hi
 }
 
+/// `dst ← src` for the short rows of im2col (4–32 values): in blocks of 8 so the copy is
+/// inlined vector moves instead of a `memcpy` call per row.
+#[inline(always)]
+fn copy_row<T: Real>(dst: &mut [T], src: &[T]) {
+    let mut d = dst.chunks_exact_mut(8);
+    let mut s = src.chunks_exact(8);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let s: &[T; 8] = s.try_into().expect("8 values");
+        d.copy_from_slice(s);
+    }
+    d.into_remainder()
+        .iter_mut()
+        .zip(s.remainder())
+        .for_each(|(d, s)| *d = *s);
+}
+
+/// `dst ← dst + src`, row-wise as [`copy_row`].
+#[inline(always)]
+fn add_row<T: Real>(dst: &mut [T], src: &[T]) {
+    dst.iter_mut().zip(src).for_each(|(d, s)| *d += *s);
+}
+
+/// The (image, row) pairs of output rows `rows`, in order, without a division per row.
+fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usize)> + use<> {
+    let ho = g.ho;
+    let (mut img, mut oh) = (rows.start / ho, rows.start % ho);
+    rows.map(move |_| {
+        let at = (img, oh);
+        oh += 1;
+        if oh == ho {
+            oh = 0;
+            img += 1;
+        }
+        at
+    })
+}
+
 /// Fill `col` (`[k, rows·W_out]`, row-major) with the patches of output rows `rows` of `x`
 /// (`[C, N, H, W]`); output row `r` is image `r / H_out`, row `r % H_out`.
 fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
     let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
+    let mut dst_rows = col.chunks_exact_mut(cols);
     for c in 0..g.c_in {
+        let plane = &x[c * g.n * hw..(c + 1) * g.n * hw];
         for ki in 0..g.kh {
             let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
             for kj in 0..g.kw {
                 let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
-                let row = (c * g.kh + ki) * g.kw + kj;
-                let dst_row = &mut col[row * cols..(row + 1) * cols];
-                for (dst, r) in dst_row.chunks_exact_mut(g.wo).zip(rows.clone()) {
-                    let (img, oh) = (r / g.ho, r % g.ho);
+                let dst_row = dst_rows.next().expect("k rows");
+                let pairs = dst_row
+                    .chunks_exact_mut(g.wo)
+                    .zip(image_rows(g, rows.clone()));
+                for (dst, (img, oh)) in pairs {
                     if !ihs.contains(&oh) {
                         dst.fill(T::zero());
                         continue;
                     }
                     let ih = oh * g.sh + ki - g.ph;
-                    let src = &x[(c * g.n + img) * hw + ih * g.w..][..g.w];
+                    let src = &plane[img * hw + ih * g.w..][..g.w];
                     dst[..ows.start].fill(T::zero());
                     dst[ows.end..].fill(T::zero());
                     if g.sw == 1 {
                         let from = ows.start + kj - g.pw;
-                        dst[ows.clone()].copy_from_slice(&src[from..from + ows.len()]);
+                        copy_row(&mut dst[ows.clone()], &src[from..from + ows.len()]);
                     } else {
                         let src = src[ows.start * g.sw + kj - g.pw..].iter().step_by(g.sw);
                         dst[ows.clone()]
@@ -120,6 +161,7 @@ fn col2im<T: Real>(
     dx: &mut ArrayViewMut2<'_, T>,
 ) {
     let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
+    let mut src_rows = col.chunks_exact(cols);
     for c in 0..g.c_in {
         let mut dx_row = dx.row_mut(c);
         let dx_c = dx_row.as_slice_mut().expect("channel rows are contiguous");
@@ -127,21 +169,17 @@ fn col2im<T: Real>(
             let ihs = valid(ki, g.ph, g.sh, g.h, g.ho);
             for kj in 0..g.kw {
                 let ows = valid(kj, g.pw, g.sw, g.w, g.wo);
-                let row = (c * g.kh + ki) * g.kw + kj;
-                let src_row = &col[row * cols..(row + 1) * cols];
-                for (src, r) in src_row.chunks_exact(g.wo).zip(rows.clone()) {
-                    let (img, oh) = (r / g.ho - first, r % g.ho);
+                let src_row = src_rows.next().expect("k rows");
+                let pairs = src_row.chunks_exact(g.wo).zip(image_rows(g, rows.clone()));
+                for (src, (img, oh)) in pairs {
                     if !ihs.contains(&oh) {
                         continue;
                     }
                     let ih = oh * g.sh + ki - g.ph;
-                    let dst = &mut dx_c[img * hw + ih * g.w..][..g.w];
+                    let dst = &mut dx_c[(img - first) * hw + ih * g.w..][..g.w];
                     if g.sw == 1 {
                         let from = ows.start + kj - g.pw;
-                        let d = &mut dst[from..from + ows.len()];
-                        d.iter_mut()
-                            .zip(&src[ows.clone()])
-                            .for_each(|(d, s)| *d += *s);
+                        add_row(&mut dst[from..from + ows.len()], &src[ows.clone()]);
                     } else {
                         let d = dst[ows.start * g.sw + kj - g.pw..].iter_mut().step_by(g.sw);
                         d.zip(&src[ows.clone()]).for_each(|(d, s)| *d += *s);
