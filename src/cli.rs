@@ -206,8 +206,11 @@ pub struct GradArgs {
     /// State dict (safetensors, torchvision names); the architecture is read from its shapes.
     #[arg(long, value_name = "W.safetensors")]
     pub weights: PathBuf,
-    /// The batch: `input` [N, 3, H, W] float and `target` [N] int64.
-    #[arg(long, value_name = "I.safetensors")]
+    #[arg(
+        long,
+        value_name = "I.safetensors",
+        help = "The batch: input [N, 3, H, W] float and target [N] int64"
+    )]
     pub input: PathBuf,
     /// Where to write loss, logits, grad.<param>, the state after the steps and eval_logits.
     #[arg(long, value_name = "O.safetensors")]
