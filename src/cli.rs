@@ -36,6 +36,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Measure speed: render times of every pane, steps/s of every lab.
     Bench(BenchArgs),
+    /// ResNet-18 tools: the parameter table of Problem 1.
+    Resnet(ResnetArgs),
+    /// Gradients and SGD steps of a model on one batch, to check against PyTorch.
+    Grad(GradArgs),
 }
 
 /// Output format of `run` and `sweep`.
@@ -158,4 +162,73 @@ pub struct BenchArgs {
     pub reps: usize,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ResnetArgs {
+    #[command(subcommand)]
+    pub command: ResnetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResnetCommand {
+    /// Per-layer parameter table (type, shapes, counts), totals and the optimiser groups.
+    Summary(ResnetSummaryArgs),
+}
+
+/// The first layers of a ResNet-18.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StemArg {
+    /// 3×3 stride-1 convolution, no max-pool (32×32 images).
+    Cifar,
+    /// 7×7 stride-2 convolution and 3×3 stride-2 max-pool (torchvision's).
+    Imagenet,
+}
+
+#[derive(Debug, Args)]
+pub struct ResnetSummaryArgs {
+    #[arg(long, value_enum, default_value_t = StemArg::Cifar)]
+    pub stem: StemArg,
+    /// Channels of the stem; the stages have 1, 2, 4 and 8 times as many.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub width: u64,
+    /// Output classes of the final linear layer.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub classes: u64,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The defaults are the settings of the reference fixtures \
+                        (2 steps, lr 0.1, momentum 0.9, weight decay 5e-4)."
+)]
+pub struct GradArgs {
+    /// The model whose state --weights holds: resnet18.
+    pub model: String,
+    /// State dict (safetensors, torchvision names); the architecture is read from its shapes.
+    #[arg(long, value_name = "W.safetensors")]
+    pub weights: PathBuf,
+    #[arg(
+        long,
+        value_name = "I.safetensors",
+        help = "The batch: input [N, 3, H, W] float and target [N] int64"
+    )]
+    pub input: PathBuf,
+    /// Where to write loss, logits, grad.<param>, the state after the steps and eval_logits.
+    #[arg(long, value_name = "O.safetensors")]
+    pub out: PathBuf,
+    /// SGD steps on the batch (train mode); gradients and logits are those of the first.
+    #[arg(long, default_value_t = 2)]
+    pub steps: u64,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    pub lr: f64,
+    /// Momentum (PyTorch's: buf = momentum·buf + d).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Weight decay, on conv and linear weights only.
+    #[arg(long, default_value_t = 5e-4)]
+    pub wd: f64,
 }

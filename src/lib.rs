@@ -7,13 +7,15 @@
 //! - [`headless`] and [`sweep`]: the command line without a terminal;
 //! - [`tui`]: the interactive terminal UI (keymap → action → update → render, with the lab
 //!   on a worker thread);
-//! - [`linalg`]: spectral norms, SVD and random orthogonal matrices over faer.
+//! - [`linalg`]: spectral norms, SVD and random orthogonal matrices over faer;
+//! - [`nn`]: the f32 layer engine, ResNet-18, SGD and safetensors checkpoints (PyTorch parity).
 
 pub mod cli;
 pub mod error;
 pub mod headless;
 pub mod labs;
 pub mod linalg;
+pub mod nn;
 pub mod params;
 pub mod report;
 pub mod sweep;

@@ -3,7 +3,9 @@
 //! Data goes to stdout; diagnostics and progress to stderr.
 
 mod bench;
+mod grad_cmd;
 mod labs_cmd;
+mod resnet_cmd;
 mod run;
 mod sweep_cmd;
 
@@ -26,6 +28,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Sweep(args)) => sweep_cmd::sweep(args),
         Some(Command::Bench(args)) => bench::bench(args),
+        Some(Command::Resnet(args)) => resnet_cmd::resnet(args),
+        Some(Command::Grad(args)) => grad_cmd::grad(args),
     }
 }
 

@@ -1,0 +1,93 @@
+//! ReLU. Its backward masks with the saved output (`y > 0`), as PyTorch's
+//! `threshold_backward` does, so it needs nothing of the input.
+
+use super::{Layer, Mode, Module, ParamRef, Real, Tensor, ensure_shape};
+use rayon::prelude::*;
+
+/// Element counts below which a thread is not worth starting.
+const PAR_MIN: usize = 1 << 15;
+const CHUNK: usize = 1 << 14;
+
+#[derive(Clone, Debug)]
+pub struct Relu<T> {
+    out: Tensor<T>,
+    dx: Tensor<T>,
+}
+
+impl<T: Real> Default for Relu<T> {
+    fn default() -> Self {
+        Self {
+            out: Tensor::zeros([0, 0, 0, 0]),
+            dx: Tensor::zeros([0, 0, 0, 0]),
+        }
+    }
+}
+
+impl<T: Real> Relu<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<T: Real> Module<T> for Relu<T> {
+    fn visit_params(&mut self, _prefix: &str, _f: &mut dyn FnMut(ParamRef<'_, T>)) {}
+}
+
+fn relu_chunk<T: Real>((y, x): (&mut [T], &[T])) {
+    let zero = T::zero();
+    y.iter_mut()
+        .zip(x)
+        .for_each(|(y, &x)| *y = if x > zero { x } else { zero });
+}
+
+fn mask_chunk<T: Real>((dx, (y, dy)): (&mut [T], (&[T], &[T]))) {
+    let zero = T::zero();
+    dx.iter_mut()
+        .zip(y.iter().zip(dy))
+        .for_each(|(dx, (&y, &dy))| {
+            *dx = if y > zero { dy } else { zero };
+        });
+}
+
+impl<T: Real> Layer<T> for Relu<T> {
+    fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
+        let (c, n, h, w) = x.dim();
+        ensure_shape(&mut self.out, [c, n, h, w]);
+        let xs = x.as_slice().expect("standard layout");
+        let ys = self.out.as_slice_mut().expect("standard layout");
+        if xs.len() >= PAR_MIN {
+            ys.par_chunks_mut(CHUNK)
+                .zip(xs.par_chunks(CHUNK))
+                .for_each(relu_chunk);
+        } else {
+            relu_chunk((ys, xs));
+        }
+        &self.out
+    }
+
+    fn backward(&mut self, _x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let (c, n, h, w) = dy.dim();
+        assert_eq!(dy.shape(), self.out.shape(), "relu dy shape");
+        ensure_shape(&mut self.dx, [c, n, h, w]);
+        let ys = self.out.as_slice().expect("standard layout");
+        let dys = dy.as_slice().expect("standard layout");
+        let dxs = self.dx.as_slice_mut().expect("standard layout");
+        if dys.len() >= PAR_MIN {
+            let it = dxs
+                .par_chunks_mut(CHUNK)
+                .zip(ys.par_chunks(CHUNK).zip(dys.par_chunks(CHUNK)));
+            it.for_each(mask_chunk);
+        } else {
+            mask_chunk((dxs, (ys, dys)));
+        }
+        &self.dx
+    }
+
+    fn output(&self) -> &Tensor<T> {
+        &self.out
+    }
+
+    fn input_grad(&self) -> &Tensor<T> {
+        &self.dx
+    }
+}

@@ -1,0 +1,348 @@
+//! 2-D convolution lowered to GEMM (im2col), PyTorch's `nn.Conv2d` semantics
+//! (cross-correlation, zero padding, no dilation or groups).
+//!
+//! Per part of the batch ([`batch_parts`]): `col = im2col(x_part)` is `[C_in·kh·kw, cols]`
+//! with `cols = images·H_out·W_out`, and `y_part = W · col` lands directly in the
+//! channel-major output. Backward: `dW = Σ_parts dy_part · colᵀ` (partials summed in a fixed
+//! order) and `dx_part = col2im(Wᵀ · dy_part)`. A 1×1 stride-1 unpadded convolution skips
+//! im2col: its input already is the column matrix.
+
+mod patches;
+
+use super::gemm::{batch_parts, gemm};
+use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, ParamRole, Real, Tensor};
+use super::{ensure_shape, join};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
+use patches::{Geom, chunk_rows, col2im, cols_of, im2col, row_chunks};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// `nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=...)`.
+#[derive(Clone, Debug)]
+pub struct Conv2d<T> {
+    pub c_in: usize,
+    pub c_out: usize,
+    /// `[kh, kw]`.
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    pub padding: [usize; 2],
+    /// `[c_out, c_in, kh, kw]`.
+    pub weight: Param<T>,
+    pub bias: Option<Param<T>>,
+    /// Whether backward computes dL/dx; a network's first layer does not need it (the
+    /// returned tensor is then all zero).
+    pub input_grad: bool,
+    out: Tensor<T>,
+    dx: Tensor<T>,
+    partials: Vec<Vec<T>>,
+}
+
+/// Cut `v` along axis 1 into the column ranges of `parts` (each image is `scale` columns).
+fn split_cols<'a, T>(
+    mut v: ArrayViewMut2<'a, T>,
+    parts: &[Range<usize>],
+    scale: usize,
+) -> Vec<ArrayViewMut2<'a, T>> {
+    let mut out = Vec::with_capacity(parts.len());
+    for r in parts {
+        let (head, tail) = v.split_at(Axis(1), r.len() * scale);
+        out.push(head);
+        v = tail;
+    }
+    out
+}
+
+impl<T: Real> Conv2d<T> {
+    /// A square-kernel convolution without bias, zero weights.
+    pub fn new(c_in: usize, c_out: usize, kernel: usize, stride: usize, padding: usize) -> Self {
+        Self::rect(c_in, c_out, [kernel; 2], [stride; 2], [padding; 2])
+    }
+
+    /// Any kernel, stride and padding per axis (`[height, width]`), without bias.
+    pub fn rect(
+        c_in: usize,
+        c_out: usize,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> Self {
+        assert!(kernel[0] > 0 && kernel[1] > 0 && stride[0] > 0 && stride[1] > 0);
+        Self {
+            c_in,
+            c_out,
+            kernel,
+            stride,
+            padding,
+            weight: Param::zeros(&[c_out, c_in, kernel[0], kernel[1]]),
+            bias: None,
+            input_grad: true,
+            out: Tensor::zeros([0, 0, 0, 0]),
+            dx: Tensor::zeros([0, 0, 0, 0]),
+            partials: Vec::new(),
+        }
+    }
+
+    /// Add a (zero) bias.
+    pub fn with_bias(mut self) -> Self {
+        self.bias = Some(Param::zeros(&[self.c_out]));
+        self
+    }
+
+    /// Output height and width for an input of `h × w`, if the kernel fits.
+    pub fn output_size(&self, h: usize, w: usize) -> Option<(usize, usize)> {
+        let (hp, wp) = (h + 2 * self.padding[0], w + 2 * self.padding[1]);
+        (hp >= self.kernel[0] && wp >= self.kernel[1]).then(|| {
+            (
+                (hp - self.kernel[0]) / self.stride[0] + 1,
+                (wp - self.kernel[1]) / self.stride[1] + 1,
+            )
+        })
+    }
+
+    /// torchvision's ResNet init: Kaiming normal, fan_out mode, ReLU gain:
+    /// `N(0, 2 / (c_out·kh·kw))`. A bias, if any, is zeroed.
+    pub fn init_kaiming_fan_out(&mut self, rng: &mut impl rand::Rng) {
+        let fan_out = (self.c_out * self.kernel[0] * self.kernel[1]) as f64;
+        let std = (2.0 / fan_out).sqrt();
+        for v in self.weight.value_mut() {
+            *v = T::from_f64(std * rng.sample::<f64, _>(StandardNormal));
+        }
+        if let Some(b) = &mut self.bias {
+            b.value_mut().fill(T::zero());
+        }
+    }
+
+    fn geom(&self, x: &Tensor<T>) -> Geom {
+        let (c, n, h, w) = x.dim();
+        assert_eq!(
+            c, self.c_in,
+            "conv input has {c} channels, expected {}",
+            self.c_in
+        );
+        let (ho, wo) = self
+            .output_size(h, w)
+            .unwrap_or_else(|| panic!("conv input {h}×{w} is smaller than its kernel"));
+        Geom {
+            c_in: c,
+            n,
+            h,
+            w,
+            kh: self.kernel[0],
+            kw: self.kernel[1],
+            sh: self.stride[0],
+            sw: self.stride[1],
+            ph: self.padding[0],
+            pw: self.padding[1],
+            ho,
+            wo,
+        }
+    }
+}
+
+impl<T: Real> Module<T> for Conv2d<T> {
+    fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+        let kind = ModuleKind::Conv2d;
+        let name = join(prefix, "weight");
+        f(ParamRef {
+            name: &name,
+            kind,
+            role: ParamRole::Weight,
+            param: &mut self.weight,
+        });
+        if let Some(b) = &mut self.bias {
+            let name = join(prefix, "bias");
+            f(ParamRef {
+                name: &name,
+                kind,
+                role: ParamRole::Bias,
+                param: b,
+            });
+        }
+    }
+}
+
+impl<T: Real> Layer<T> for Conv2d<T> {
+    fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
+        let g = self.geom(x);
+        let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
+        ensure_shape(&mut self.out, [self.c_out, g.n, g.ho, g.wo]);
+        let parts = batch_parts(g.n, howo);
+        let xs = x.as_slice().expect("standard layout");
+        let x2 = ArrayView2::from_shape((g.c_in, g.n * hw), xs).expect("input shape");
+        let wmat = ArrayView2::from_shape((self.c_out, k), self.weight.value()).expect("weight");
+        let y2 = self
+            .out
+            .view_mut()
+            .into_shape_with_order((self.c_out, g.n * howo));
+        let y_parts = split_cols(y2.expect("output shape"), &parts, howo);
+        let rows_per_chunk = chunk_rows::<T>(&g);
+        parts.par_iter().zip(y_parts).for_each(|(r, mut yp)| {
+            if g.pointwise() {
+                let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
+                gemm(T::one(), &wmat, &xp, T::zero(), &mut yp);
+                return;
+            }
+            let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
+            T::with_scratch(k * max_cols, |buf| {
+                for rows in row_chunks(&g, r, rows_per_chunk) {
+                    let col = &mut buf[..k * rows.len() * g.wo];
+                    im2col(&g, xs, rows.clone(), col);
+                    let colv = ArrayView2::from_shape((k, rows.len() * g.wo), &*col).expect("col");
+                    let mut yc = yp.slice_axis_mut(Axis(1), cols_of(&g, &rows, r.start));
+                    gemm(T::one(), &wmat, &colv, T::zero(), &mut yc);
+                }
+            });
+        });
+        if let Some(b) = &self.bias {
+            for (mut ch, &bv) in self.out.outer_iter_mut().zip(b.value()) {
+                ch.mapv_inplace(|v| v + bv);
+            }
+        }
+        &self.out
+    }
+
+    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let g = self.geom(x);
+        let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
+        assert_eq!(dy.shape(), [self.c_out, g.n, g.ho, g.wo], "conv dy shape");
+        let parts = batch_parts(g.n, howo);
+        let wlen = self.weight.len();
+        if self.partials.len() < parts.len() {
+            self.partials.resize(parts.len(), Vec::new());
+        }
+        self.partials
+            .iter_mut()
+            .for_each(|p| p.resize(wlen, T::zero()));
+        ensure_shape(&mut self.dx, [g.c_in, g.n, g.h, g.w]);
+
+        let xs = x.as_slice().expect("standard layout");
+        let x2 = ArrayView2::from_shape((g.c_in, g.n * hw), xs).expect("input shape");
+        let dys = dy.as_slice().expect("standard layout");
+        let dy2 = ArrayView2::from_shape((self.c_out, g.n * howo), dys).expect("dy shape");
+        let wmat = ArrayView2::from_shape((self.c_out, k), self.weight.value()).expect("weight");
+        let dx_parts: Vec<Option<ArrayViewMut2<'_, T>>> = if self.input_grad {
+            let dx2 = self.dx.view_mut().into_shape_with_order((g.c_in, g.n * hw));
+            split_cols(dx2.expect("dx shape"), &parts, hw)
+                .into_iter()
+                .map(Some)
+                .collect()
+        } else {
+            parts.iter().map(|_| None).collect()
+        };
+        let c_out = self.c_out;
+        let rows_per_chunk = chunk_rows::<T>(&g);
+        parts
+            .par_iter()
+            .zip(self.partials.par_iter_mut())
+            .zip(dx_parts)
+            .for_each(|((r, partial), dxp)| {
+                let dyp = dy2.slice_axis(Axis(1), Slice::from(r.start * howo..r.end * howo));
+                let mut dw = ArrayViewMut2::from_shape((c_out, k), &mut partial[..]).expect("dw");
+                if g.pointwise() {
+                    let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
+                    gemm(T::one(), &dyp, &xp.t(), T::zero(), &mut dw);
+                    if let Some(mut dxp) = dxp {
+                        gemm(T::one(), &wmat.t(), &dyp, T::zero(), &mut dxp);
+                    }
+                    return;
+                }
+                let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
+                let mut dxp = dxp;
+                if let Some(d) = &mut dxp {
+                    d.fill(T::zero());
+                }
+                T::with_scratch(k * max_cols, |buf| {
+                    for (i, rows) in row_chunks(&g, r, rows_per_chunk).enumerate() {
+                        let cols = rows.len() * g.wo;
+                        let col = &mut buf[..k * cols];
+                        im2col(&g, xs, rows.clone(), col);
+                        let colv = ArrayView2::from_shape((k, cols), &*col).expect("col");
+                        let dyc = dyp.slice_axis(Axis(1), cols_of(&g, &rows, r.start));
+                        let beta = if i == 0 { T::zero() } else { T::one() };
+                        gemm(T::one(), &dyc, &colv.t(), beta, &mut dw);
+                        if let Some(dxp) = &mut dxp {
+                            // The patches are used: reuse their buffer for d(col).
+                            let mut dcol =
+                                ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
+                            gemm(T::one(), &wmat.t(), &dyc, T::zero(), &mut dcol);
+                            col2im(&g, col, rows, r.start, dxp);
+                        }
+                    }
+                });
+            });
+
+        let (first, rest) = self.partials[..parts.len()]
+            .split_first()
+            .expect("one part");
+        let grad = self.weight.grad_mut();
+        grad.copy_from_slice(first);
+        for p in rest {
+            grad.iter_mut().zip(p).for_each(|(g, v)| *g += *v);
+        }
+        if let Some(b) = &mut self.bias {
+            for (gb, row) in b.grad_mut().iter_mut().zip(dy2.outer_iter()) {
+                *gb = T::from_f64(row.iter().map(|v| v.to_f64()).sum());
+            }
+        }
+        &self.dx
+    }
+
+    fn output(&self) -> &Tensor<T> {
+        &self.out
+    }
+
+    fn input_grad(&self) -> &Tensor<T> {
+        &self.dx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_convolution_agrees() {
+        let mut conv = Conv2d::<f64>::rect(2, 3, [3, 2], [2, 1], [1, 0]).with_bias();
+        let mut i = 0.0;
+        conv.weight.value_mut().iter_mut().for_each(|v| {
+            i += 1.0;
+            *v = (i * 0.37f64).sin()
+        });
+        conv.bias
+            .as_mut()
+            .unwrap()
+            .value_mut()
+            .copy_from_slice(&[0.1, -0.2, 0.3]);
+        let x = Tensor::from_shape_fn([2, 3, 5, 4], |(c, n, h, w)| {
+            ((c * 60 + n * 20 + h * 4 + w) as f64 * 0.71).cos()
+        });
+        let y = conv.forward(&x, Mode::Train).clone();
+        let (ho, wo) = conv.output_size(5, 4).unwrap();
+        assert_eq!(y.shape(), [3, 3, ho, wo]);
+        let wt = conv.weight.view();
+        for o in 0..3 {
+            for n in 0..3 {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let mut acc = conv.bias.as_ref().unwrap().value()[o];
+                        for c in 0..2 {
+                            for ki in 0..3 {
+                                for kj in 0..2 {
+                                    let ih = (oh * 2 + ki) as isize - 1;
+                                    let iw = (ow + kj) as isize;
+                                    if (0..5).contains(&ih) && (0..4).contains(&iw) {
+                                        acc += wt[[o, c, ki, kj]]
+                                            * x[[c, n, ih as usize, iw as usize]];
+                                    }
+                                }
+                            }
+                        }
+                        assert!((y[[o, n, oh, ow]] - acc).abs() < 1e-12);
+                    }
+                }
+            }
+        }
+    }
+}

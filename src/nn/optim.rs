@@ -1,0 +1,154 @@
+//! SGD with momentum and weight decay over parameter groups formed by module type,
+//! with PyTorch's semantics (`torch.optim.SGD`, no dampening, no Nesterov):
+//! `d = g + λ·p`; `buf = α·buf + d` (`buf = d` on the first step); `p ← p − η·buf`.
+//!
+//! Groups come from [`ParamGroup::of`] (module kind and role), never from names: grouping by
+//! a name substring misfiles `downsample.1.*` and drops conv weights (DESIGN §7).
+
+use super::{Module, ParamGroup, Real};
+
+/// Hyperparameters of one group.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GroupSettings {
+    pub lr: f64,
+    pub momentum: f64,
+    pub weight_decay: f64,
+}
+
+/// The optimiser and its momentum buffers.
+#[derive(Clone, Debug)]
+pub struct Sgd<T> {
+    /// Indexed by [`ParamGroup::index`].
+    pub groups: [GroupSettings; 3],
+    /// Momentum buffer per parameter, in visit order, with the parameter's name so a
+    /// different model never inherits buffers.
+    bufs: Vec<(String, Vec<T>)>,
+    steps: u64,
+}
+
+impl<T: Real> Sgd<T> {
+    /// Every group gets `lr` and `momentum`; weight decay `wd` goes to conv and linear
+    /// weights only, or to every group with `wd_on_bn_bias`.
+    pub fn new(lr: f64, momentum: f64, wd: f64, wd_on_bn_bias: bool) -> Self {
+        let groups = ParamGroup::ALL.map(|g| GroupSettings {
+            lr,
+            momentum,
+            weight_decay: if g.decays(wd_on_bn_bias) { wd } else { 0.0 },
+        });
+        Self {
+            groups,
+            bufs: Vec::new(),
+            steps: 0,
+        }
+    }
+
+    /// Set the learning rate of every group (schedules).
+    pub fn set_lr(&mut self, lr: f64) {
+        self.groups.iter_mut().for_each(|g| g.lr = lr);
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// One update of every parameter from its current gradient.
+    pub fn step(&mut self, model: &mut dyn Module<T>) {
+        let mut i = 0;
+        let (groups, bufs) = (&self.groups, &mut self.bufs);
+        model.visit_params("", &mut |p| {
+            let s = groups[p.group().index()];
+            if bufs
+                .get(i)
+                .is_none_or(|(name, b)| name != p.name || b.len() != p.param.len())
+            {
+                bufs.truncate(i);
+                bufs.push((p.name.to_string(), Vec::new()));
+            }
+            let buf = &mut bufs[i].1;
+            let first = buf.is_empty();
+            if first {
+                buf.resize(p.param.len(), T::zero());
+            }
+            let (value, grad) = p.param.value_and_grad_mut();
+            for ((v, g), b) in value.iter_mut().zip(grad).zip(buf.iter_mut()) {
+                let d = g.to_f64() + s.weight_decay * v.to_f64();
+                let nb = if first {
+                    d
+                } else {
+                    s.momentum * b.to_f64() + d
+                };
+                *b = T::from_f64(nb);
+                *v = T::from_f64(v.to_f64() - s.lr * nb);
+            }
+            i += 1;
+        });
+        self.steps += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{BatchNorm2d, Linear, ParamRef};
+
+    /// A linear layer (weight → rest, bias → biases) and a batch norm (bn_affine).
+    struct Toy {
+        fc: Linear<f64>,
+        bn: BatchNorm2d<f64>,
+    }
+
+    impl Module<f64> for Toy {
+        fn visit_params(&mut self, _prefix: &str, f: &mut dyn FnMut(ParamRef<'_, f64>)) {
+            self.fc.visit_params("fc", f);
+            self.bn.visit_params("bn", f);
+        }
+    }
+
+    fn toy() -> Toy {
+        let mut t = Toy {
+            fc: Linear::new(1, 1),
+            bn: BatchNorm2d::new(1),
+        };
+        t.visit_params("", &mut |p| {
+            p.param.value_mut()[0] = 2.0;
+            p.param.grad_mut()[0] = 0.5;
+        });
+        t
+    }
+
+    fn values(t: &mut Toy) -> Vec<f64> {
+        let mut v = Vec::new();
+        t.visit_params("", &mut |p| v.push(p.param.value()[0]));
+        v
+    }
+
+    #[test]
+    fn pytorch_momentum_and_decay_on_weights_only() {
+        let (lr, mom, wd) = (0.1, 0.9, 0.01);
+        let mut t = toy();
+        let mut sgd = Sgd::new(lr, mom, wd, false);
+        sgd.step(&mut t);
+        // fc.weight decays: d = 0.5 + 0.01·2; buf = d; p = 2 − 0.1·d.
+        let d_w = 0.5 + wd * 2.0;
+        let v = values(&mut t);
+        assert!((v[0] - (2.0 - lr * d_w)).abs() < 1e-15);
+        // Bias and BN parameters do not: d = 0.5.
+        assert!(v[1..].iter().all(|&x| (x - (2.0 - lr * 0.5)).abs() < 1e-15));
+        // Second step, same gradient: buf = 0.9·buf + d.
+        sgd.step(&mut t);
+        let p1 = 2.0 - lr * d_w;
+        let d2 = 0.5 + wd * p1;
+        let expect = p1 - lr * (mom * d_w + d2);
+        assert!((values(&mut t)[0] - expect).abs() < 1e-15);
+        assert_eq!(sgd.steps(), 2);
+    }
+
+    #[test]
+    fn wd_on_bn_bias_decays_every_group() {
+        let mut t = toy();
+        Sgd::new(0.1, 0.9, 0.01, true).step(&mut t);
+        let expect = 2.0 - 0.1 * (0.5 + 0.01 * 2.0);
+        assert!(values(&mut t).iter().all(|&x| (x - expect).abs() < 1e-15));
+    }
+}
