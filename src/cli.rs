@@ -150,6 +150,7 @@ pub struct SweepArgs {
 pub enum BenchTarget {
     Render,
     Labs,
+    Resnet,
 }
 
 #[derive(Debug, Args)]
@@ -157,9 +158,10 @@ pub struct BenchArgs {
     /// What to measure (default: everything).
     #[arg(value_enum)]
     pub target: Option<BenchTarget>,
-    /// Repetitions per measurement.
-    #[arg(long, default_value_t = 200)]
-    pub reps: usize,
+    /// Repetitions per measurement (default: 200 frames for render, 5 runs for labs, 5
+    /// steps for resnet).
+    #[arg(long)]
+    pub reps: Option<usize>,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

@@ -468,3 +468,33 @@ fn mf_malformed_inputs_exit_2_naming_the_file() {
         &["rank=3 exceeds min(rows, cols) = 2"],
     );
 }
+
+#[test]
+fn bench_resnet_and_labs_have_the_contract_shape() {
+    let out = gradscope()
+        .args(["bench", "resnet", "--reps", "1", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = j["resnet"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for (row, width) in rows.iter().zip([16, 64]) {
+        assert_eq!(row["width"], width);
+        assert_eq!(row["batch"], 32);
+        assert!(row["train_images_per_s"].as_f64().unwrap() > 0.0);
+        assert!(row["eval_images_per_s"].as_f64().unwrap() > 0.0);
+    }
+    let out = gradscope()
+        .args(["bench", "labs", "--reps", "1", "--format", "json"])
+        .output()
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labs: Vec<&str> = j["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["lab"].as_str().unwrap())
+        .collect();
+    assert_eq!(labs, ["rnn", "mf"]);
+}

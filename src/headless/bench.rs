@@ -1,9 +1,11 @@
 //! `gradscope bench`: speed measured, not asserted. `render` times a full 160×48 frame of
 //! every pane into an off-screen buffer (median and p99); `labs` measures steps/s of every
-//! lab at its defaults (median of several runs).
+//! lab at its defaults (median of several runs); `resnet` measures ResNet-18 training and
+//! evaluation images/s at width 16 and 64, batch 32.
 
 use crate::cli::{BenchArgs, BenchTarget, ListFormat};
 use crate::labs::{self, LabId};
+use crate::nn::bench::{ResnetThroughput, bench_resnet};
 use crate::tui::app::{App, RunState};
 use crate::tui::view;
 use anyhow::Result;
@@ -97,10 +99,20 @@ pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
         .collect()
 }
 
+/// ResNet-18 throughput at width 16 and 64, batch 32 (DESIGN §8).
+pub fn resnet_bench(reps: usize) -> Vec<ResnetThroughput> {
+    [16, 64]
+        .into_iter()
+        .map(|width| bench_resnet(width, 32, reps.max(1)))
+        .collect()
+}
+
 pub fn bench(args: BenchArgs) -> Result<()> {
     let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
-    let render = want(BenchTarget::Render).then(|| render_bench(160, 48, args.reps));
-    let speeds = want(BenchTarget::Labs).then(|| labs_bench(args.reps.clamp(1, 20)));
+    let reps = |default: usize| args.reps.unwrap_or(default).max(1);
+    let render = want(BenchTarget::Render).then(|| render_bench(160, 48, reps(200)));
+    let speeds = want(BenchTarget::Labs).then(|| labs_bench(reps(5)));
+    let resnet = want(BenchTarget::Resnet).then(|| resnet_bench(reps(5)));
     let text = match args.format {
         ListFormat::Json => {
             let mut doc = json!({});
@@ -110,12 +122,15 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             if let Some(s) = &speeds {
                 doc["labs"] = json!(s);
             }
+            if let Some(r) = &resnet {
+                doc["resnet"] = json!(r);
+            }
             doc.to_string() + "\n"
         }
         ListFormat::Table => {
             let mut s = String::new();
             if let Some(r) = &render {
-                s += &format!("render 160×48, {} frames\n", args.reps);
+                s += &format!("render 160×48, {} frames\n", reps(200));
                 s += &format!("  {:<10} {:>10} {:>10}\n", "pane", "median ms", "p99 ms");
                 for t in r {
                     s += &format!(
@@ -129,6 +144,22 @@ pub fn bench(args: BenchArgs) -> Result<()> {
                 s += &format!("  {:<10} {:>8} {:>12}\n", "lab", "steps", "steps/s");
                 for t in l {
                     s += &format!("  {:<10} {:>8} {:>12.1}\n", t.lab, t.steps, t.steps_per_s);
+                }
+            }
+            if let Some(rows) = &resnet {
+                s += &format!(
+                    "resnet-18, cifar stem, 32×32, median of {} steps\n",
+                    reps(5)
+                );
+                s += &format!(
+                    "  {:<6} {:>6} {:>12} {:>12}\n",
+                    "width", "batch", "train img/s", "eval img/s"
+                );
+                for t in rows {
+                    s += &format!(
+                        "  {:<6} {:>6} {:>12.1} {:>12.1}\n",
+                        t.width, t.batch, t.train_images_per_s, t.eval_images_per_s
+                    );
                 }
             }
             s

@@ -104,7 +104,7 @@ fn resnet18(args: &GradArgs) -> Result<()> {
     out.insert("eval_logits".to_string(), logits_tensor(&net.logits()));
     out.insert(
         "loss".to_string(),
-        OwnedTensor::f64(&[losses.len()], losses),
+        OwnedTensor::f64(&[losses.len()], losses.clone()),
     );
 
     let meta: HashMap<String, String> = [
@@ -121,5 +121,13 @@ fn resnet18(args: &GradArgs) -> Result<()> {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let bytes = safetensors::serialize(out.iter(), Some(meta))?;
-    super::write_atomic(&args.out, &bytes)
+    super::write_atomic(&args.out, &bytes)?;
+    let shown: Vec<String> = losses.iter().map(|l| format!("{l:.6}")).collect();
+    eprintln!(
+        "wrote {} ({} tensors); loss by step: {}",
+        args.out.display(),
+        out.len(),
+        shown.join(", ")
+    );
+    Ok(())
 }
