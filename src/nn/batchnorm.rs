@@ -7,8 +7,8 @@
 //! a one-pass `E[x²] − E[x]²` in f32 loses the 1e-4 agreement with PyTorch's float64
 //! reference when a channel's mean is large against its spread.
 
-use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, ParamRole, Real};
-use super::{Tensor, ensure_shape, join};
+use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, Real};
+use super::{Tensor, ensure_shape, join, visit_weight_and_bias};
 use rayon::prelude::*;
 
 /// Below this many elements per channel the per-channel work is not worth a thread.
@@ -75,21 +75,8 @@ fn moments<T: Real>(x: &[T]) -> (f64, f64) {
 
 impl<T: Real> Module<T> for BatchNorm2d<T> {
     fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
-        let kind = ModuleKind::BatchNorm2d;
-        let name = join(prefix, "weight");
-        f(ParamRef {
-            name: &name,
-            kind,
-            role: ParamRole::Weight,
-            param: &mut self.weight,
-        });
-        let name = join(prefix, "bias");
-        f(ParamRef {
-            name: &name,
-            kind,
-            role: ParamRole::Bias,
-            param: &mut self.bias,
-        });
+        let bias = Some(&mut self.bias);
+        visit_weight_and_bias(prefix, ModuleKind::BatchNorm2d, &mut self.weight, bias, f);
     }
 
     fn visit_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, BufferRef<'_, T>)) {

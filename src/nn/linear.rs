@@ -2,8 +2,8 @@
 //! `y = W·x + b` with `W` of shape `[out, in]` (PyTorch's layout).
 
 use super::gemm::gemm;
-use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, ParamRole, Real, Tensor};
-use super::{ensure_shape, join};
+use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
+use super::{ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rand::RngExt;
 
@@ -60,23 +60,8 @@ impl<T: Real> Linear<T> {
 
 impl<T: Real> Module<T> for Linear<T> {
     fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
-        let kind = ModuleKind::Linear;
-        let name = join(prefix, "weight");
-        f(ParamRef {
-            name: &name,
-            kind,
-            role: ParamRole::Weight,
-            param: &mut self.weight,
-        });
-        if let Some(b) = &mut self.bias {
-            let name = join(prefix, "bias");
-            f(ParamRef {
-                name: &name,
-                kind,
-                role: ParamRole::Bias,
-                param: b,
-            });
-        }
+        let bias = self.bias.as_mut();
+        visit_weight_and_bias(prefix, ModuleKind::Linear, &mut self.weight, bias, f);
     }
 }
 

@@ -293,6 +293,33 @@ pub trait Layer<T: Real>: Module<T> {
 }
 
 /// `prefix.name`, or `name` at the top level.
+/// Visit a module's `weight` and optional `bias` under `prefix`: the parameters of Conv2d,
+/// Linear and BatchNorm2d alike.
+pub fn visit_weight_and_bias<T>(
+    prefix: &str,
+    kind: ModuleKind,
+    weight: &mut Param<T>,
+    bias: Option<&mut Param<T>>,
+    f: &mut dyn FnMut(ParamRef<'_, T>),
+) {
+    let name = join(prefix, "weight");
+    f(ParamRef {
+        name: &name,
+        kind,
+        role: ParamRole::Weight,
+        param: weight,
+    });
+    if let Some(param) = bias {
+        let name = join(prefix, "bias");
+        f(ParamRef {
+            name: &name,
+            kind,
+            role: ParamRole::Bias,
+            param,
+        });
+    }
+}
+
 pub fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_string()

@@ -10,8 +10,8 @@
 mod patches;
 
 use super::gemm::{batch_parts, gemm};
-use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, ParamRole, Real, Tensor};
-use super::{ensure_shape, join};
+use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
+use super::{ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
 use patches::{Geom, chunk_rows, col2im, cols_of, im2col, row_chunks};
 use rand::RngExt;
@@ -143,23 +143,8 @@ impl<T: Real> Conv2d<T> {
 
 impl<T: Real> Module<T> for Conv2d<T> {
     fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
-        let kind = ModuleKind::Conv2d;
-        let name = join(prefix, "weight");
-        f(ParamRef {
-            name: &name,
-            kind,
-            role: ParamRole::Weight,
-            param: &mut self.weight,
-        });
-        if let Some(b) = &mut self.bias {
-            let name = join(prefix, "bias");
-            f(ParamRef {
-                name: &name,
-                kind,
-                role: ParamRole::Bias,
-                param: b,
-            });
-        }
+        let bias = self.bias.as_mut();
+        visit_weight_and_bias(prefix, ModuleKind::Conv2d, &mut self.weight, bias, f);
     }
 }
 
