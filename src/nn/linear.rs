@@ -3,7 +3,7 @@
 
 use super::gemm::gemm;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
-use super::{ensure_shape, visit_weight_and_bias};
+use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rand::RngExt;
 
@@ -97,9 +97,7 @@ impl<T: Real> Layer<T> for Linear<T> {
         let mut dx2 = ArrayViewMut2::from_shape((fi, n), dxs).expect("shape");
         gemm(T::one(), &w.t(), &dy2, T::zero(), &mut dx2);
         if let Some(b) = &mut self.bias {
-            for (gb, row) in b.grad_mut().iter_mut().zip(dy2.outer_iter()) {
-                *gb = T::from_f64(row.iter().map(|v| v.to_f64()).sum());
-            }
+            bias_grad_from_rows(b, dy2.view());
         }
         &self.dx
     }

@@ -320,6 +320,15 @@ pub fn visit_weight_and_bias<T>(
     }
 }
 
+/// Set a bias gradient to the row sums of the output gradient `[C_out, ·]` (summed in f64,
+/// so the result does not depend on the batch split): the shared last step of Conv2d and
+/// Linear backward.
+pub fn bias_grad_from_rows<T: Real>(bias: &mut Param<T>, dy: ndarray::ArrayView2<T>) {
+    for (gb, row) in bias.grad_mut().iter_mut().zip(dy.outer_iter()) {
+        *gb = T::from_f64(row.iter().map(|v| v.to_f64()).sum());
+    }
+}
+
 pub fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_string()

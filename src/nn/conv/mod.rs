@@ -11,7 +11,7 @@ mod patches;
 
 use super::gemm::{batch_parts, gemm};
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
-use super::{ensure_shape, visit_weight_and_bias};
+use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
 use patches::{Geom, chunk_rows, col2im, cols_of, im2col, row_chunks};
 use rand::RngExt;
@@ -267,9 +267,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
             grad.iter_mut().zip(p).for_each(|(g, v)| *g += *v);
         }
         if let Some(b) = &mut self.bias {
-            for (gb, row) in b.grad_mut().iter_mut().zip(dy2.outer_iter()) {
-                *gb = T::from_f64(row.iter().map(|v| v.to_f64()).sum());
-            }
+            bias_grad_from_rows(b, dy2.view());
         }
         &self.dx
     }
