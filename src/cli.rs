@@ -1,8 +1,10 @@
 //! The command line (DESIGN §2), as clap derive types. Names and flags are a contract:
 //! scripts rely on them.
 
+use crate::tui::theme::ThemeName;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,14 +57,6 @@ pub enum Format {
 pub enum ListFormat {
     Table,
     Json,
-}
-
-/// Colour themes of the TUI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ThemeName {
-    Default,
-    Projector,
-    Mono,
 }
 
 #[derive(Debug, Args, Default)]
@@ -233,4 +227,33 @@ pub struct GradArgs {
     /// Weight decay, on conv and linear weights only.
     #[arg(long, default_value_t = 5e-4)]
     pub wd: f64,
+}
+
+/// Report a clap parse failure: help and version go to stdout with exit 0; a usage error is
+/// one line on stderr with exit 2.
+pub fn clap_failure(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            // clap's message spans lines ("error: …", "  [possible values: …]", "Usage: …");
+            // keep what comes before the usage, folded into one line.
+            let rendered = err.render().to_string();
+            let parts: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .filter(|l| !l.is_empty())
+                .collect();
+            let text = parts.join(" ");
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            eprintln!("error: {text} (see --help)");
+            ExitCode::from(2)
+        }
+    }
 }

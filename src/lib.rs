@@ -12,11 +12,14 @@
 
 pub mod cli;
 pub mod error;
+pub mod fmt;
 pub mod headless;
+pub mod io;
 pub mod labs;
 pub mod linalg;
 pub mod nn;
 pub mod params;
 pub mod report;
+pub mod rng;
 pub mod sweep;
 pub mod tui;

@@ -2,7 +2,7 @@
 //! matrices. A thin layer over faer (decompositions are not the point of this project),
 //! taking and returning ndarray matrices in f64.
 
-use crate::labs::LabRng;
+use crate::rng::LabRng;
 use anyhow::{Result, anyhow};
 use faer::Mat;
 use ndarray::{Array1, Array2, ArrayView2};
@@ -88,7 +88,7 @@ pub fn haar_orthogonal(n: usize, rng: &mut LabRng) -> Array2<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::rng;
+    use crate::rng::rng;
     use ndarray::array;
 
     #[test]

@@ -5,6 +5,7 @@
 //! scripts) goes through [`ParamSpec::parse`] or [`ParamSpec::check`], so a value a lab sees
 //! is always in range, finite and one of the accepted names.
 
+use crate::fmt::fmt_num;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,39 +96,6 @@ pub struct ParamError(pub String);
 impl From<ParamError> for crate::error::UsageError {
     fn from(err: ParamError) -> Self {
         crate::error::UsageError(err.0)
-    }
-}
-
-/// Format a number compactly: `1`, `0.05`, `1.25`, `5e-4`, `3.2e6`; `nan`, `inf`, `-inf`.
-pub fn fmt_num(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let a = x.abs();
-    if (1e-3..1e6).contains(&a) {
-        // Six significant digits, trailing zeros dropped.
-        let decimals = (5 - a.log10().floor() as i32).max(0) as usize;
-        let s = format!("{x:.decimals$}");
-        return if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        };
-    }
-    let s = format!("{:.3e}", x);
-    // 5.000e-4 -> 5e-4
-    match s.split_once('e') {
-        Some((mantissa, exp)) => {
-            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-            format!("{mantissa}e{exp}")
-        }
-        None => s,
     }
 }
 
@@ -357,6 +325,11 @@ pub fn parse_assignment(raw: &str) -> Result<(String, String), ParamError> {
     }
 }
 
+/// Parse every `--set K=V`.
+pub fn parse_assignments(raw: &[String]) -> Result<Vec<(String, String)>, ParamError> {
+    raw.iter().map(|s| parse_assignment(s)).collect()
+}
+
 /// The current values of a lab's parameters, always valid against their specs.
 #[derive(Clone, Debug)]
 pub struct ParamSet {
@@ -563,17 +536,5 @@ mod tests {
             e.0,
             "unknown parameter 'nope' for lab demo; accepted: hidden, s, lr, act"
         );
-    }
-
-    #[test]
-    fn numbers_format_compactly() {
-        assert_eq!(fmt_num(1.0), "1");
-        assert_eq!(fmt_num(0.05), "0.05");
-        assert_eq!(fmt_num(5e-4), "5e-4");
-        assert_eq!(fmt_num(1.1), "1.1");
-        assert_eq!(fmt_num(f64::NAN), "nan");
-        assert_eq!(fmt_num(-f64::INFINITY), "-inf");
-        assert_eq!(fmt_num(123456.0), "123456");
-        assert_eq!(fmt_num(2.5e7), "2.5e7");
     }
 }

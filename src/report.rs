@@ -2,7 +2,8 @@
 //! the headless CLI, sweeps and tests all read — with its JSON, CSV and table writers, and
 //! the [`Recorder`] that keeps training series bounded in memory.
 
-use crate::params::{Value, fmt_num};
+use crate::fmt::{csv_num, fmt_num};
+use crate::params::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -184,17 +185,6 @@ impl Report {
             );
         }
         s
-    }
-}
-
-/// A number for CSV: `nan`, `inf`, `-inf` for non-finite values; full precision otherwise.
-pub fn csv_num(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{x}")
     }
 }
 

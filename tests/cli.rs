@@ -395,7 +395,7 @@ fn bench_render_reports_every_pane() {
 #[test]
 fn mf_factorises_a_users_matrix_and_reports_the_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let x = gradscope::labs::mf::synthetic_x(12, 7, 4, 0.02, &mut gradscope::labs::rng(1, 0));
+    let x = gradscope::labs::mf::synthetic_x(12, 7, 4, 0.02, &mut gradscope::rng::rng(1, 0));
     let npy = dir.path().join("my.npy");
     ndarray_npy::write_npy(&npy, &x).unwrap();
     let out = gradscope()

@@ -3,7 +3,8 @@
 //! init, user matrices from .npy/.csv, determinism.
 
 use gradscope::labs::mf::{MfLab, balance, loss, synthetic_x};
-use gradscope::labs::{self, Lab, LabId, rng};
+use gradscope::labs::{self, Lab, LabId};
+use gradscope::rng::rng;
 use gradscope::linalg;
 use gradscope::params::Value;
 use gradscope::report::Report;

@@ -19,13 +19,13 @@ const EPS: f64 = 1e-5;
 const TOL: f64 = 1e-6;
 
 fn randn(shape: [usize; 4], seed: u64) -> Tensor<f64> {
-    let mut rng = gradscope::labs::rng(seed, 99);
+    let mut rng = gradscope::rng::rng(seed, 99);
     Array4::from_shape_simple_fn(shape, || rng.sample(StandardNormal))
 }
 
 /// Fill every parameter with N(0, scale²) plus `offset` (γ near 1 for batch norm).
 fn randomise<M: Module<f64>>(m: &mut M, seed: u64) {
-    let mut rng = gradscope::labs::rng(seed, 7);
+    let mut rng = gradscope::rng::rng(seed, 7);
     m.visit_params("", &mut |p| {
         let bn_weight = p.kind == gradscope::nn::ModuleKind::BatchNorm2d
             && p.role == gradscope::nn::ParamRole::Weight;

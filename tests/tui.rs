@@ -1,13 +1,13 @@
 //! The TUI without a terminal: rendered frames as insta snapshots (TestBackend-style
 //! off-screen buffers), and keys → actions → App state and worker commands.
 
-use gradscope::cli::ThemeName;
 use gradscope::headless::finished_app;
 use gradscope::labs::LabId;
 use gradscope::params::Value;
 use gradscope::sweep::SweepPlan;
 use gradscope::tui::app::{App, Overlay, RunState, SweepView};
 use gradscope::tui::keymap::{self, Mode, parse_key};
+use gradscope::tui::theme::ThemeName;
 use gradscope::tui::update::{on_worker, update};
 use gradscope::tui::view;
 use gradscope::tui::worker::{Command, WorkerEvent};

@@ -41,7 +41,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// An App showing `lab` after a finished run at default parameters.
 pub fn finished_app(lab: LabId, seed: u64) -> App {
-    let mut app = App::new(lab, crate::cli::ThemeName::Default, seed);
+    let mut app = App::new(lab, crate::tui::theme::ThemeName::Default, seed);
     let mut run = labs::build(lab, &[], seed).expect("defaults are valid");
     labs::run_to_end(run.as_mut(), None);
     app.lab_mut().report = Some(run.report());
@@ -165,5 +165,5 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             s
         }
     };
-    super::emit(None, text.as_bytes())
+    crate::io::emit(None, text.as_bytes())
 }

@@ -121,7 +121,7 @@ fn resnet18(args: &GradArgs) -> Result<()> {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let bytes = safetensors::serialize(out.iter(), Some(meta))?;
-    super::write_atomic(&args.out, &bytes)?;
+    crate::io::write_atomic(&args.out, &bytes)?;
     let shown: Vec<String> = losses.iter().map(|l| format!("{l:.6}")).collect();
     eprintln!(
         "wrote {} ({} tensors); loss by step: {}",

@@ -1,8 +1,9 @@
 //! `gradscope labs`: every lab with its parameters (name, default, range, scale, help).
 
 use crate::cli::ListFormat;
+use crate::fmt::fmt_num;
 use crate::labs::LabId;
-use crate::params::{Kind, ParamSpec, fmt_num};
+use crate::params::{Kind, ParamSpec};
 use anyhow::Result;
 use serde_json::{Value as Json, json};
 
@@ -103,5 +104,5 @@ pub fn labs(format: ListFormat) -> Result<()> {
         ListFormat::Json => labs_json().to_string() + "\n",
         ListFormat::Table => labs_table(),
     };
-    super::emit(None, text.as_bytes())
+    crate::io::emit(None, text.as_bytes())
 }

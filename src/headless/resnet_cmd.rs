@@ -1,7 +1,7 @@
 //! `gradscope resnet summary`: the ResNet-18 parameter table (DESIGN §5).
 
-use super::emit;
 use crate::cli::{ListFormat, ResnetArgs, ResnetCommand, ResnetSummaryArgs, StemArg};
+use crate::io::emit;
 use crate::nn::summary::Summary;
 use crate::nn::{ResNetConfig, Stem};
 use anyhow::Result;

@@ -1,9 +1,10 @@
 //! `gradscope run`: one run of a lab to its end, printed as JSON, CSV or a table.
 
-use super::{Progress, emit, parse_assignments};
 use crate::cli::{Format, RunArgs};
 use crate::error::UsageError;
+use crate::io::{Progress, emit};
 use crate::labs::{self, LabId};
+use crate::params::parse_assignments;
 use crate::report::Report;
 use anyhow::Result;
 

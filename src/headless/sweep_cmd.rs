@@ -1,12 +1,13 @@
 //! `gradscope sweep`: one summary metric at many values of one parameter, points run in
 //! parallel, optionally one shard of the points for a cluster's array job.
 
-use super::{Progress, emit, parse_assignments};
 use crate::cli::{Format, SweepArgs};
 use crate::error::UsageError;
+use crate::fmt::csv_num;
+use crate::io::{Progress, emit};
 use crate::labs::LabId;
 use crate::params::Value;
-use crate::report::csv_num;
+use crate::params::parse_assignments;
 use crate::sweep::{SweepPlan, SweepPoint, default_jobs, grid, shard_indices};
 use anyhow::Result;
 use serde_json::json;
@@ -49,8 +50,8 @@ fn render(
                 s += &format!(
                     "{:>6} {:>14} {:>16}\n",
                     p.index,
-                    crate::params::fmt_num(p.value),
-                    crate::params::fmt_num(p.metric)
+                    crate::fmt::fmt_num(p.value),
+                    crate::fmt::fmt_num(p.metric)
                 );
             }
             s.into_bytes()

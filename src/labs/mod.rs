@@ -10,18 +10,6 @@ pub mod rnn;
 use crate::error::UsageError;
 use crate::params::{ParamError, ParamSet, ParamSpec, Value};
 use crate::report::Report;
-use rand::SeedableRng;
-use rand::rngs::Xoshiro256PlusPlus;
-
-/// The random generator of every lab: portable and reproducible across platforms and
-/// rand versions (it is a fixed algorithm, unlike `StdRng`).
-pub type LabRng = Xoshiro256PlusPlus;
-
-/// A generator seeded from the run's seed and a stream number, so separate random draws of
-/// one lab (init, data, probes) do not shift when one of them changes size.
-pub fn rng(seed: u64, stream: u64) -> LabRng {
-    LabRng::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
 
 /// What a parameter change needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

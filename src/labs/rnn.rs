@@ -8,10 +8,11 @@
 //! `reset` builds W_z and computes the main propagation at once; each `step` then computes
 //! one column of the heatmap (the same seed's W_z rescaled to spectral norms 0.5 … 1.5).
 
-use super::{Applied, Lab, LabId, LabRng, rng};
+use super::{Applied, Lab, LabId};
 use crate::linalg;
 use crate::params::{Kind, ParamError, ParamSet, ParamSpec, Scale, Value};
 use crate::report::Report;
+use crate::rng::{LabRng, rng};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::RngExt;
 use rand_distr::StandardNormal;

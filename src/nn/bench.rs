@@ -40,7 +40,7 @@ pub fn bench_resnet(width: usize, batch: usize, reps: usize) -> ResnetThroughput
         ..Default::default()
     };
     let mut net = ResNet::<f32>::new(config, 0);
-    let mut rng = crate::labs::rng(0, 0xBE7C);
+    let mut rng = crate::rng::rng(0, 0xBE7C);
     let x = Array4::from_shape_simple_fn((batch, 3, 32, 32), || rng.sample(StandardNormal));
     let targets: Vec<usize> = (0..batch).map(|_| rng.random_range(0..10)).collect();
     let mut sgd = Sgd::new(0.01, 0.9, 5e-4, false);

@@ -89,7 +89,7 @@ pub fn state<T: Real>(model: &mut dyn Module<T>) -> BTreeMap<String, OwnedTensor
 
 /// Write the full state of `model` to `path` atomically (temporary file + rename).
 pub fn save<T: Real>(model: &mut dyn Module<T>, path: &Path) -> anyhow::Result<()> {
-    crate::headless::write_atomic(path, &serialize(&state(model))?)
+    crate::io::write_atomic(path, &serialize(&state(model))?)
 }
 
 /// Read a whole file; failure is the user's (missing, unreadable): a [`UsageError`].

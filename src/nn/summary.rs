@@ -4,6 +4,7 @@
 //! reference `resnet18_params.json` (plus `weight_decay` in each group).
 
 use super::{Module, ModuleKind, ParamGroup, ParamRole, ResNet, ResNetConfig};
+use crate::fmt::thousands;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -227,17 +228,4 @@ fn shape(dims: &[usize]) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join("×")
-}
-
-/// `11,173,962`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

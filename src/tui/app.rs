@@ -2,11 +2,11 @@
 //! overlays, the sweep view and messages. Plain data; only `update` changes it.
 
 use super::keymap::Mode;
-use crate::cli::ThemeName;
 use crate::labs::LabId;
 use crate::params::ParamSet;
 use crate::report::Report;
 use crate::sweep::SweepPoint;
+use crate::tui::theme::ThemeName;
 
 /// What the worker is doing with the open lab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

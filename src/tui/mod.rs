@@ -55,7 +55,7 @@ pub fn app_from_args(args: &TuiArgs, no_color: Option<&str>) -> Result<App> {
         Some(name) => LabId::parse(name)?,
         None => LabId::all()[0],
     };
-    let assignments = crate::headless::parse_assignments(&args.sets).map_err(UsageError::from)?;
+    let assignments = crate::params::parse_assignments(&args.sets).map_err(UsageError::from)?;
     // Building the lab once checks the combination of parameters too.
     labs::build(lab, &assignments, args.seed).map_err(UsageError::from)?;
     let mut app = App::new(lab, Theme::initial(args.theme, no_color), args.seed);

@@ -5,9 +5,16 @@
 //! Colours are from the xterm 256-colour palette rather than 24-bit RGB, so they render the
 //! same over SSH and in terminals without truecolor.
 
-use crate::cli::ThemeName;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
+
+/// The named themes (`--theme`, the `t` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeName {
+    Default,
+    Projector,
+    Mono,
+}
 
 #[derive(Clone, Debug)]
 pub struct Theme {

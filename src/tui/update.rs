@@ -131,8 +131,8 @@ fn start_sweep(app: &mut App) -> Vec<Command> {
     let text = format!(
         "sweeping {} over [{}, {}] ({points} runs)",
         spec.name,
-        crate::params::fmt_num(lo),
-        crate::params::fmt_num(hi)
+        crate::fmt::fmt_num(lo),
+        crate::fmt::fmt_num(hi)
     );
     app.sweep = Some(SweepView {
         id,

@@ -2,8 +2,8 @@
 //! singular values of AB, balancedness, the non-convexity segment, gauge transformations
 //! (AR, R⁻¹B) and the 1×1 landscape. Pure functions over ndarray; SVD and QR from faer.
 
-use crate::labs::LabRng;
 use crate::linalg;
+use crate::rng::LabRng;
 use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 
@@ -108,7 +108,7 @@ pub fn landscape(x: f64, extent: f64, n: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::rng;
+    use crate::rng::rng;
 
     #[test]
     fn gradient_matches_finite_differences() {

@@ -13,10 +13,11 @@ pub use factors::{
     segment,
 };
 
-use super::{Applied, Lab, LabId, LabRng, rng};
+use super::{Applied, Lab, LabId};
 use crate::linalg;
 use crate::params::{Kind, ParamError, ParamSet, ParamSpec, Scale, Value};
 use crate::report::{Recorder, Report};
+use crate::rng::{LabRng, rng};
 use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -375,10 +376,10 @@ impl Lab for MfLab {
         let after = balance(self.a.view(), self.b.view());
         Some(format!(
             "applied a random invertible R: loss {} → {}, balance {} → {}",
-            crate::params::fmt_num(before.0),
-            crate::params::fmt_num(self.loss),
-            crate::params::fmt_num(before.1),
-            crate::params::fmt_num(after)
+            crate::fmt::fmt_num(before.0),
+            crate::fmt::fmt_num(self.loss),
+            crate::fmt::fmt_num(before.1),
+            crate::fmt::fmt_num(after)
         ))
     }
 }

@@ -36,7 +36,7 @@ fn stem_output<'a, T: Real>(
     }
 }
 
-/// The random stream of weight initialisation (see [`crate::labs::rng`]).
+/// The random stream of weight initialisation (see [`crate::rng::rng`]).
 const INIT_STREAM: u64 = 0x1417;
 
 /// ResNet-18 with its activations, loss and gradients. Input and logits use PyTorch's
@@ -110,7 +110,7 @@ impl<T: Real> ResNet<T> {
     /// ReLU), batch norm γ = 1 and β = 0, the classifier PyTorch's `Linear` default.
     pub fn new(config: ResNetConfig, seed: u64) -> Self {
         let mut net = Self::zeros(config);
-        let mut rng = crate::labs::rng(seed, INIT_STREAM);
+        let mut rng = crate::rng::rng(seed, INIT_STREAM);
         net.conv1.init_kaiming_fan_out(&mut rng);
         net.bn1.init();
         net.blocks.iter_mut().for_each(|b| b.init(&mut rng));

@@ -4,9 +4,10 @@
 //! descent path and the hyperbola of minima ab = x.
 
 use super::{PaneCtx, Readouts};
-use crate::params::fmt_num;
+use crate::fmt::fmt_num;
+use crate::fmt::short_num;
 use crate::report::Report;
-use crate::tui::widgets::chart::{Axis, Chart, Series, short_num};
+use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap, Mark};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};

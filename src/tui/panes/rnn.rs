@@ -3,8 +3,8 @@
 //! × lag with the current spectral norm marked.
 
 use super::{PaneCtx, Readouts};
+use crate::fmt::fmt_num;
 use crate::labs::rnn::{HEAT_COLUMNS, HEAT_FROM, HEAT_TO};
-use crate::params::fmt_num;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
 use ratatui::buffer::Buffer;

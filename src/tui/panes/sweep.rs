@@ -53,7 +53,7 @@ pub fn render(sweep: &SweepView, current: f64, theme: &Theme, area: Rect, buf: &
         },
         marker_x: current
             .is_finite()
-            .then(|| (current, format!("now {}", crate::params::fmt_num(current)))),
+            .then(|| (current, format!("now {}", crate::fmt::fmt_num(current)))),
         theme,
     };
     chart.render(area, buf);

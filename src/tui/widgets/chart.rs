@@ -6,7 +6,7 @@
 //! Plotting goes through ratatui's `Canvas`, one per series (canvases only paint the cells
 //! they draw on, so they layer); axes, ticks, legend and marks are drawn here.
 
-use crate::params::fmt_num;
+use crate::fmt::{fmt_num, short_num};
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -190,21 +190,6 @@ fn tick_label(t: f64, log: bool) -> String {
     } else {
         fmt_num(t)
     }
-}
-
-/// A number in at most about six characters: three significant digits, or an exponent.
-pub fn short_num(v: f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && a.is_finite() && !(1e-2..1e4).contains(&a) {
-        let s = format!("{v:.1e}");
-        return s.replace(".0e", "e");
-    }
-    if a == 0.0 || !a.is_finite() {
-        return fmt_num(v);
-    }
-    let mag = a.log10().floor() as i32;
-    let p = 10f64.powi(2 - mag);
-    fmt_num((v * p).round() / p)
 }
 
 impl Chart<'_> {
@@ -498,7 +483,7 @@ impl Widget for Chart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ThemeName;
+    use crate::tui::theme::ThemeName;
 
     fn render(chart: Chart, w: u16, h: u16) -> Buffer {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
@@ -585,9 +570,6 @@ mod tests {
             vec![-20.0, -15.0, -10.0, -5.0, 0.0]
         );
         assert_eq!(tick_label(-3.0, true), "1e-3");
-        assert_eq!(short_num(-30.1825), "-30.2");
-        assert_eq!(short_num(0.0031), "3.1e-3");
-        assert_eq!(short_num(123456.0), "1.2e5");
         assert_eq!(settle(0.2, 0.9, true), (0.0, 1.0));
         assert_eq!(settle(0.0, 0.0, true), (-0.5, 0.5));
         assert_eq!(ticks(-0.5, 0.5, true, 5), vec![0.0]);

@@ -3,8 +3,8 @@
 //! legend stay legible without colour. NaN cells show `×`. A column can be marked (the
 //! current parameter value).
 
+use crate::fmt::short_num;
 use crate::tui::theme::{Theme, density, diverging, sequential};
-use crate::tui::widgets::chart::short_num;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -214,7 +214,7 @@ impl Widget for Heatmap<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ThemeName;
+    use crate::tui::theme::ThemeName;
 
     #[test]
     fn mono_heatmap_shows_density_and_legend() {

@@ -1,0 +1,103 @@
+//! Number formatting, in one place: compact numbers for parameters and tables, short ones
+//! for chart ticks and readouts, full precision for CSV, thousands separators for counts.
+//! A leaf module: it uses nothing of the app.
+
+/// Format a number compactly: `1`, `0.05`, `1.25`, `5e-4`, `3.2e6`; `nan`, `inf`, `-inf`.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if (1e-3..1e6).contains(&a) {
+        // Six significant digits, trailing zeros dropped.
+        let decimals = (5 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{x:.decimals$}");
+        return if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+    }
+    let s = format!("{:.3e}", x);
+    // 5.000e-4 -> 5e-4
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{mantissa}e{exp}")
+        }
+        None => s,
+    }
+}
+
+/// A number in at most about six characters: three significant digits, or an exponent.
+pub fn short_num(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && a.is_finite() && !(1e-2..1e4).contains(&a) {
+        let s = format!("{v:.1e}");
+        return s.replace(".0e", "e");
+    }
+    if a == 0.0 || !a.is_finite() {
+        return fmt_num(v);
+    }
+    let mag = a.log10().floor() as i32;
+    let p = 10f64.powi(2 - mag);
+    fmt_num((v * p).round() / p)
+}
+
+/// A number for CSV: `nan`, `inf`, `-inf` for non-finite values; full precision otherwise.
+pub fn csv_num(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `11,173,962`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_compactly() {
+        assert_eq!(fmt_num(1.0), "1");
+        assert_eq!(fmt_num(0.05), "0.05");
+        assert_eq!(fmt_num(5e-4), "5e-4");
+        assert_eq!(fmt_num(1.1), "1.1");
+        assert_eq!(fmt_num(f64::NAN), "nan");
+        assert_eq!(fmt_num(-f64::INFINITY), "-inf");
+        assert_eq!(fmt_num(123456.0), "123456");
+        assert_eq!(fmt_num(2.5e7), "2.5e7");
+    }
+
+    #[test]
+    fn short_csv_and_thousands() {
+        assert_eq!(short_num(-30.1825), "-30.2");
+        assert_eq!(short_num(0.0031), "3.1e-3");
+        assert_eq!(short_num(123456.0), "1.2e5");
+        assert_eq!(csv_num(f64::NEG_INFINITY), "-inf");
+        assert_eq!(csv_num(0.1), "0.1");
+        assert_eq!(thousands(11173962), "11,173,962");
+        assert_eq!(thousands(12), "12");
+    }
+}
