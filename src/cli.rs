@@ -70,6 +70,9 @@ pub struct TuiArgs {
     /// Random seed of the first run.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Start from one of the lab's named presets (see `gradscope labs`).
+    #[arg(long)]
+    pub preset: Option<String>,
     /// Set a parameter of the opened lab: --set spectral_norm=1.1 (repeatable).
     #[arg(long = "set", value_name = "K=V")]
     pub sets: Vec<String>,
@@ -79,6 +82,9 @@ pub struct TuiArgs {
 pub struct RunArgs {
     /// The lab (see `gradscope labs`).
     pub lab: String,
+    /// Start from one of the lab's named presets; --set then overrides single values.
+    #[arg(long)]
+    pub preset: Option<String>,
     /// Set a parameter: --set hidden=64 (repeatable).
     #[arg(long = "set", value_name = "K=V")]
     pub sets: Vec<String>,
@@ -117,6 +123,9 @@ pub struct SweepArgs {
     /// The summary key to report for each value.
     #[arg(long)]
     pub metric: String,
+    /// Start from one of the lab's named presets; --set then overrides single values.
+    #[arg(long)]
+    pub preset: Option<String>,
     /// Set another parameter, the same for every point (repeatable).
     #[arg(long = "set", value_name = "K=V")]
     pub sets: Vec<String>,

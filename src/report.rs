@@ -3,6 +3,7 @@
 //! the [`Recorder`] that keeps training series bounded in memory.
 
 use crate::fmt::{csv_num, fmt_num};
+use crate::lab_id::LabId;
 use crate::params::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ impl From<Vec<f64>> for Summary {
 /// as `null` in JSON, `nan`/`inf` in CSV), never dropped.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
-    pub lab: String,
+    pub lab: LabId,
     pub seed: u64,
     pub steps: u64,
     pub params: BTreeMap<String, Value>,
@@ -48,9 +49,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(lab: &str, seed: u64, steps: u64, params: BTreeMap<String, Value>) -> Self {
+    pub fn new(lab: LabId, seed: u64, steps: u64, params: BTreeMap<String, Value>) -> Self {
         Self {
-            lab: lab.to_string(),
+            lab,
             seed,
             steps,
             params,
@@ -285,7 +286,7 @@ mod tests {
             r.record(step, &[step as f64]);
         }
         assert!(r.len() <= 100);
-        let mut rep = Report::new("x", 0, 0, BTreeMap::new());
+        let mut rep = Report::new(LabId::Rnn, 0, 0, BTreeMap::new());
         r.write_into(&mut rep);
         let steps = rep.series("step");
         assert_eq!(steps.first(), Some(&0.0));
@@ -298,7 +299,7 @@ mod tests {
 
     #[test]
     fn non_finite_values_survive_json_and_csv() {
-        let mut rep = Report::new("x", 1, 2, BTreeMap::new());
+        let mut rep = Report::new(LabId::Rnn, 1, 2, BTreeMap::new());
         rep.set_series("a", vec![1.0, f64::NAN, f64::INFINITY]);
         rep.set_summary("b", f64::NEG_INFINITY);
         let json = rep.to_json();

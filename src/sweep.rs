@@ -1,25 +1,129 @@
 //! The sweep engine shared by `gradscope sweep` and the TUI's `s` key: a fresh run of a lab
 //! at each value of one parameter (same seed, same other parameters), reporting one summary
 //! metric per value, with points run in parallel across cores.
+//!
+//! Grid values are computed from their index, so no more than the points in flight exist at
+//! once besides the results; the number of points is capped at [`MAX_POINTS`].
 
-use crate::labs::{self, LabId};
-use crate::params::{ParamError, Value};
+use crate::labs::LabId;
+use crate::params::{ParamError, ParamSpec};
+use crate::report::Summary;
+use crate::run::{Quiet, RunSpec, Runner};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// A sweep: which lab, the fixed parameters, the varied one and its values, the metric.
+/// The most points one sweep may have (a cluster splits bigger studies with `--shard`
+/// into separate sweeps over sub-ranges).
+pub const MAX_POINTS: usize = 100_000;
+
+/// `points` values from `from` to `to`, evenly or geometrically spaced; the ends are exactly
+/// `from` and `to` (a log grid's `exp(ln to)` would miss them by an ulp and fall out of a
+/// parameter's range).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Grid {
+    pub from: f64,
+    pub to: f64,
+    pub points: usize,
+    pub log: bool,
+}
+
+impl Grid {
+    pub fn new(from: f64, to: f64, points: usize, log: bool) -> Result<Grid, ParamError> {
+        if points == 0 {
+            return Err(ParamError("--points must be at least 1".into()));
+        }
+        if points > MAX_POINTS {
+            return Err(ParamError(format!(
+                "--points {points} is more than the {MAX_POINTS} one sweep may have; split the range into several sweeps"
+            )));
+        }
+        if !from.is_finite() || !to.is_finite() {
+            return Err(ParamError("--from and --to must be finite numbers".into()));
+        }
+        if log && (from <= 0.0 || to <= 0.0) {
+            return Err(ParamError(format!(
+                "--log needs positive --from and --to, got {from} and {to}"
+            )));
+        }
+        Ok(Grid {
+            from,
+            to,
+            points,
+            log,
+        })
+    }
+
+    /// The value at index `i` (< points).
+    pub fn value(&self, i: usize) -> f64 {
+        if i == 0 || self.points == 1 {
+            return self.from;
+        }
+        if i + 1 == self.points {
+            return self.to;
+        }
+        let t = i as f64 / (self.points - 1) as f64;
+        if self.log {
+            (self.from.ln() + t * (self.to.ln() - self.from.ln())).exp()
+        } else {
+            self.from + t * (self.to - self.from)
+        }
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        (0..self.points).map(|i| self.value(i))
+    }
+}
+
+/// `--shard I/N`: the indices `I, I+N, I+2N, ...` below `points`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    pub fn parse(raw: Option<&str>) -> Result<Shard, ParamError> {
+        let Some(raw) = raw else {
+            return Ok(Shard::ALL);
+        };
+        let parsed = raw.split_once('/').and_then(|(i, n)| {
+            Some((
+                i.trim().parse::<usize>().ok()?,
+                n.trim().parse::<usize>().ok()?,
+            ))
+        });
+        match parsed {
+            Some((index, count)) if count >= 1 && index < count => Ok(Shard { index, count }),
+            _ => Err(ParamError(format!(
+                "--shard expects I/N with 0 <= I < N (for example 0/4), got '{raw}'"
+            ))),
+        }
+    }
+
+    /// How many of `points` this shard runs.
+    pub fn len(&self, points: usize) -> usize {
+        points.saturating_sub(self.index).div_ceil(self.count)
+    }
+
+    pub fn is_empty(&self, points: usize) -> bool {
+        self.len(points) == 0
+    }
+
+    /// The k-th index of this shard.
+    pub fn nth(&self, k: usize) -> usize {
+        self.index + k * self.count
+    }
+}
+
+/// A sweep: the base run, the varied parameter over a grid, the metric.
 #[derive(Clone, Debug)]
 pub struct SweepPlan {
-    pub lab: LabId,
-    /// Fixed `K=V` parameters, as typed.
-    pub assignments: Vec<(String, String)>,
-    /// Fixed parameters as values (the TUI's current settings).
-    pub values_set: Vec<(String, Value)>,
+    pub base: RunSpec,
     pub param: String,
-    pub values: Vec<f64>,
+    pub grid: Grid,
     pub metric: String,
-    pub steps: Option<u64>,
-    pub seed: u64,
 }
 
 /// One finished point.
@@ -32,71 +136,24 @@ pub struct SweepPoint {
     pub metric: f64,
 }
 
-/// `points` values from `from` to `to` inclusive, evenly or geometrically spaced.
-pub fn grid(from: f64, to: f64, points: usize, log: bool) -> Result<Vec<f64>, ParamError> {
-    if points == 0 {
-        return Err(ParamError("--points must be at least 1".into()));
-    }
-    if !from.is_finite() || !to.is_finite() {
-        return Err(ParamError("--from and --to must be finite numbers".into()));
-    }
-    if log && (from <= 0.0 || to <= 0.0) {
-        return Err(ParamError(format!(
-            "--log needs positive --from and --to, got {from} and {to}"
-        )));
-    }
-    let t = |i: usize| {
-        if points == 1 {
-            0.0
-        } else {
-            i as f64 / (points - 1) as f64
-        }
-    };
-    Ok((0..points)
-        .map(|i| {
-            if log {
-                (from.ln() + t(i) * (to.ln() - from.ln())).exp()
-            } else {
-                from + t(i) * (to - from)
-            }
-        })
-        .collect())
-}
-
-/// Parse `--shard I/N`: the indices `I, I+N, I+2N, ...` below `points`.
-pub fn shard_indices(shard: Option<&str>, points: usize) -> Result<Vec<usize>, ParamError> {
-    let Some(raw) = shard else {
-        return Ok((0..points).collect());
-    };
-    let parsed = raw.split_once('/').and_then(|(i, n)| {
-        Some((
-            i.trim().parse::<usize>().ok()?,
-            n.trim().parse::<usize>().ok()?,
-        ))
-    });
-    match parsed {
-        Some((i, n)) if n >= 1 && i < n => Ok((i..points).step_by(n).collect()),
-        _ => Err(ParamError(format!(
-            "--shard expects I/N with 0 <= I < N (for example 0/4), got '{raw}'"
-        ))),
-    }
-}
-
 impl SweepPlan {
-    fn build(&self, value: Option<f64>) -> Result<(Box<dyn labs::Lab>, f64), ParamError> {
-        let mut lab = self.lab.create();
-        for (k, v) in &self.values_set {
-            lab.set(k, v.clone())?;
+    /// A sweep point's steps: the base's, else what the lab's sweeps need.
+    pub fn new(base: RunSpec, param: &str, grid: Grid, metric: &str) -> SweepPlan {
+        let steps = base.steps.or(base.lab.descriptor().sweep_steps);
+        SweepPlan {
+            base: RunSpec { steps, ..base },
+            param: param.to_string(),
+            grid,
+            metric: metric.to_string(),
         }
-        for (k, raw) in &self.assignments {
-            let v = lab
-                .params()
-                .spec(k)?
-                .parse(raw)
-                .map_err(|e| ParamError(format!("lab {}: {}", self.lab.name(), e.0)))?;
-            lab.set(k, v)?;
-        }
-        let spec = lab.params().spec(&self.param)?;
+    }
+
+    pub fn lab(&self) -> LabId {
+        self.base.lab
+    }
+
+    fn spec(&self) -> Result<&'static ParamSpec, ParamError> {
+        let spec = self.base.params.spec(&self.param)?;
         if !spec.is_numeric() {
             return Err(ParamError(format!(
                 "cannot sweep '{}': it is not numeric ({})",
@@ -104,90 +161,89 @@ impl SweepPlan {
                 spec.accepted()
             )));
         }
-        let mut used = f64::NAN;
-        if let Some(x) = value {
-            let v = spec
-                .from_number(x)
-                .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab.name(), e.0)))?;
-            used = v.as_f64().unwrap_or(x);
-            lab.set(&self.param, v)?;
-        }
-        lab.reset(self.seed)?;
-        if let Some(n) = self.steps {
-            lab.set_run_length(n);
-        }
-        Ok((lab, used))
+        Ok(spec)
+    }
+
+    /// The run of point `index`, and the value used.
+    fn point_spec(&self, index: usize) -> Result<(RunSpec, f64), ParamError> {
+        let x = self.grid.value(index);
+        let value = self
+            .spec()?
+            .from_number(x)
+            .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab().name(), e.0)))?;
+        let used = value.as_f64().unwrap_or(x);
+        let mut spec = self.base.clone();
+        spec.set(&self.param, value)?;
+        Ok((spec, used))
     }
 
     /// Check everything that can be checked before running: the parameter exists and is
-    /// numeric, every value is in range, the parameters are consistent, the metric is a
-    /// numeric summary key.
+    /// numeric, every value is in range and consistent with the other parameters, and the
+    /// metric is a numeric summary key (this builds one run of the base spec).
     pub fn validate(&self) -> Result<(), ParamError> {
-        let (lab, _) = self.build(None)?;
-        let spec = lab.params().spec(&self.param)?;
-        for x in &self.values {
-            spec.from_number(*x)
-                .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab.name(), e.0)))?;
+        self.spec()?;
+        for i in 0..self.grid.points {
+            self.point_spec(i)?.0.validate()?;
         }
-        let report = lab.report();
+        let report = Runner::new(RunSpec {
+            steps: Some(0),
+            ..self.base.clone()
+        })?
+        .report();
         match report.summary.get(&self.metric) {
-            Some(crate::report::Summary::Num(_)) => Ok(()),
-            _ => {
-                let numeric: Vec<_> = report
-                    .summary
-                    .iter()
-                    .filter(|(_, v)| matches!(v, crate::report::Summary::Num(_)))
-                    .map(|(k, _)| k.as_str())
-                    .collect();
-                Err(ParamError(format!(
-                    "unknown metric '{}' for lab {}; accepted: {}",
-                    self.metric,
-                    self.lab.name(),
-                    numeric.join(", ")
-                )))
-            }
+            Some(Summary::Num(_)) => Ok(()),
+            _ => Err(ParamError(format!(
+                "unknown metric '{}' for lab {}; accepted: {}",
+                self.metric,
+                self.lab().name(),
+                numeric_summary_keys(&report).join(", ")
+            ))),
         }
     }
 
-    /// Run the point at `index` to the end of its run.
-    pub fn run_point(&self, index: usize) -> Result<SweepPoint, ParamError> {
-        let (mut lab, value) = self.build(Some(self.values[index]))?;
-        labs::run_to_end(lab.as_mut(), None);
+    /// Run the point at `index` to the end of its run (or until `cancel` is set).
+    pub fn run_point(&self, index: usize, cancel: &AtomicBool) -> Result<SweepPoint, ParamError> {
+        let (spec, value) = self.point_spec(index)?;
+        let mut runner = Runner::new(spec)?;
+        runner.run_to_end(Some(cancel), &mut Quiet);
         Ok(SweepPoint {
             index,
             value,
-            metric: lab.report().num(&self.metric),
+            metric: runner.report().num(&self.metric),
         })
     }
 
-    /// Run the points at `indices` on `jobs` threads, calling `on_point` as each finishes
-    /// (in completion order). Stops early when `cancel` is set. Returns the points in index
-    /// order.
+    /// Run the points of `shard` on `jobs` threads, calling `on_point` as each finishes (in
+    /// completion order). Stops early when `cancel` is set. Returns the points in index order.
     pub fn run(
         &self,
-        indices: &[usize],
+        shard: Shard,
         jobs: usize,
         cancel: &AtomicBool,
         on_point: impl Fn(SweepPoint) + Sync,
     ) -> Result<Vec<SweepPoint>, ParamError> {
+        let total = shard.len(self.grid.points);
         let next = AtomicUsize::new(0);
-        let results = Mutex::new(Vec::with_capacity(indices.len()));
+        let results = Mutex::new(Vec::with_capacity(total));
         let failure: Mutex<Option<ParamError>> = Mutex::new(None);
-        let jobs = jobs.clamp(1, indices.len().max(1));
+        let jobs = jobs.clamp(1, total.max(1));
         std::thread::scope(|scope| {
             for _ in 0..jobs {
                 scope.spawn(|| {
                     while !cancel.load(Ordering::Relaxed) {
                         let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = indices.get(k) else { break };
-                        match self.run_point(index) {
-                            Ok(point) => {
+                        if k >= total {
+                            break;
+                        }
+                        match self.run_point(shard.nth(k), cancel) {
+                            Ok(point) if !cancel.load(Ordering::Relaxed) => {
                                 on_point(point);
                                 results
                                     .lock()
                                     .expect("no panics hold this lock")
                                     .push(point);
                             }
+                            Ok(_) => {}
                             Err(e) => {
                                 *failure.lock().expect("no panics hold this lock") = Some(e);
                                 cancel.store(true, Ordering::Relaxed);
@@ -206,6 +262,16 @@ impl SweepPlan {
     }
 }
 
+/// The summary keys that hold a number: what a sweep can plot.
+pub fn numeric_summary_keys(report: &crate::report::Report) -> Vec<&str> {
+    report
+        .summary
+        .iter()
+        .filter(|(_, v)| matches!(v, Summary::Num(_)))
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
 /// The number of cores, for the default `--jobs`.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -215,23 +281,34 @@ pub fn default_jobs() -> usize {
 mod tests {
     use super::*;
 
+    fn grid(from: f64, to: f64, points: usize, log: bool) -> Vec<f64> {
+        Grid::new(from, to, points, log).unwrap().values().collect()
+    }
+
     #[test]
-    fn grids_include_both_ends() {
-        assert_eq!(grid(0.0, 1.0, 3, false).unwrap(), vec![0.0, 0.5, 1.0]);
-        let g = grid(0.01, 1.0, 3, true).unwrap();
-        assert!((g[1] - 0.1).abs() < 1e-12 && (g[2] - 1.0).abs() < 1e-12);
-        assert_eq!(grid(2.0, 5.0, 1, false).unwrap(), vec![2.0]);
-        assert!(grid(0.0, 1.0, 3, true).is_err());
+    fn grids_include_both_ends_exactly() {
+        assert_eq!(grid(0.0, 1.0, 3, false), vec![0.0, 0.5, 1.0]);
+        let g = grid(0.01, 1.0, 3, true);
+        assert!((g[1] - 0.1).abs() < 1e-12 && g[2] == 1.0);
+        assert_eq!(grid(2.0, 5.0, 1, false), vec![2.0]);
+        assert!(Grid::new(0.0, 1.0, 3, true).is_err());
+        let g = grid(0.001, 100.0, 41, true);
+        assert_eq!((g[0], g[40]), (0.001, 100.0));
+        assert!(Grid::new(0.0, 1.0, MAX_POINTS + 1, false).is_err());
     }
 
     #[test]
     fn shards_partition_the_points() {
         let mut all: Vec<usize> = (0..3)
-            .flat_map(|i| shard_indices(Some(&format!("{i}/3")), 10).unwrap())
+            .flat_map(|i| {
+                let s = Shard::parse(Some(&format!("{i}/3"))).unwrap();
+                (0..s.len(10)).map(move |k| s.nth(k))
+            })
             .collect();
         all.sort();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
-        assert!(shard_indices(Some("3/3"), 10).is_err());
-        assert!(shard_indices(Some("x"), 10).is_err());
+        assert!(Shard::parse(Some("3/3")).is_err());
+        assert!(Shard::parse(Some("x")).is_err());
+        assert!(Shard::parse(Some("5/8")).unwrap().is_empty(3));
     }
 }

@@ -1,6 +1,8 @@
 //! The command line as a process: exit codes, one-line errors that name the accepted values,
 //! and the JSON / CSV shapes of DESIGN §2.
 
+#![allow(clippy::unwrap_used)]
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -333,6 +335,7 @@ fn labs_lists_every_parameter() {
             "horizon",
             "spectral_norm",
             "spectral_radius",
+            "block",
             "init",
             "activation",
             "z0_scale"

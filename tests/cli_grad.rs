@@ -1,5 +1,7 @@
 //! `gradscope grad`: exit codes and one-line messages for bad models, files and values.
 
+#![allow(clippy::unwrap_used)]
+
 use assert_cmd::Command;
 use gradscope::nn::checkpoint::{self, OwnedTensor};
 use std::collections::BTreeMap;

@@ -2,29 +2,31 @@
 //! O(η) balancedness drift, the non-convexity segment, incremental learning from a tiny
 //! init, user matrices from .npy/.csv, determinism.
 
-use gradscope::labs::mf::{MfLab, balance, loss, synthetic_x};
-use gradscope::labs::{self, Lab, LabId};
-use gradscope::rng::rng;
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{check_gradient, spread};
+use gradscope::labs::mf::{MfLab, balance, gd_step, loss, synthetic_x};
+use gradscope::labs::{Lab, LabId};
 use gradscope::linalg;
 use gradscope::params::Value;
 use gradscope::report::Report;
+use gradscope::rng::rng;
+use gradscope::run::{Quiet, RunSpec, Runner};
 use ndarray::Array2;
 
-fn sets(pairs: &[(&str, String)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+fn spec(pairs: &[(&str, String)], seed: u64, steps: Option<u64>) -> Result<RunSpec, String> {
+    let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    RunSpec::from_args(LabId::Mf, None, &sets, seed, steps).map_err(|e| e.0)
 }
 
-fn run(pairs: &[(&str, String)], seed: u64, steps: Option<u64>) -> (Box<dyn Lab>, Report) {
-    let mut lab = labs::build(LabId::Mf, &sets(pairs), seed).expect("valid parameters");
-    if let Some(n) = steps {
-        lab.set_run_length(n);
-    }
-    labs::run_to_end(lab.as_mut(), None);
-    let report = lab.report();
-    (lab, report)
+fn run(pairs: &[(&str, String)], seed: u64, steps: Option<u64>) -> (Runner, Report) {
+    let spec = spec(pairs, seed, steps).expect("valid parameters");
+    let mut runner = Runner::new(spec).expect("the run starts");
+    runner.run_to_end(None, &mut Quiet);
+    let report = runner.report();
+    (runner, report)
 }
 
 /// Σ_{i>r} σ_i² computed another way: the residual of the truncated SVD.
@@ -92,7 +94,7 @@ fn gauge_transformations_keep_the_loss() {
     let (mut lab, rep) = run(&[], 4, Some(200));
     assert!(rep.num("gauge_check") < 1e-10, "{}", rep.num("gauge_check"));
     let before = lab.report();
-    let said = lab.act().expect("mf has a gauge action");
+    let said = lab.act("gauge").expect("mf has a gauge action");
     assert!(said.contains("random invertible R"));
     let after = lab.report();
     assert!((after.num("final_loss") - before.num("final_loss")).abs() < 1e-10);
@@ -103,8 +105,8 @@ fn gauge_transformations_keep_the_loss() {
         after.num("balance_final")
     );
     // Stepping on from the transformed factors still reaches the optimum.
-    lab.set_run_length(3000);
-    labs::run_to_end(lab.as_mut(), None);
+    lab.set_total(3000);
+    lab.run_to_end(None, &mut Quiet);
     assert!(lab.report().num("relative_gap").abs() < 1e-8);
 }
 
@@ -246,24 +248,46 @@ fn user_matrices_from_npy_and_csv() {
 
 #[test]
 fn inconsistent_shapes_are_rejected_at_reset() {
-    let err = labs::build(
-        LabId::Mf,
-        &sets(&[
+    let err = spec(
+        &[
             ("rows", "2".into()),
             ("rank", "3".into()),
             ("true_rank", "2".into()),
-        ]),
+        ],
         0,
+        None,
     )
     .err()
     .unwrap();
     assert!(
-        err.0.contains("rank=3 exceeds min(rows, cols) = 2"),
+        err.contains("rank=3 exceeds min(rows, cols) = 2"),
         "{}",
-        err.0
+        err
     );
-    let err = labs::build(LabId::Mf, &sets(&[("rows", "3".into())]), 0)
-        .err()
-        .unwrap();
-    assert!(err.0.contains("true_rank=5 exceeds"), "{}", err.0);
+    let err = spec(&[("rows", "3".into())], 0, None).err().unwrap();
+    assert!(err.contains("true_rank=5 exceeds"), "{}", err);
+}
+
+#[test]
+fn the_gradient_step_matches_finite_differences() {
+    let mut g = rng(1, 0);
+    let x = linalg::gaussian(5, 4, &mut g);
+    let a = linalg::gaussian(5, 2, &mut g);
+    let b = linalg::gaussian(2, 4, &mut g);
+    // One step with lr = 1 moves (A, B) by exactly −∇f.
+    let (mut a1, mut b1) = (a.clone(), b.clone());
+    let resid = &x - &a.dot(&b);
+    gd_step(&mut a1, &mut b1, resid.view(), 1.0);
+    let ga: Vec<f64> = (&a - &a1).iter().copied().collect();
+    let gb: Vec<f64> = (&b - &b1).iter().copied().collect();
+    check_gradient("∇_A f", &ga, &spread(10, 10), 1e-6, 1e-7, |i, d| {
+        let mut moved = a.clone();
+        moved[[i / 2, i % 2]] += d;
+        loss(x.view(), moved.view(), b.view())
+    });
+    check_gradient("∇_B f", &gb, &spread(8, 8), 1e-6, 1e-7, |i, d| {
+        let mut moved = b.clone();
+        moved[[i / 4, i % 4]] += d;
+        loss(x.view(), a.view(), moved.view())
+    });
 }

@@ -3,6 +3,8 @@
 //! 0.1·var·n/(n−1)` (unbiased), `num_batches_tracked += 1`; the output itself is
 //! normalised with the biased variance.
 
+#![allow(clippy::unwrap_used)]
+
 use gradscope::nn::{BatchNorm2d, Layer, Mode, Tensor};
 use ndarray::Array4;
 

@@ -2,6 +2,8 @@
 //! incomplete or over-full files are refused with a message naming the file (exit code 2
 //! through the CLI) and leave the model untouched.
 
+#![allow(clippy::unwrap_used)]
+
 use gradscope::error::UsageError;
 use gradscope::nn::checkpoint::{self, OwnedTensor};
 use gradscope::nn::{Module, ResNet, ResNetConfig, Sgd, Stem};

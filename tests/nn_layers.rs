@@ -6,6 +6,11 @@
 //! entry of each tensor: tight enough that any wrong term (a missing 1/N, a dropped
 //! branch, a transposed index) fails by orders of magnitude.
 
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{check_gradient, rel_err, spread};
 use gradscope::nn::resnet::Downsample;
 use gradscope::nn::{
     AdaptiveAvgPool2d, BasicBlock, BatchNorm2d, BnOrder, Conv2d, CrossEntropy, Layer, Linear,
@@ -34,14 +39,6 @@ fn randomise<M: Module<f64>>(m: &mut M, seed: u64) {
             *v = offset + 0.5 * rng.sample::<f64, _>(StandardNormal);
         }
     });
-}
-
-fn rel_err(num: &[f64], ana: &[f64]) -> f64 {
-    let scale = ana.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
-    num.iter()
-        .zip(ana)
-        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
-        / scale
 }
 
 fn projected<L: Layer<f64>>(layer: &mut L, x: &Tensor<f64>, r: &Tensor<f64>, mode: Mode) -> f64 {
@@ -82,39 +79,39 @@ fn check_layer<L: Layer<f64>>(
     });
 
     let mut worst = 0.0f64;
-    let picks = |len: usize| (0..len).step_by(len.div_ceil(max_entries).max(1));
     if !skip_input {
         let mut xp = x.clone();
-        let idx: Vec<usize> = picks(x.len()).collect();
-        let mut num = Vec::new();
-        for &i in &idx {
-            let orig = xp.as_slice().unwrap()[i];
-            xp.as_slice_mut().unwrap()[i] = orig + EPS;
-            let lp = projected(layer, &xp, &r, mode);
-            xp.as_slice_mut().unwrap()[i] = orig - EPS;
-            let lm = projected(layer, &xp, &r, mode);
-            xp.as_slice_mut().unwrap()[i] = orig;
-            num.push((lp - lm) / (2.0 * EPS));
-        }
-        let ana: Vec<f64> = idx.iter().map(|&i| dx.as_slice().unwrap()[i]).collect();
-        let e = rel_err(&num, &ana);
-        assert!(e < TOL, "dL/dx: relative error {e:e}");
+        let ana = dx.as_slice().unwrap().to_vec();
+        let e = check_gradient(
+            "dL/dx",
+            &ana,
+            &spread(x.len(), max_entries),
+            EPS,
+            TOL,
+            |i, d| {
+                let orig = xp.as_slice().unwrap()[i];
+                xp.as_slice_mut().unwrap()[i] = orig + d;
+                let l = projected(layer, &xp, &r, mode);
+                xp.as_slice_mut().unwrap()[i] = orig;
+                l
+            },
+        );
         worst = worst.max(e);
     }
     for (pi, (name, g)) in grads.iter().enumerate() {
-        let idx: Vec<usize> = picks(g.len()).collect();
-        let mut num = Vec::new();
-        for &i in &idx {
-            nudge(layer, pi, i, EPS);
-            let lp = projected(layer, x, &r, mode);
-            nudge(layer, pi, i, -2.0 * EPS);
-            let lm = projected(layer, x, &r, mode);
-            nudge(layer, pi, i, EPS);
-            num.push((lp - lm) / (2.0 * EPS));
-        }
-        let ana: Vec<f64> = idx.iter().map(|&i| g[i]).collect();
-        let e = rel_err(&num, &ana);
-        assert!(e < TOL, "d/d{name}: relative error {e:e}");
+        let e = check_gradient(
+            &format!("d/d{name}"),
+            g,
+            &spread(g.len(), max_entries),
+            EPS,
+            TOL,
+            |i, d| {
+                nudge(layer, pi, i, d);
+                let l = projected(layer, x, &r, mode);
+                nudge(layer, pi, i, -d);
+                l
+            },
+        );
         worst = worst.max(e);
     }
     worst
@@ -357,24 +354,14 @@ fn check_resnet(config: ResNetConfig, input: [usize; 4], seed: u64) {
     });
     assert_eq!(grads.len(), 62);
     for (pi, (name, g)) in grads.iter().enumerate() {
-        let idx: Vec<usize> = (0..g.len()).step_by(g.len().div_ceil(4)).collect();
-        let mut num = Vec::new();
-        for &i in &idx {
-            nudge(&mut net, pi, i, EPS);
-            let lp = net_loss(&mut net, &x, &targets);
-            nudge(&mut net, pi, i, -2.0 * EPS);
-            let lm = net_loss(&mut net, &x, &targets);
-            nudge(&mut net, pi, i, EPS);
-            num.push((lp - lm) / (2.0 * EPS));
-        }
-        let ana: Vec<f64> = idx.iter().map(|&i| g[i]).collect();
         // Entries of a whole network's gradient span decades; compare against the
         // largest of the tensor's checked entries, as above.
-        let e = rel_err(&num, &ana);
-        assert!(
-            e < 1e-5,
-            "{name}: relative error {e:e} ({num:?} vs {ana:?})"
-        );
+        check_gradient(name, g, &spread(g.len(), 4), EPS, 1e-5, |i, d| {
+            nudge(&mut net, pi, i, d);
+            let l = net_loss(&mut net, &x, &targets);
+            nudge(&mut net, pi, i, -d);
+            l
+        });
     }
 }
 

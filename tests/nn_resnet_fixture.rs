@@ -7,6 +7,8 @@
 //! near zero); int64 counters exactly. The worst error per key family is printed
 //! (`--nocapture`).
 
+#![allow(clippy::unwrap_used)]
+
 use gradscope::nn::checkpoint;
 use gradscope::nn::{Mode, ResNet};
 use safetensors::tensor::{Dtype, SafeTensors};

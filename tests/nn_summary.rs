@@ -2,6 +2,8 @@
 //! shape and count, the totals, and the three groups, both through the library and
 //! through `gradscope resnet summary`.
 
+#![allow(clippy::unwrap_used)]
+
 use gradscope::nn::summary::Summary;
 use gradscope::nn::{ResNetConfig, Stem};
 use serde_json::Value;

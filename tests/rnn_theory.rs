@@ -2,20 +2,20 @@
 //! spectral norms, the (γ‖W‖₂)^k bound, transient growth of non-normal W, finite
 //! differences for ∂l/∂W_z, and determinism.
 
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
 use approx::assert_relative_eq;
+use common::{check_gradient, spread};
 use gradscope::labs::rnn::{Activation, RnnLab, propagate};
-use gradscope::labs::{self, Lab, LabId};
+use gradscope::labs::{Lab, LabId};
 use gradscope::params::Value;
 use gradscope::report::Report;
+use gradscope::run::{Quiet, RunSpec, Runner};
 
 fn run(sets: &[(&str, &str)], seed: u64) -> Report {
-    let sets: Vec<(String, String)> = sets
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut lab = labs::build(LabId::Rnn, &sets, seed).expect("valid parameters");
-    labs::run_to_end(lab.as_mut(), None);
-    lab.report()
+    common::run(common::spec(LabId::Rnn, sets, seed))
 }
 
 #[test]
@@ -102,11 +102,13 @@ fn every_ratio_is_within_its_bound() {
 
 #[test]
 fn nonnormal_with_radius_below_one_grows_then_decays() {
+    // 2×2 blocks (the default is now 8, which grows far more: see the test below).
     let r = run(
         &[
             ("init", "nonnormal"),
             ("spectral_norm", "1.5"),
             ("spectral_radius", "0.9"),
+            ("block", "2"),
             ("activation", "linear"),
         ],
         0,
@@ -145,22 +147,13 @@ fn grad_w_matches_central_finite_differences() {
         let (z0, g) = lab.z0_and_g();
         let (z0, g) = (z0.to_owned(), g.to_owned());
         let prop = propagate(w.view(), act, z0.view(), g.view(), 12);
-        let h = 1e-6;
-        let mut worst: f64 = 0.0;
-        for i in 0..6 {
-            for j in 0..6 {
-                let mut plus = w.clone();
-                plus[[i, j]] += h;
-                let mut minus = w.clone();
-                minus[[i, j]] -= h;
-                let fp = propagate(plus.view(), act, z0.view(), g.view(), 12).loss;
-                let fm = propagate(minus.view(), act, z0.view(), g.view(), 12).loss;
-                let fd = (fp - fm) / (2.0 * h);
-                let an = prop.grad_w[[i, j]];
-                let scale = prop.grad_w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-                worst = worst.max((fd - an).abs() / scale);
-            }
-        }
+        let ana: Vec<f64> = prop.grad_w.iter().copied().collect();
+        let all: Vec<usize> = (0..36).collect();
+        let worst = check_gradient(&format!("{act:?}"), &ana, &all, 1e-6, 1e-7, |i, d| {
+            let mut moved = w.clone();
+            moved[[i / 6, i % 6]] += d;
+            propagate(moved.view(), act, z0.view(), g.view(), 12).loss
+        });
         assert!(worst < 1e-7, "{act:?}: worst relative error {worst}");
         // The per-step contributions are the norms of the rank-one terms that sum to it.
         let total: f64 = prop.grad_w_contrib.iter().sum();
@@ -179,9 +172,71 @@ fn same_seed_same_report_and_seeds_differ() {
 }
 
 #[test]
+fn activation_derivatives_match_finite_differences() {
+    for act in [
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Linear,
+        Activation::Relu,
+    ] {
+        let points = [-2.0, -0.3, 0.7, 3.0];
+        let ana: Vec<f64> = points.iter().map(|&a| act.derivative(a)).collect();
+        check_gradient(
+            &format!("{act:?}'"),
+            &ana,
+            &spread(4, 4),
+            1e-6,
+            1e-8,
+            |i, d| act.apply(points[i] + d),
+        );
+        assert!(ana.iter().all(|s| *s <= act.gamma() + 1e-15));
+    }
+}
+
+#[test]
+fn nonnormal_jordan_blocks_grow_strongly_then_vanish() {
+    let r = run(
+        &[
+            ("init", "nonnormal"),
+            ("hidden", "32"),
+            ("spectral_norm", "1.5"),
+            ("spectral_radius", "0.5"),
+            ("block", "8"),
+            ("horizon", "200"),
+        ],
+        0,
+    );
+    let g = r.series("grad_norm");
+    assert!(r.num("peak_ratio") > 10.0, "peak {}", r.num("peak_ratio"));
+    assert!(g[200] < 1e-10, "ratio at T: {}", g[200]);
+    assert!((r.num("spectral_radius") - 0.5).abs() < 1e-6);
+    assert!((r.num("spectral_norm") - 1.5).abs() < 1e-10);
+    // The worked example of issue 7: hidden 8, horizon 200, seed 3 now grows too.
+    let r = run(
+        &[
+            ("init", "nonnormal"),
+            ("hidden", "8"),
+            ("spectral_norm", "1.5"),
+            ("spectral_radius", "0.5"),
+            ("horizon", "200"),
+        ],
+        3,
+    );
+    assert!(r.num("peak_ratio") > 3.0 && r.num("peak_lag") > 0.0);
+}
+
+#[test]
+fn peak_lag_is_the_true_peak_when_the_ratio_overflows() {
+    let r = run(&[("horizon", "1000"), ("spectral_norm", "3")], 0);
+    assert_eq!(r.num("peak_ratio"), f64::INFINITY);
+    assert_eq!(r.num("peak_lag"), 1000.0);
+    assert!((r.num("log10_peak_ratio") - 1000.0 * 3f64.log10()).abs() < 1e-6);
+}
+
+#[test]
 fn report_has_every_key_from_step_zero_and_the_heatmap_fills_per_step() {
-    let mut lab = labs::build(LabId::Rnn, &[], 0).unwrap();
-    let r0 = lab.report();
+    let mut runner = Runner::new(RunSpec::new(LabId::Rnn)).unwrap();
+    let r0 = runner.report();
     for key in [
         "spectral_norm",
         "spectral_radius",
@@ -195,15 +250,14 @@ fn report_has_every_key_from_step_zero_and_the_heatmap_fills_per_step() {
         assert!(!r0.series(key).is_empty(), "{key}");
     }
     assert_eq!(r0.series("heatmap_log10").len(), 0);
-    lab.step();
-    lab.step();
-    let r2 = lab.report();
+    runner.advance(2, &mut || false, &mut Quiet);
+    let r2 = runner.report();
     assert_eq!(r2.steps, 2);
     assert_eq!(r2.series("heatmap_log10").len(), 2 * 101);
     assert_eq!(r2.series("heatmap_spectral_norm"), &[0.5, 0.525]);
-    labs::run_to_end(lab.as_mut(), None);
-    assert!(lab.done());
-    let r = lab.report();
+    runner.run_to_end(None, &mut Quiet);
+    assert!(runner.lab().done());
+    let r = runner.report();
     // Column j of the heatmap is log10 of the ratio at spectral norm 0.5 + j/40: for the
     // default orthogonal linear net that is k·log10(s).
     let col = 30;

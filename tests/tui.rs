@@ -1,16 +1,24 @@
-//! The TUI without a terminal: rendered frames as insta snapshots (TestBackend-style
-//! off-screen buffers), and keys → actions → App state and worker commands.
+//! The TUI without a terminal: rendered frames as insta snapshots (ratatui's TestBackend),
+//! keys → actions → App state and worker commands, and whole sessions through the inline
+//! driver with its virtual clock.
 
-use gradscope::headless::finished_app;
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
 use gradscope::labs::LabId;
 use gradscope::params::Value;
-use gradscope::sweep::SweepPlan;
-use gradscope::tui::app::{App, Overlay, RunState, SweepView};
+use gradscope::run::{Quiet, RunSpec, Runner};
+use gradscope::sweep::SweepPoint;
+use gradscope::tui::action::Action;
+use gradscope::tui::app::{App, Overlay, RunState};
+use gradscope::tui::fixture::finished_app;
+use gradscope::tui::inline::InlineTui;
 use gradscope::tui::keymap::{self, Mode, parse_key};
 use gradscope::tui::theme::ThemeName;
 use gradscope::tui::update::{on_worker, update};
 use gradscope::tui::view;
-use gradscope::tui::worker::{Command, WorkerEvent};
+use gradscope::tui::worker::{Command, Progress, WorkerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::atomic::AtomicBool;
@@ -21,10 +29,14 @@ fn screen(app: &App, width: u16, height: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
     term.draw(|f| view::render(app, f.area(), f.buffer_mut()))
         .unwrap();
-    let buf = term.backend().buffer();
-    (0..height)
+    text_of(term.backend())
+}
+
+fn text_of(backend: &TestBackend) -> String {
+    let buf = backend.buffer();
+    (0..buf.area.height)
         .map(|y| {
-            let row: String = (0..width).map(|x| buf[(x, y)].symbol()).collect();
+            let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
             row.trim_end().to_string()
         })
         .collect::<Vec<_>>()
@@ -40,55 +52,81 @@ fn press(app: &mut App, key: &str) -> Vec<Command> {
     }
 }
 
-#[test]
-fn rnn_pane_80x24() {
-    insta::assert_snapshot!(screen(&finished_app(LabId::Rnn, 0), 80, 24));
+fn done_app(lab: LabId, seed: u64) -> App {
+    let spec = RunSpec {
+        seed,
+        ..RunSpec::new(lab)
+    };
+    finished_app(spec, ThemeName::Default, 160, 48)
+}
+
+fn spec_with(lab: LabId, pairs: &[(&str, &str)]) -> RunSpec {
+    common::spec(lab, pairs, 0)
+}
+
+/// The App after a finished run of `spec`, in `theme`, at `w`×`h`.
+fn app_of(spec: RunSpec, theme: ThemeName, w: u16, h: u16) -> App {
+    finished_app(spec, theme, w, h)
+}
+
+/// A report event of the App's current generation.
+fn report_event(app: &App, report: gradscope::report::Report, state: RunState) -> WorkerEvent {
+    WorkerEvent::Report {
+        generation: app.generation(),
+        progress: Progress {
+            step: report.steps,
+            total: report.steps,
+            eta: None,
+            rate: None,
+        },
+        report: Box::new(report),
+        state,
+    }
+}
+
+fn the_spec(cmds: &[Command]) -> Option<&RunSpec> {
+    cmds.iter().find_map(|c| match c {
+        Command::Load { spec, .. } => Some(spec),
+        _ => None,
+    })
 }
 
 #[test]
-fn rnn_pane_160x48() {
-    insta::assert_snapshot!(screen(&finished_app(LabId::Rnn, 0), 160, 48));
+fn every_pane_at_80x24_and_160x48() {
+    for &lab in LabId::all() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            let app = app_of(RunSpec::new(lab), ThemeName::Default, w, h);
+            insta::assert_snapshot!(format!("{}_pane_{w}x{h}", lab.name()), screen(&app, w, h));
+        }
+    }
 }
 
 #[test]
 fn rnn_pane_nonnormal_mono_160x48() {
-    let mut app = finished_app(LabId::Rnn, 0);
-    app.theme = ThemeName::Mono;
-    let sets = [
-        ("init", "nonnormal"),
-        ("spectral_norm", "1.3"),
-        ("activation", "tanh"),
-    ];
-    let sets: Vec<(String, String)> = sets
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut lab = gradscope::labs::build(LabId::Rnn, &sets, 0).unwrap();
-    gradscope::labs::run_to_end(lab.as_mut(), None);
-    for (k, v) in &sets {
-        let value = app.lab().params.spec(k).unwrap().parse(v).unwrap();
-        app.lab_mut().params.set(k, value).unwrap();
-    }
-    app.lab_mut().report = Some(lab.report());
+    let spec = spec_with(
+        LabId::Rnn,
+        &[
+            ("init", "nonnormal"),
+            ("spectral_norm", "1.3"),
+            ("activation", "tanh"),
+        ],
+    );
+    let app = app_of(spec, ThemeName::Mono, 160, 48);
     insta::assert_snapshot!(screen(&app, 160, 48));
 }
 
 #[test]
 fn sweep_view_and_help_overlay() {
-    let mut app = finished_app(LabId::Rnn, 0);
+    let mut app = app_of(RunSpec::new(LabId::Rnn), ThemeName::Default, 120, 40);
     press(&mut app, "Down");
     press(&mut app, "Down");
     let cmds = press(&mut app, "s");
     let Some(Command::Sweep { id, plan }) = cmds.into_iter().next() else {
         panic!("s starts a sweep");
     };
-    let plan = SweepPlan {
-        steps: Some(0),
-        ..plan
-    };
     let points = plan
         .run(
-            &(0..plan.values.len()).collect::<Vec<_>>(),
+            gradscope::sweep::Shard::ALL,
             2,
             &AtomicBool::new(false),
             |_| {},
@@ -100,44 +138,30 @@ fn sweep_view_and_help_overlay() {
     on_worker(&mut app, WorkerEvent::SweepDone { id, error: None });
     insta::assert_snapshot!("sweep_120x40", screen(&app, 120, 40));
     press(&mut app, "?");
+    update(&mut app, Action::Resize(100, 44));
     insta::assert_snapshot!("help_100x44", screen(&app, 100, 44));
 }
 
 #[test]
-fn mf_pane_160x48() {
-    insta::assert_snapshot!(screen(&finished_app(LabId::Mf, 0), 160, 48));
-}
-
-#[test]
 fn mf_landscape_mono_120x40() {
-    let sets: Vec<(String, String)> = [
-        ("rows", "1"),
-        ("cols", "1"),
-        ("rank", "1"),
-        ("true_rank", "1"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let mut app = App::new(LabId::Mf, ThemeName::Mono, 0);
-    for (k, v) in &sets {
-        let value = app.lab().params.spec(k).unwrap().parse(v).unwrap();
-        app.lab_mut().params.set(k, value).unwrap();
-    }
-    let mut lab = gradscope::labs::build(LabId::Mf, &sets, 0).unwrap();
-    gradscope::labs::run_to_end(lab.as_mut(), None);
-    app.lab_mut().report = Some(lab.report());
-    app.run = RunState::Done;
-    assert_eq!(
-        gradscope::tui::panes::chart_count(LabId::Mf, app.lab().report.as_ref()),
-        5
+    let spec = spec_with(
+        LabId::Mf,
+        &[
+            ("rows", "1"),
+            ("cols", "1"),
+            ("rank", "1"),
+            ("true_rank", "1"),
+        ],
     );
+    let mut app = app_of(spec, ThemeName::Mono, 120, 40);
+    let charts = (gradscope::tui::panes::descriptor(LabId::Mf).charts)(app.lab().report().unwrap());
+    assert_eq!(charts, 5);
     insta::assert_snapshot!(screen(&app, 120, 40));
     // z cycles through all five charts; the fifth is the landscape alone.
     for _ in 0..5 {
         press(&mut app, "z");
     }
-    assert_eq!(app.zoom, Some(4));
+    assert_eq!(app.zoom(), Some(4));
     let zoomed = screen(&app, 120, 40);
     assert!(zoomed.contains("path • and minima ab = x ·"), "{zoomed}");
     assert!(zoomed.contains('◉'));
@@ -145,70 +169,88 @@ fn mf_landscape_mono_120x40() {
 
 #[test]
 fn the_lab_key_sends_the_lab_action() {
-    let mut app = finished_app(LabId::Mf, 0);
-    assert!(matches!(&press(&mut app, "g")[..], [Command::LabAction]));
+    let mut app = done_app(LabId::Mf, 0);
+    assert!(matches!(&press(&mut app, "g")[..], [Command::Act("gauge")]));
+    let generation = app.generation();
     on_worker(
         &mut app,
-        WorkerEvent::Info("applied a random invertible R".into()),
+        WorkerEvent::Info {
+            generation,
+            text: "applied a random invertible R".into(),
+        },
     );
     assert!(screen(&app, 160, 48).contains("applied a random invertible R"));
+    // g means nothing in rnn, and says so.
+    let mut rnn = done_app(LabId::Rnn, 0);
+    assert!(press(&mut rnn, "g").is_empty());
+    assert!(
+        rnn.message()
+            .unwrap()
+            .text
+            .contains("g does nothing in rnn")
+    );
 }
 
 #[test]
-fn too_small_says_what_it_needs_and_q_still_quits() {
-    let mut app = finished_app(LabId::Rnn, 0);
+fn too_small_says_what_it_needs_and_only_q_acts() {
+    let mut app = done_app(LabId::Rnn, 0);
+    update(&mut app, Action::Resize(60, 20));
     let text = screen(&app, 60, 20);
     assert!(text.contains("need 80×24, have 60×20"), "{text}");
+    press(&mut app, "j");
+    assert_eq!(
+        app.lab().selected(),
+        0,
+        "j does nothing on the too-small screen"
+    );
     press(&mut app, "q");
-    assert!(app.quit);
+    assert!(app.quit_requested());
 }
 
 #[test]
 fn adjusting_a_parameter_sets_it_and_restarts_the_run() {
-    let mut app = App::new(LabId::Rnn, ThemeName::Default, 0);
-    app.run = RunState::Done;
+    let mut app = done_app(LabId::Rnn, 0);
+    assert_eq!(app.run_state(), RunState::Done);
     press(&mut app, "Down");
     press(&mut app, "j");
-    assert_eq!(app.lab().selected, 2, "spectral_norm");
+    assert_eq!(app.lab().selected(), 2, "spectral_norm");
     let cmds = press(&mut app, "Right");
-    assert!(matches!(
-        &cmds[..],
-        [Command::Set { name, value: Value::Float(v) }] if name == "spectral_norm" && *v == 1.01
-    ));
-    assert_eq!(app.run, RunState::Running);
+    let spec = the_spec(&cmds).expect("a new run");
+    assert_eq!(spec.params.get("spectral_norm"), &Value::Float(1.01));
+    assert_eq!(app.run_state(), RunState::Running);
     press(&mut app, "Shift-Right");
-    assert_eq!(app.lab().params.get("spectral_norm"), &Value::Float(1.11));
+    assert_eq!(app.lab().params().get("spectral_norm"), &Value::Float(1.11));
     press(&mut app, "H");
     press(&mut app, "h");
-    assert_eq!(app.lab().params.get("spectral_norm"), &Value::Float(1.0));
+    assert_eq!(app.lab().params().get("spectral_norm"), &Value::Float(1.0));
     // Choices cycle.
-    press(&mut app, "Down");
-    press(&mut app, "Down");
+    for _ in 0..3 {
+        press(&mut app, "Down");
+    }
     press(&mut app, "Right");
     assert_eq!(
-        app.lab().params.get("init"),
+        app.lab().params().get("init"),
         &Value::Text("gaussian".into())
     );
     // Selection wraps.
-    press(&mut app, "Up");
-    press(&mut app, "Up");
-    press(&mut app, "Up");
-    press(&mut app, "Up");
-    press(&mut app, "Up");
-    assert_eq!(app.lab().selected, 6);
+    for _ in 0..6 {
+        press(&mut app, "Up");
+    }
+    assert_eq!(app.lab().selected(), 7);
 }
 
 #[test]
 fn typing_a_value_validates_it() {
-    let mut app = App::new(LabId::Rnn, ThemeName::Default, 0);
+    let mut app = App::new(RunSpec::new(LabId::Rnn), ThemeName::Default);
     press(&mut app, "Enter");
     assert_eq!(app.mode(), Mode::Input);
     for k in ["6", "x", "Backspace", "4"] {
         press(&mut app, k);
     }
     let cmds = press(&mut app, "Enter");
-    assert!(
-        matches!(&cmds[..], [Command::Set { name, value: Value::Int(64) }] if name == "hidden")
+    assert_eq!(
+        the_spec(&cmds).unwrap().params.get("hidden"),
+        &Value::Int(64)
     );
     assert_eq!(app.mode(), Mode::Normal);
     press(&mut app, "Enter");
@@ -217,139 +259,169 @@ fn typing_a_value_validates_it() {
     }
     assert!(press(&mut app, "Enter").is_empty());
     assert_eq!(app.mode(), Mode::Input, "a bad value keeps the input open");
-    assert!(app.message.as_ref().unwrap().error);
-    assert!(app.message.as_ref().unwrap().text.contains("[2, 256]"));
+    assert!(app.message().unwrap().error);
+    assert!(app.message().unwrap().text.contains("[2, 256]"));
     press(&mut app, "Esc");
     assert_eq!(app.mode(), Mode::Normal);
-    assert_eq!(app.lab().params.get("hidden"), &Value::Int(64));
+    assert!(app.message().is_none(), "the error clears with the input");
+    assert_eq!(app.lab().params().get("hidden"), &Value::Int(64));
 }
 
 #[test]
 fn pause_step_reset_and_seed() {
-    let mut app = App::new(LabId::Rnn, ThemeName::Default, 5);
+    let mut app = App::new(
+        RunSpec {
+            seed: 5,
+            ..RunSpec::new(LabId::Rnn)
+        },
+        ThemeName::Default,
+    );
+    update(&mut app, Action::Start);
     assert!(matches!(
         &press(&mut app, "Space")[..],
         [Command::Run(false)]
     ));
-    assert_eq!(app.run, RunState::Paused);
+    assert_eq!(app.run_state(), RunState::Paused);
     assert!(matches!(
         &press(&mut app, "Space")[..],
         [Command::Run(true)]
     ));
-    assert_eq!(app.run, RunState::Running);
+    assert_eq!(app.run_state(), RunState::Running);
     assert!(matches!(&press(&mut app, ".")[..], [Command::Step]));
-    assert_eq!(app.run, RunState::Paused);
-    assert!(matches!(
-        &press(&mut app, "r")[..],
-        [Command::Reset { seed: 5 }]
-    ));
-    assert!(matches!(
-        &press(&mut app, "n")[..],
-        [Command::Reset { seed: 6 }]
-    ));
-    assert_eq!(app.lab().seed, 6);
-    app.run = RunState::Done;
+    assert_eq!(app.run_state(), RunState::Paused);
+    assert_eq!(the_spec(&press(&mut app, "r")).unwrap().seed, 5);
+    assert_eq!(the_spec(&press(&mut app, "n")).unwrap().seed, 6);
+    assert_eq!(app.lab().seed(), 6);
+    let report = Runner::new(app.lab().spec().clone()).unwrap().report();
+    let event = report_event(&app, report, RunState::Done);
+    on_worker(&mut app, event);
     assert!(press(&mut app, "Space").is_empty());
 }
 
 #[test]
-fn help_and_explain_open_and_close() {
-    let mut app = App::new(LabId::Rnn, ThemeName::Default, 0);
+fn help_and_explain_open_close_and_q_quits_from_them() {
+    let mut app = App::new(RunSpec::new(LabId::Rnn), ThemeName::Default);
     press(&mut app, "?");
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay(), Some(Overlay::Help));
     assert!(
         press(&mut app, "Right").is_empty(),
         "keys below an overlay are inert"
     );
-    assert_eq!(app.lab().selected, 0);
+    assert_eq!(app.lab().selected(), 0);
     press(&mut app, "e");
-    assert_eq!(app.overlay, Some(Overlay::Explain));
+    assert_eq!(app.overlay(), Some(Overlay::Explain));
     press(&mut app, "Esc");
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
     press(&mut app, "e");
     let text = screen(&app, 100, 40);
     assert!(text.contains("necessary, not sufficient"), "{text}");
     press(&mut app, "e");
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
+    press(&mut app, "?");
+    press(&mut app, "q");
+    assert!(app.quit_requested(), "q quits from an overlay");
 }
 
 #[test]
 fn switching_labs_loads_them_and_rejects_missing_ones() {
-    let mut app = App::new(LabId::Rnn, ThemeName::Default, 0);
+    let mut app = App::new(RunSpec::new(LabId::Rnn), ThemeName::Default);
     let n = LabId::all().len();
     let cmds = press(&mut app, "Tab");
     if n == 1 {
         assert!(cmds.is_empty());
     } else {
-        assert!(matches!(&cmds[..], [Command::Load { lab, .. }] if *lab == LabId::all()[1]));
-        assert_eq!(app.current, 1);
+        assert_eq!(the_spec(&cmds).unwrap().lab, LabId::all()[1]);
+        assert_eq!(app.current(), 1);
         press(&mut app, "1");
-        assert_eq!(app.current, 0);
+        assert_eq!(app.current(), 0);
     }
     assert!(press(&mut app, "6").is_empty() || n == 6);
     if n < 6 {
-        assert!(app.message.as_ref().unwrap().text.contains("no lab 6"));
+        assert!(app.message().unwrap().text.contains("no lab 6"));
     }
 }
 
 #[test]
 fn zoom_sweep_theme_pin_and_rejections() {
-    let mut app = finished_app(LabId::Rnn, 0);
+    let mut app = done_app(LabId::Rnn, 0);
     press(&mut app, "z");
-    assert_eq!(app.zoom, Some(0));
+    assert_eq!(app.zoom(), Some(0));
     press(&mut app, "z");
-    assert_eq!(app.zoom, Some(1));
+    assert_eq!(app.zoom(), Some(1));
     press(&mut app, "z");
-    assert_eq!(app.zoom, None);
+    assert_eq!(app.zoom(), None);
     press(&mut app, "t");
-    assert_eq!(app.theme, ThemeName::Projector);
+    assert_eq!(app.theme(), ThemeName::Projector);
     press(&mut app, "p");
-    assert!(app.lab().pinned.is_some());
+    assert!(app.lab().pinned().is_some());
     press(&mut app, "P");
-    assert!(app.lab().pinned.is_none());
+    assert!(app.lab().pinned().is_none());
+    press(&mut app, "P");
+    assert!(app.message().unwrap().text.contains("no pinned run"));
     // Sweeping a choice parameter is refused with a reason.
-    for _ in 0..4 {
+    for _ in 0..5 {
         press(&mut app, "Down");
     }
     assert!(press(&mut app, "s").is_empty());
-    assert!(app.message.as_ref().unwrap().text.contains("not numeric"));
+    assert!(app.message().unwrap().text.contains("not numeric"));
     // A sweep of a numeric parameter spans its range.
-    press(&mut app, "Up");
-    press(&mut app, "Up");
+    for _ in 0..3 {
+        press(&mut app, "Up");
+    }
     let cmds = press(&mut app, "s");
-    let sweep: &SweepView = app.sweep.as_ref().unwrap();
-    assert_eq!(sweep.values.len(), 41);
-    assert_eq!(sweep.values[0], 0.05);
-    assert_eq!(*sweep.values.last().unwrap(), 3.0);
+    let sweep = app.sweep().unwrap();
+    assert_eq!(sweep.total, 41);
+    assert_eq!(sweep.from, 0.05);
+    assert_eq!(sweep.to, 3.0);
     assert!(matches!(&cmds[..], [Command::Sweep { .. }]));
     assert!(matches!(
         &press(&mut app, "Esc")[..],
         [Command::CancelSweep]
     ));
-    assert!(app.sweep.is_none());
-    // The worker undoing a rejected value puts the old one back in the panel.
-    app.lab_mut().params.set("hidden", Value::Int(64)).unwrap();
+    assert!(app.sweep().is_none());
+    // A start that fails puts the last good parameters back in the panel.
+    let mut app = done_app(LabId::Mf, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "1,2\n3\n").unwrap();
+    for _ in 0..7 {
+        press(&mut app, "Down");
+    }
+    press(&mut app, "Enter");
+    for c in bad.to_str().unwrap().chars() {
+        update(&mut app, Action::InputChar(c));
+    }
+    let cmds = press(&mut app, "Enter");
+    let spec = the_spec(&cmds).unwrap().clone();
+    assert_eq!(app.lab().params().text("input"), bad.to_str().unwrap());
+    let message = Runner::new(spec).err().unwrap().0;
+    let generation = app.generation();
     on_worker(
         &mut app,
-        WorkerEvent::Rejected {
-            lab: LabId::Rnn,
-            name: "hidden".into(),
-            previous: Value::Int(32),
-            message: "no".into(),
+        WorkerEvent::Failed {
+            generation,
+            message,
         },
     );
-    assert_eq!(app.lab().params.get("hidden"), &Value::Int(32));
+    assert_eq!(app.lab().params().text("input"), "");
+    assert_eq!(
+        app.input(),
+        Some(bad.to_str().unwrap()),
+        "the path stays for editing"
+    );
+    assert!(app.message().unwrap().error);
 }
 
 #[test]
 fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
-    for lab in LabId::all() {
-        let mut app = finished_app(lab, 1);
-        let charts = gradscope::tui::panes::chart_count(lab, app.lab().report.as_ref());
+    for &lab in LabId::all() {
+        let mut app = done_app(lab, 1);
+        let charts = (gradscope::tui::panes::descriptor(lab).charts)(app.lab().report().unwrap());
         for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
-            app.theme = theme;
-            for zoom in std::iter::once(None).chain((0..charts).map(Some)) {
-                app.zoom = zoom;
+            while app.theme() != theme {
+                press(&mut app, "t");
+            }
+            for zoom in 0..=charts {
                 for (w, h) in [
                     (80, 24),
                     (81, 25),
@@ -363,29 +435,28 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
                 ] {
                     let _ = screen(&app, w, h);
                 }
+                let _ = zoom;
+                press(&mut app, "z");
             }
+            assert_eq!(app.zoom(), None);
         }
         // With a sweep view (points still arriving, one of them diverged) and overlays.
-        app.zoom = None;
-        press(&mut app, "s");
-        let values = app
-            .sweep
-            .as_ref()
-            .map(|s| s.values.clone())
-            .unwrap_or_default();
-        if let Some(sweep) = app.sweep.as_mut() {
-            for (i, v) in values.iter().enumerate().take(5) {
-                sweep.points.push(gradscope::sweep::SweepPoint {
+        press(&mut app, "Down");
+        let cmds = press(&mut app, "s");
+        if let Some(Command::Sweep { id, plan }) = cmds.first() {
+            for i in 0..5.min(plan.grid.points) {
+                let point = SweepPoint {
                     index: i,
-                    value: *v,
+                    value: plan.grid.value(i),
                     metric: if i == 2 { f64::NAN } else { i as f64 },
-                });
+                };
+                on_worker(&mut app, WorkerEvent::SweepPoint { id: *id, point });
             }
         }
         for (w, h) in [(80, 24), (120, 40), (160, 48)] {
             let _ = screen(&app, w, h);
         }
-        for key in ["?", "e"] {
+        for key in ["?", "e", "y"] {
             press(&mut app, key);
             for (w, h) in [(80, 24), (160, 48)] {
                 let _ = screen(&app, w, h);
@@ -393,4 +464,111 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
             press(&mut app, "Esc");
         }
     }
+}
+
+#[test]
+fn ten_queued_changes_restart_the_run_once() {
+    let mut tui = InlineTui::new(
+        RunSpec::new(LabId::Rnn),
+        ThemeName::Default,
+        TestBackend::new(120, 40),
+    )
+    .unwrap();
+    tui.frame().unwrap();
+    let before = tui.runs_started();
+    tui.press("Down");
+    tui.press("Down");
+    for _ in 0..10 {
+        tui.press("Right");
+    }
+    tui.frame().unwrap();
+    assert_eq!(tui.runs_started(), before + 1, "ten Sets, one reset");
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.params["spectral_norm"], Value::Float(1.1));
+}
+
+#[test]
+fn reports_of_an_older_generation_are_dropped() {
+    let mut app = App::new(RunSpec::new(LabId::Mf), ThemeName::Default);
+    update(&mut app, Action::Start);
+    let old = Runner::new(RunSpec::new(LabId::Mf)).unwrap().report();
+    press(&mut app, "r");
+    let stale = WorkerEvent::Report {
+        generation: app.generation() - 1,
+        report: Box::new(old.clone()),
+        state: RunState::Done,
+        progress: Progress {
+            step: 0,
+            total: 500,
+            eta: None,
+            rate: None,
+        },
+    };
+    on_worker(&mut app, stale);
+    assert!(app.lab().report().is_none(), "the stale report was dropped");
+    let event = report_event(&app, old, RunState::Running);
+    on_worker(&mut app, event);
+    assert!(app.lab().report().is_some());
+}
+
+/// Play the same keys twice through the inline driver and compare every frame.
+#[test]
+fn the_inline_driver_gives_the_same_frames_twice() {
+    let play = || {
+        let mut tui = InlineTui::new(
+            RunSpec::new(LabId::Mf),
+            ThemeName::Default,
+            TestBackend::new(100, 30),
+        )
+        .unwrap();
+        let mut frames = Vec::new();
+        for (i, key) in [
+            "", "Down", "+", "", "Right", "Space", ".", "Space", "z", "Esc",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if !key.is_empty() {
+                tui.press(key);
+            }
+            for _ in 0..(3 + i) {
+                tui.frame().unwrap();
+                frames.push(tui.terminal().backend().buffer().clone());
+            }
+        }
+        frames
+    };
+    let (a, b) = (play(), play());
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).all(|(x, y)| x == y), "the frames differ");
+}
+
+#[test]
+fn quitting_does_not_wait_behind_queued_restarts() {
+    let mut spec = RunSpec::new(LabId::Mf);
+    spec.set_str("rows", "400").unwrap();
+    spec.set_str("cols", "400").unwrap();
+    let mut tui = InlineTui::new(spec, ThemeName::Default, TestBackend::new(100, 30)).unwrap();
+    tui.frame().unwrap();
+    let before = tui.runs_started();
+    for _ in 0..5 {
+        tui.press("r");
+    }
+    tui.press("q");
+    assert!(tui.app().quit_requested());
+    let start = std::time::Instant::now();
+    tui.frame().unwrap();
+    // q's commands were merged with the restarts: none of them ran.
+    assert_eq!(tui.runs_started(), before);
+    assert!(start.elapsed().as_secs_f64() < 1.0);
+}
+
+#[test]
+fn a_finished_run_fed_through_the_worker_event_matches_a_direct_run() {
+    let spec = RunSpec::new(LabId::Rnn);
+    let mut runner = Runner::new(spec.clone()).unwrap();
+    runner.run_to_end(None, &mut Quiet);
+    let app = done_app(LabId::Rnn, 0);
+    assert_eq!(app.lab().report(), Some(&runner.report()));
+    assert_eq!(app.run_state(), RunState::Done);
 }

@@ -4,9 +4,11 @@
 //! evaluation images/s at width 16 and 64, batch 32.
 
 use crate::cli::{BenchArgs, BenchTarget, ListFormat};
-use crate::labs::{self, LabId};
+use crate::labs::LabId;
 use crate::nn::bench::{ResnetThroughput, bench_resnet};
-use crate::tui::app::{App, RunState};
+use crate::run::{Quiet, RunSpec, Runner};
+use crate::tui::fixture::finished_app;
+use crate::tui::theme::ThemeName;
 use crate::tui::view;
 use anyhow::Result;
 use ratatui::buffer::Buffer;
@@ -39,22 +41,12 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i]
 }
 
-/// An App showing `lab` after a finished run at default parameters.
-pub fn finished_app(lab: LabId, seed: u64) -> App {
-    let mut app = App::new(lab, crate::tui::theme::ThemeName::Default, seed);
-    let mut run = labs::build(lab, &[], seed).expect("defaults are valid");
-    labs::run_to_end(run.as_mut(), None);
-    app.lab_mut().report = Some(run.report());
-    app.run = RunState::Done;
-    app
-}
-
 /// Time `reps` full-frame renders of every pane at `width`×`height`.
 pub fn render_bench(width: u16, height: u16, reps: usize) -> Vec<RenderTiming> {
     LabId::all()
-        .into_iter()
-        .map(|lab| {
-            let app = finished_app(lab, 0);
+        .iter()
+        .map(|&lab| {
+            let app = finished_app(RunSpec::new(lab), ThemeName::Default, width, height);
             let area = Rect::new(0, 0, width, height);
             let mut times = Vec::with_capacity(reps);
             for _ in 0..reps.max(1) {
@@ -77,14 +69,16 @@ pub fn render_bench(width: u16, height: u16, reps: usize) -> Vec<RenderTiming> {
 /// Steps/s of every lab at default parameters: median over `reps` full runs.
 pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
     LabId::all()
-        .into_iter()
-        .map(|lab| {
+        .iter()
+        .map(|&lab| {
             let mut rates = Vec::new();
             let mut steps = 0;
             for _ in 0..reps.max(1) {
-                let mut run = labs::build(lab, &[], 0).expect("defaults are valid");
+                let Ok(mut run) = Runner::new(RunSpec::new(lab)) else {
+                    continue;
+                };
                 let start = Instant::now();
-                labs::run_to_end(run.as_mut(), None);
+                run.run_to_end(None, &mut Quiet);
                 let secs = start.elapsed().as_secs_f64();
                 steps = run.steps();
                 rates.push(steps as f64 / secs.max(1e-9));

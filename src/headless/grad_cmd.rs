@@ -3,7 +3,7 @@
 //!
 //! For `resnet18`: train-mode forward, cross-entropy, backward, `--steps` SGD steps
 //! (weight decay on conv/linear weights only), then an eval-mode forward. Output keys:
-//! `loss` [steps] F64, `logits` and `grad.<param>` of the first step, every parameter and
+//! `loss` \[steps\] F64, `logits` and `grad.<param>` of the first step, every parameter and
 //! buffer after the steps, `eval_logits`.
 
 use crate::cli::GradArgs;

@@ -8,7 +8,12 @@ use anyhow::Result;
 use serde_json::{Value as Json, json};
 
 fn spec_json(spec: &ParamSpec) -> Json {
-    let mut j = json!({ "name": spec.name, "default": spec.default_value(), "help": spec.help });
+    let mut j = json!({
+        "name": spec.name,
+        "default": spec.default_value(),
+        "help": spec.help,
+        "live": spec.live,
+    });
     let obj = j.as_object_mut().expect("json! built an object");
     match spec.kind {
         Kind::Int {
@@ -60,39 +65,65 @@ fn range_text(spec: &ParamSpec) -> String {
     }
 }
 
-/// The listing as JSON: `[{"lab","title","params":[{name,kind,default,range|choices,scale,help}]}]`.
+/// The listing as JSON: `[{"lab","title","params":[{name,kind,default,range|choices,scale,
+/// help,live}],"presets":[{name,help,values}]}]`.
 pub fn labs_json() -> Json {
     Json::Array(
         LabId::all()
-            .into_iter()
+            .iter()
             .map(|id| {
+                let d = id.descriptor();
+                let presets: Vec<Json> = d
+                    .presets
+                    .iter()
+                    .map(|p| {
+                        let values: serde_json::Map<String, Json> = p
+                            .sets
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), json!(v)))
+                            .collect();
+                        json!({"name": p.name, "help": p.help, "values": values})
+                    })
+                    .collect();
                 json!({
-                    "lab": id.name(),
-                    "title": id.title(),
-                    "params": id.specs().iter().map(spec_json).collect::<Vec<_>>(),
+                    "lab": d.name,
+                    "title": d.title,
+                    "params": d.specs.iter().map(spec_json).collect::<Vec<_>>(),
+                    "presets": presets,
                 })
             })
             .collect(),
     )
 }
 
-/// The listing as an aligned table.
+/// The listing as a table, its columns as wide as their widest entry in each lab.
 pub fn labs_table() -> String {
     let mut s = String::new();
     for id in LabId::all() {
-        s += &format!("{} — {}\n", id.name(), id.title());
-        s += &format!(
-            "  {:<16} {:<12} {:<24} {}\n",
-            "param", "default", "range", "help"
-        );
-        for spec in id.specs() {
-            s += &format!(
-                "  {:<16} {:<12} {:<24} {}\n",
-                spec.name,
-                spec.default_value().to_string(),
-                range_text(spec),
-                spec.help
-            );
+        let d = id.descriptor();
+        s += &format!("{} — {}\n", d.name, d.title);
+        let rows: Vec<[String; 4]> =
+            std::iter::once(["param", "default", "range", "help"].map(String::from))
+                .chain(d.specs.iter().map(|spec| {
+                    [
+                        spec.name.to_string(),
+                        spec.default_value().to_string(),
+                        range_text(spec),
+                        spec.help.to_string(),
+                    ]
+                }))
+                .collect();
+        let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for r in &rows {
+            s += &format!("  {:<w0$}  {:<w1$}  {:<w2$}  {}\n", r[0], r[1], r[2], r[3]);
+        }
+        if !d.presets.is_empty() {
+            s += "  presets:\n";
+            let wp = d.presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
+            for p in d.presets {
+                s += &format!("    {:<wp$}  {}\n", p.name, p.help);
+            }
         }
         s += "\n";
     }

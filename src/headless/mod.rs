@@ -8,4 +8,4 @@ pub mod resnet_cmd;
 pub mod run;
 pub mod sweep_cmd;
 
-pub use bench::{LabSpeed, RenderTiming, finished_app, labs_bench, render_bench};
+pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};

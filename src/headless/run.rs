@@ -3,9 +3,9 @@
 use crate::cli::{Format, RunArgs};
 use crate::error::UsageError;
 use crate::io::{Progress, emit};
-use crate::labs::{self, LabId};
-use crate::params::parse_assignments;
+use crate::labs::LabId;
 use crate::report::Report;
+use crate::run::{Observer, RunSpec, Runner};
 use anyhow::Result;
 
 /// Serialise a report in the requested format.
@@ -21,20 +21,34 @@ pub fn render_report(report: &Report, format: Format) -> Result<Vec<u8>> {
     })
 }
 
+/// The stderr progress line as a run observer.
+struct ProgressObserver(Progress);
+
+impl Observer for ProgressObserver {
+    fn on_step(&mut self, runner: &Runner) {
+        self.0.update(runner.steps(), runner.total());
+    }
+}
+
+/// Run a spec to its end, with a progress line on stderr when it is a terminal.
+pub fn execute(spec: RunSpec) -> Result<Report> {
+    let mut progress = ProgressObserver(Progress::new(spec.lab.name()));
+    let mut runner = Runner::new(spec).map_err(UsageError::from)?;
+    runner.run_to_end(None, &mut progress);
+    progress.0.finish();
+    Ok(runner.report())
+}
+
 pub fn run(args: RunArgs) -> Result<()> {
-    let id = LabId::parse(&args.lab)?;
-    let assignments = parse_assignments(&args.sets).map_err(UsageError::from)?;
-    let mut lab = labs::build(id, &assignments, args.seed).map_err(UsageError::from)?;
-    if let Some(n) = args.steps {
-        lab.set_run_length(n);
-    }
-    let total = lab.run_length();
-    let mut progress = Progress::new(id.name());
-    while !lab.done() {
-        lab.step();
-        progress.update(lab.steps(), total);
-    }
-    progress.finish();
-    let bytes = render_report(&lab.report(), args.format)?;
+    let lab = LabId::parse(&args.lab)?;
+    let spec = RunSpec::from_args(
+        lab,
+        args.preset.as_deref(),
+        &args.sets,
+        args.seed,
+        args.steps,
+    )?;
+    let report = execute(spec)?;
+    let bytes = render_report(&report, args.format)?;
     emit(args.out.as_deref(), &bytes)
 }

@@ -3,24 +3,18 @@
 
 use crate::cli::{Format, SweepArgs};
 use crate::error::UsageError;
-use crate::fmt::csv_num;
+use crate::fmt::{csv_num, fmt_num};
 use crate::io::{Progress, emit};
 use crate::labs::LabId;
-use crate::params::Value;
-use crate::params::parse_assignments;
-use crate::sweep::{SweepPlan, SweepPoint, default_jobs, grid, shard_indices};
+use crate::run::RunSpec;
+use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint, default_jobs};
 use anyhow::Result;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-fn render(
-    plan: &SweepPlan,
-    params: &BTreeMap<String, Value>,
-    points: &[SweepPoint],
-    format: Format,
-) -> Result<Vec<u8>> {
+/// Serialise finished points in the requested format.
+pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result<Vec<u8>> {
     Ok(match format {
         Format::Json => {
             let pts: Vec<_> = points
@@ -28,11 +22,11 @@ fn render(
                 .map(|p| json!({"index": p.index, "value": p.value, "metric": p.metric}))
                 .collect();
             let doc = json!({
-                "lab": plan.lab.name(),
+                "lab": plan.lab().name(),
                 "param": plan.param,
                 "metric": plan.metric,
                 "points": pts,
-                "params": params,
+                "params": plan.base.params.to_map(),
             });
             (doc.to_string() + "\n").into_bytes()
         }
@@ -50,8 +44,8 @@ fn render(
                 s += &format!(
                     "{:>6} {:>14} {:>16}\n",
                     p.index,
-                    crate::fmt::fmt_num(p.value),
-                    crate::fmt::fmt_num(p.metric)
+                    fmt_num(p.value),
+                    fmt_num(p.metric)
                 );
             }
             s.into_bytes()
@@ -59,37 +53,13 @@ fn render(
     })
 }
 
-pub fn sweep(args: SweepArgs) -> Result<()> {
-    let id = LabId::parse(&args.lab)?;
-    let assignments = parse_assignments(&args.sets).map_err(UsageError::from)?;
-    let values = grid(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
-    let indices = shard_indices(args.shard.as_deref(), values.len()).map_err(UsageError::from)?;
-    let jobs = match args.jobs {
-        Some(0) => crate::usage_bail!("--jobs must be at least 1"),
-        Some(j) => j,
-        None => default_jobs(),
-    };
-    let plan = SweepPlan {
-        lab: id,
-        assignments: assignments.clone(),
-        values_set: Vec::new(),
-        param: args.param.clone(),
-        values,
-        metric: args.metric.clone(),
-        steps: args.steps.or(id.sweep_steps()),
-        seed: args.seed,
-    };
-    plan.validate().map_err(UsageError::from)?;
-    let params = crate::labs::build(id, &assignments, args.seed)
-        .map_err(UsageError::from)?
-        .params()
-        .to_map();
-
-    let progress = Mutex::new((Progress::new(&format!("sweep {}", id.name())), 0u64));
-    let total = indices.len() as u64;
+/// Run the points of one shard with a progress line on stderr when it is a terminal.
+pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepPoint>> {
+    let total = shard.len(plan.grid.points) as u64;
+    let progress = Mutex::new((Progress::new(&format!("sweep {}", plan.lab().name())), 0u64));
     let cancel = AtomicBool::new(false);
     let points = plan
-        .run(&indices, jobs, &cancel, |_| {
+        .run(shard, jobs, &cancel, |_| {
             if let Ok(mut p) = progress.lock() {
                 p.1 += 1;
                 let done = p.1;
@@ -100,8 +70,27 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     if let Ok(mut p) = progress.lock() {
         p.0.finish();
     }
-    emit(
-        args.out.as_deref(),
-        &render(&plan, &params, &points, args.format)?,
-    )
+    Ok(points)
+}
+
+pub fn sweep(args: SweepArgs) -> Result<()> {
+    let lab = LabId::parse(&args.lab)?;
+    let base = RunSpec::from_args(
+        lab,
+        args.preset.as_deref(),
+        &args.sets,
+        args.seed,
+        args.steps,
+    )?;
+    let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
+    let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
+    let jobs = match args.jobs {
+        Some(0) => crate::usage_bail!("--jobs must be at least 1"),
+        Some(j) => j,
+        None => default_jobs(),
+    };
+    let plan = SweepPlan::new(base, &args.param, grid, &args.metric);
+    plan.validate().map_err(UsageError::from)?;
+    let points = execute(&plan, shard, jobs)?;
+    emit(args.out.as_deref(), &render(&plan, &points, args.format)?)
 }

@@ -1,11 +1,19 @@
-//! The [`Lab`] trait, the [`LabId`] registry, and the helpers every lab shares.
+//! The [`Lab`] trait, the [`LabId`] enum and the one lookup of lab facts,
+//! [`LabId::descriptor`].
 //!
 //! A lab is pure numeric code: no terminal, no threads. The TUI worker, `run`, `sweep`, the
-//! demo player and the tests all drive labs through this trait, so the same seed gives the
-//! same [`Report`] everywhere.
+//! demo player and the tests all start from a [`crate::run::RunSpec`] and drive labs through
+//! this trait, so the same seed gives the same [`Report`] everywhere.
+//!
+//! Adding a lab: one [`LabId`] variant, one arm in [`LabId::descriptor`], one arm in the
+//! panes' descriptor lookup, and two new files (the lab and its pane).
 
 pub mod mf;
 pub mod rnn;
+#[cfg(test)]
+pub mod toy;
+
+pub use crate::lab_id::LabId;
 
 use crate::error::UsageError;
 use crate::params::{ParamError, ParamSet, ParamSpec, Value};
@@ -20,129 +28,149 @@ pub enum Applied {
     Live,
 }
 
-/// A simulation with parameters, advanced in steps, summarised in a [`Report`].
+/// A simulation with parameters, advanced in steps, summarised in a [`Report`]: only the
+/// physics. Step counting, run length and observers live in [`crate::run::Runner`].
 pub trait Lab: Send {
-    fn id(&self) -> LabId;
-
-    fn title(&self) -> &'static str {
-        self.id().title()
-    }
-
     /// The parameters with their current values.
     fn params(&self) -> &ParamSet;
 
-    /// Change a parameter (validated against its spec).
-    fn set(&mut self, name: &str, value: Value) -> Result<Applied, ParamError>;
+    /// Mutable access to the parameters, for [`Lab::set`]'s default.
+    fn params_mut(&mut self) -> &mut ParamSet;
 
-    /// Start a fresh run with this seed. Fails when the parameters are inconsistent with
-    /// each other (each is valid alone).
+    /// Change a parameter (validated against its spec). Whether it applies live is the
+    /// spec's [`ParamSpec::live`].
+    fn set(&mut self, name: &str, value: Value) -> Result<Applied, ParamError> {
+        let live = self.params().spec(name)?.live;
+        self.params_mut().set(name, value)?;
+        Ok(if live {
+            Applied::Live
+        } else {
+            Applied::Restart
+        })
+    }
+
+    /// Check that the parameters are consistent with each other (each is valid alone).
+    /// Cheap: no model is built and no large file read, so the UI thread may call it.
+    fn validate(&self) -> Result<(), ParamError> {
+        Ok(())
+    }
+
+    /// Start a fresh run with this seed. Fails when what `validate` cannot see is wrong (an
+    /// unreadable input file).
     fn reset(&mut self, seed: u64) -> Result<(), ParamError>;
 
-    /// Advance one unit of work (one optimisation step, one sweep column, ...).
+    /// Advance one unit of work (one optimisation step, one heatmap column, ...).
     fn step(&mut self);
 
-    /// Whether the run has reached its length.
-    fn done(&self) -> bool;
-
-    /// Steps taken since the last reset.
-    fn steps(&self) -> u64;
-
-    /// The number of steps a run takes.
-    fn run_length(&self) -> u64;
-
-    /// Override the number of steps a run takes (`--steps`).
-    fn set_run_length(&mut self, steps: u64);
+    /// Whether the run has reached a natural end (rnn: every heatmap column computed).
+    fn done(&self) -> bool {
+        false
+    }
 
     /// The report of the run so far. It holds every summary key from step 0 on (NaN where
     /// not yet defined), so sweeps can check a metric name before running.
     fn report(&self) -> Report;
 
-    /// The short lecture text with the formulas (the `e` overlay).
-    fn explain(&self) -> &'static str {
-        self.id().explain()
-    }
-
-    /// The lab's own action, bound to a key in the TUI; returns a line saying what it did,
-    /// or `None` when the lab has no such action.
-    fn act(&mut self) -> Option<String> {
-        None
+    /// Carry out one of the lab's declared [`LabAction`]s (by name); returns a line saying
+    /// what it did.
+    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+        Err(ParamError(format!("this lab has no action '{action}'")))
     }
 }
 
-/// Every lab gradscope knows, in tab order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
-#[strum(serialize_all = "lowercase")]
-pub enum LabId {
-    Rnn,
-    Mf,
+/// A named set of parameter values: one telling case of a lab's lesson.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// What the preset shows, in a line.
+    pub help: &'static str,
+    /// `K=V` pairs applied over the defaults.
+    pub sets: &'static [(&'static str, &'static str)],
+}
+
+/// A lab's own action, bound to a key in the TUI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabAction {
+    pub key: char,
+    /// The name [`Lab::act`] receives.
+    pub name: &'static str,
+    /// A word or two for the hint bar.
+    pub label: &'static str,
+    /// A line for the help overlay.
+    pub help: &'static str,
+}
+
+/// Everything gradscope knows about a lab, in one static value per lab.
+pub struct LabDescriptor {
+    /// The CLI name (`rnn`, `mf`, ...).
+    pub name: &'static str,
+    /// The tab title.
+    pub title: &'static str,
+    pub specs: &'static [ParamSpec],
+    /// The lecture text of the `e` overlay.
+    pub explain: &'static str,
+    /// The summary key the TUI's sweep plots first.
+    pub sweep_metric: &'static str,
+    /// The steps a sweep point runs when none are asked for (`None`: the run's length). rnn's
+    /// summary is complete at reset (its steps only fill the heatmap), so its points need none.
+    pub sweep_steps: Option<u64>,
+    /// The length of a run, in steps.
+    pub default_steps: u64,
+    /// The natural pace of a live run, in steps per second: a default run unfolds in a few
+    /// seconds (headless runs are never paced).
+    pub steps_per_second: f64,
+    pub presets: &'static [Preset],
+    pub actions: &'static [LabAction],
+    /// The parameters that have no effect given the others (marked in the panel).
+    pub inactive: fn(&ParamSet) -> Vec<&'static str>,
+    /// A fresh lab at its default parameters (not yet reset). Cheap.
+    pub create: fn() -> Box<dyn Lab>,
+}
+
+/// No parameter is ever inactive.
+pub fn all_active(_: &ParamSet) -> Vec<&'static str> {
+    Vec::new()
 }
 
 impl LabId {
-    /// Every lab, in tab order.
-    pub fn all() -> Vec<LabId> {
-        use strum::IntoEnumIterator;
-        LabId::iter().collect()
+    /// The one place that maps a lab to its facts.
+    pub fn descriptor(self) -> &'static LabDescriptor {
+        match self {
+            LabId::Rnn => &rnn::DESCRIPTOR,
+            LabId::Mf => &mf::DESCRIPTOR,
+            #[cfg(test)]
+            LabId::Toy => &toy::DESCRIPTOR,
+        }
     }
 
     /// The CLI name (`rnn`, `mf`, ...).
     pub fn name(self) -> &'static str {
-        self.into()
+        self.descriptor().name
     }
 
     /// The tab title.
     pub fn title(self) -> &'static str {
-        match self {
-            LabId::Rnn => "RNN gradient propagation",
-            LabId::Mf => "Matrix factorisation",
-        }
+        self.descriptor().title
     }
 
-    /// The parameter specs.
-    pub fn specs(self) -> &'static [ParamSpec] {
-        match self {
-            LabId::Rnn => rnn::SPECS,
-            LabId::Mf => mf::SPECS,
-        }
-    }
-
-    /// The lecture text of the `e` overlay.
-    pub fn explain(self) -> &'static str {
-        match self {
-            LabId::Rnn => rnn::EXPLAIN,
-            LabId::Mf => mf::EXPLAIN,
-        }
-    }
-
-    /// The summary key the TUI's sweep plots by default.
-    pub fn sweep_metric(self) -> &'static str {
-        match self {
-            LabId::Rnn => "log10_final_ratio",
-            LabId::Mf => "relative_gap",
-        }
-    }
-
-    /// The steps a sweep point runs when none are asked for: rnn's summary is complete at
-    /// reset (its steps only fill the heatmap), so its points need none; the others run
-    /// their default length.
-    pub fn sweep_steps(self) -> Option<u64> {
-        match self {
-            LabId::Rnn => Some(0),
-            LabId::Mf => None,
-        }
-    }
-
-    /// A fresh lab with default parameters (not yet reset).
-    pub fn create(self) -> Box<dyn Lab> {
-        match self {
-            LabId::Rnn => Box::new(rnn::RnnLab::new()),
-            LabId::Mf => Box::new(mf::MfLab::new()),
-        }
+    /// A preset by name; the error lists the accepted ones.
+    pub fn preset(self, name: &str) -> Result<&'static Preset, ParamError> {
+        let presets = self.descriptor().presets;
+        presets.iter().find(|p| p.name == name).ok_or_else(|| {
+            let names: Vec<_> = presets.iter().map(|p| p.name).collect();
+            ParamError(format!(
+                "unknown preset '{name}' for lab {}; accepted: {}",
+                self.name(),
+                names.join(", ")
+            ))
+        })
     }
 
     /// Parse a CLI lab name; the error lists the accepted names.
     pub fn parse(name: &str) -> Result<LabId, UsageError> {
         LabId::all()
-            .into_iter()
+            .iter()
+            .copied()
             .find(|id| id.name() == name)
             .ok_or_else(|| {
                 let names: Vec<_> = LabId::all().iter().map(|id| id.name()).collect();
@@ -154,31 +182,14 @@ impl LabId {
     }
 }
 
-/// Build a lab with `K=V` assignments applied and reset with `seed`: the common start of
-/// `run`, `sweep` points and the TUI worker.
-pub fn build(
-    id: LabId,
-    assignments: &[(String, String)],
-    seed: u64,
-) -> Result<Box<dyn Lab>, ParamError> {
-    let mut lab = id.create();
-    for (k, v) in assignments {
-        let value = lab
-            .params()
-            .spec(k)?
-            .parse(v)
-            .map_err(|e| ParamError(format!("lab {}: {}", id.name(), e.0)))?;
-        lab.set(k, value)?;
+impl serde::Serialize for LabId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
-    lab.reset(seed)?;
-    Ok(lab)
 }
 
-/// Step a lab until it is done or `max_steps` more steps were taken.
-pub fn run_to_end(lab: &mut dyn Lab, max_steps: Option<u64>) {
-    let mut taken = 0u64;
-    while !lab.done() && max_steps.is_none_or(|m| taken < m) {
-        lab.step();
-        taken += 1;
+impl std::fmt::Display for LabId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }

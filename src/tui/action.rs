@@ -1,9 +1,11 @@
 //! What the user wants, independent of which key said it. The keymap turns keys into
 //! actions; `update` turns actions into state changes and worker commands.
 
-/// An intent of the user.
+/// An intent of the user (or of the event loop: start, resize, a signal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// Load the open lab (the first thing the event loop does).
+    Start,
     NextLab,
     PrevLab,
     /// Open the lab with this tab index (0-based).
@@ -28,19 +30,39 @@ pub enum Action {
     Reset,
     /// Restart the run with the next seed.
     NewSeed,
-    /// Sweep the selected parameter across its range.
+    /// Double / halve the pace of the run.
+    Faster,
+    Slower,
+    /// Apply the lab's next preset.
+    NextPreset,
+    /// Every parameter back to its default.
+    Defaults,
+    /// Show (and copy) the command that reproduces the current state.
+    Share,
+    /// Sweep the selected parameter across its valid range.
     Sweep,
+    /// In the sweep view: plot the next numeric summary key.
+    SweepMetric,
+    /// In the sweep view: halve (true) or double (false) the range around the current value.
+    SweepNarrow(bool),
     /// Keep the current run as a ghost trace.
     Pin,
     /// Drop the ghost trace.
     Unpin,
-    /// The lab's own action (mf: apply a random invertible R to the factors).
-    LabAction,
+    /// A key that may be one of the lab's declared actions.
+    LabKey(char),
     Explain,
     Zoom,
     CycleTheme,
     Help,
+    /// Scroll an overlay by lines (negative: up).
+    Scroll(i32),
     /// Close the innermost overlay, input, sweep view or zoom.
     Close,
+    /// Suspend to the shell (Ctrl-Z): the event loop restores the terminal, stops, and
+    /// redraws when resumed. It changes no App state.
+    Suspend,
+    /// The terminal has a new size.
+    Resize(u16, u16),
     Quit,
 }

@@ -1,12 +1,17 @@
-//! The App model: which lab is open, its parameters and latest report, the run state,
-//! overlays, the sweep view and messages. Plain data; only `update` changes it.
+//! The App model: which lab is open, its run spec and latest report, the run state and
+//! progress, overlays, the sweep view and messages. Its fields are private to the `tui`
+//! module and only `update` is handed a `&mut App`, so every change goes through it.
+//! Everything else reads through the getters.
 
 use super::keymap::Mode;
+use super::speed::Speed;
+use super::theme::ThemeName;
+use super::worker::Progress;
 use crate::labs::LabId;
 use crate::params::ParamSet;
 use crate::report::Report;
+use crate::run::RunSpec;
 use crate::sweep::SweepPoint;
-use crate::tui::theme::ThemeName;
 
 /// What the worker is doing with the open lab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,18 +36,71 @@ impl RunState {
 pub enum Overlay {
     Help,
     Explain,
+    /// The command that reproduces the current state.
+    Share,
 }
 
-/// One lab as the UI knows it: its parameters as last set, the selection, the seed, the
-/// latest report and an optional pinned (ghost) report.
+/// One lab as the UI knows it: the spec of its run as last set, the selection, the latest
+/// report and an optional pinned (ghost) report.
 #[derive(Clone, Debug)]
 pub struct LabView {
-    pub id: LabId,
-    pub params: ParamSet,
-    pub selected: usize,
-    pub seed: u64,
-    pub report: Option<Report>,
-    pub pinned: Option<Report>,
+    pub(super) spec: RunSpec,
+    /// The spec of the last run that started; a failed start goes back to it.
+    pub(super) last_good: RunSpec,
+    pub(super) selected: usize,
+    pub(super) report: Option<Report>,
+    pub(super) pinned: Option<Report>,
+    /// The preset last picked with the preset key (index into the lab's presets).
+    pub(super) preset: Option<usize>,
+}
+
+impl LabView {
+    pub(super) fn new(spec: RunSpec) -> LabView {
+        LabView {
+            last_good: spec.clone(),
+            spec,
+            selected: 0,
+            report: None,
+            pinned: None,
+            preset: None,
+        }
+    }
+
+    pub fn id(&self) -> LabId {
+        self.spec.lab
+    }
+
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
+    pub fn params(&self) -> &ParamSet {
+        &self.spec.params
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.spec.seed
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
+    }
+
+    pub fn pinned(&self) -> Option<&Report> {
+        self.pinned.as_ref()
+    }
+
+    /// The name of the preset last picked, if the parameters still match it.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        let preset = self.id().descriptor().presets.get(self.preset?)?;
+        let mut spec = RunSpec::new(self.id());
+        spec.apply_preset(preset.name).ok()?;
+        (spec.params == self.spec.params).then_some(preset.name)
+    }
 }
 
 /// The sweep shown under the pane, filled in as points arrive.
@@ -52,14 +110,18 @@ pub struct SweepView {
     pub lab: LabId,
     pub param: String,
     pub metric: String,
-    pub values: Vec<f64>,
+    /// The swept range.
+    pub from: f64,
+    pub to: f64,
+    pub total: usize,
     pub log_x: bool,
     pub points: Vec<SweepPoint>,
     pub running: bool,
     pub error: Option<String>,
 }
 
-/// A line in the status bar.
+/// A line in the status bar. It clears when what it describes changes (a new run, a closed
+/// sweep, a corrected value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub text: String,
@@ -68,50 +130,72 @@ pub struct Message {
 
 #[derive(Clone, Debug)]
 pub struct App {
-    pub labs: Vec<LabView>,
-    pub current: usize,
-    pub run: RunState,
-    pub overlay: Option<Overlay>,
+    pub(super) labs: Vec<LabView>,
+    pub(super) current: usize,
+    pub(super) run: RunState,
+    pub(super) progress: Option<Progress>,
+    pub(super) speed: Speed,
+    pub(super) overlay: Option<Overlay>,
+    /// The first line shown of a scrolled overlay.
+    pub(super) scroll: u16,
     /// The value being typed, when editing a parameter.
-    pub input: Option<String>,
+    pub(super) input: Option<String>,
+    /// The typed value whose run is starting: reopened for editing if the start fails.
+    pub(super) committed_input: Option<(u64, String)>,
     /// The zoomed chart of the pane, if any.
-    pub zoom: Option<usize>,
-    pub theme: ThemeName,
-    pub message: Option<Message>,
-    pub sweep: Option<SweepView>,
-    pub caption: Option<String>,
-    pub quit: bool,
-    pub next_sweep_id: u64,
+    pub(super) zoom: Option<usize>,
+    pub(super) theme: ThemeName,
+    pub(super) message: Option<Message>,
+    pub(super) sweep: Option<SweepView>,
+    /// The summary key the next sweep plots.
+    pub(super) sweep_metric: Option<String>,
+    pub(super) caption: Option<String>,
+    pub(super) quit: bool,
+    pub(super) next_sweep_id: u64,
+    /// The generation of the newest run asked for; reports of older ones are dropped.
+    pub(super) generation: u64,
+    /// The terminal's size, for the too-small rule.
+    pub(super) size: (u16, u16),
 }
 
 impl App {
-    /// The App on `start`, every lab at its default parameters.
-    pub fn new(start: LabId, theme: ThemeName, seed: u64) -> App {
+    /// The App on `start` (its parameters and seed), every other lab at its defaults.
+    pub fn new(start: RunSpec, theme: ThemeName) -> App {
+        let seed = start.seed;
         let labs: Vec<LabView> = LabId::all()
-            .into_iter()
-            .map(|id| LabView {
-                id,
-                params: ParamSet::new(id.name(), id.specs()),
-                selected: 0,
-                seed,
-                report: None,
-                pinned: None,
+            .iter()
+            .map(|&id| {
+                if id == start.lab {
+                    LabView::new(start.clone())
+                } else {
+                    LabView::new(RunSpec {
+                        seed,
+                        ..RunSpec::new(id)
+                    })
+                }
             })
             .collect();
-        let current = labs.iter().position(|l| l.id == start).unwrap_or(0);
+        let current = labs.iter().position(|l| l.id() == start.lab).unwrap_or(0);
         App {
             labs,
             current,
             run: RunState::Running,
+            progress: None,
+            speed: Speed::NATURAL,
             overlay: None,
+            scroll: 0,
             input: None,
+            committed_input: None,
             zoom: None,
             theme,
             message: None,
             sweep: None,
+            sweep_metric: None,
             caption: None,
             quit: false,
             next_sweep_id: 1,
+            generation: 0,
+            size: (super::view::MIN_WIDTH, super::view::MIN_HEIGHT),
         }
     }
 
@@ -119,16 +203,87 @@ impl App {
         &self.labs[self.current]
     }
 
-    pub fn lab_mut(&mut self) -> &mut LabView {
+    pub(super) fn lab_mut(&mut self) -> &mut LabView {
         &mut self.labs[self.current]
+    }
+
+    pub fn labs(&self) -> &[LabView] {
+        &self.labs
+    }
+
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
+    pub fn run_state(&self) -> RunState {
+        self.run
+    }
+
+    pub fn progress(&self) -> Option<&Progress> {
+        self.progress.as_ref()
+    }
+
+    pub fn speed(&self) -> Speed {
+        self.speed
+    }
+
+    pub fn overlay(&self) -> Option<Overlay> {
+        self.overlay
+    }
+
+    pub fn scroll(&self) -> u16 {
+        self.scroll
+    }
+
+    pub fn input(&self) -> Option<&str> {
+        self.input.as_deref()
+    }
+
+    pub fn zoom(&self) -> Option<usize> {
+        self.zoom
+    }
+
+    pub fn theme(&self) -> ThemeName {
+        self.theme
+    }
+
+    pub fn message(&self) -> Option<&Message> {
+        self.message.as_ref()
+    }
+
+    pub fn sweep(&self) -> Option<&SweepView> {
+        self.sweep.as_ref()
+    }
+
+    pub fn caption(&self) -> Option<&str> {
+        self.caption.as_deref()
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether the terminal is below the minimum size (only quit and resize act then).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
     }
 
     /// Which keys are live.
     pub fn mode(&self) -> Mode {
-        if self.input.is_some() {
+        if self.too_small() {
+            Mode::TooSmall
+        } else if self.input.is_some() {
             Mode::Input
         } else if self.overlay.is_some() {
             Mode::Overlay
+        } else if self.zoom.is_some() {
+            Mode::Zoom
+        } else if self.sweep.is_some() {
+            Mode::Sweep
         } else {
             Mode::Normal
         }

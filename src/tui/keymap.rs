@@ -1,6 +1,7 @@
 //! The one place that knows key codes: (mode, key) → [`Action`], and the binding table the
-//! help overlay and the hint bar are generated from. Demo scripts name keys the same way
-//! ([`parse_key`]), so a demo goes through this exact keymap.
+//! help overlay and the hint bar are generated from. A key the table does not bind may be
+//! one of the open lab's declared actions ([`Action::LabKey`]). Demo scripts name keys the
+//! same way ([`parse_key`]), so a demo goes through this exact keymap.
 
 use super::action::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -12,8 +13,21 @@ pub enum Mode {
     Normal,
     /// Typing a parameter value.
     Input,
-    /// The help or explain overlay is open.
+    /// The help, explain or share overlay is open.
     Overlay,
+    /// One chart of the pane fills it (Normal keys act too).
+    Zoom,
+    /// The sweep view is open under the pane (Normal keys act too).
+    Sweep,
+    /// The terminal is below the minimum size: only quit acts.
+    TooSmall,
+}
+
+impl Mode {
+    /// Whether the Normal bindings act in this mode too.
+    fn inherits_normal(self) -> bool {
+        matches!(self, Mode::Normal | Mode::Zoom | Mode::Sweep)
+    }
 }
 
 /// A key as bindings describe it.
@@ -76,258 +90,77 @@ const fn b(
 }
 
 use Key::{Char as C, Code, Ctrl, Shift};
-use Mode::{Input, Normal, Overlay};
+use Mode::{Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 
 /// Every binding. The order is the order of the help overlay.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    b(
-        Normal,
-        &[Code(KeyCode::Tab)],
-        Action::NextLab,
-        "Tab",
-        "next lab",
-        Some("lab"),
-    ),
-    b(
-        Normal,
-        &[
-            Code(KeyCode::BackTab),
-            Shift(KeyCode::BackTab),
-            Shift(KeyCode::Tab),
-        ],
-        Action::PrevLab,
-        "Shift-Tab",
-        "previous lab",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('1')],
-        Action::SelectLab(0),
-        "1–6",
-        "open lab by number",
-        None,
-    ),
+    b(Normal, &[Code(KeyCode::Tab)], Action::NextLab, "Tab", "next lab", Some("lab")),
+    b(Normal, &[Code(KeyCode::BackTab), Shift(KeyCode::BackTab), Shift(KeyCode::Tab)], Action::PrevLab, "Shift-Tab", "previous lab", None),
+    b(Normal, &[C('1')], Action::SelectLab(0), "1–N", "open lab by number", None),
     b(Normal, &[C('2')], Action::SelectLab(1), "", "", None),
     b(Normal, &[C('3')], Action::SelectLab(2), "", "", None),
     b(Normal, &[C('4')], Action::SelectLab(3), "", "", None),
     b(Normal, &[C('5')], Action::SelectLab(4), "", "", None),
     b(Normal, &[C('6')], Action::SelectLab(5), "", "", None),
-    b(
-        Normal,
-        &[Code(KeyCode::Up), C('k')],
-        Action::SelectParam(-1),
-        "↑ k",
-        "select the parameter above",
-        None,
-    ),
-    b(
-        Normal,
-        &[Code(KeyCode::Down), C('j')],
-        Action::SelectParam(1),
-        "↓ j",
-        "select the parameter below",
-        Some("select"),
-    ),
-    b(
-        Normal,
-        &[Code(KeyCode::Left), C('h')],
-        Action::Adjust {
-            dir: -1,
-            big: false,
-        },
-        "← h",
-        "decrease the parameter",
-        None,
-    ),
-    b(
-        Normal,
-        &[Code(KeyCode::Right), C('l')],
-        Action::Adjust { dir: 1, big: false },
-        "→ l",
-        "increase the parameter",
-        Some("adjust"),
-    ),
-    b(
-        Normal,
-        &[Shift(KeyCode::Left), C('H')],
-        Action::Adjust { dir: -1, big: true },
-        "Shift-← H",
-        "decrease by ten steps",
-        None,
-    ),
-    b(
-        Normal,
-        &[Shift(KeyCode::Right), C('L')],
-        Action::Adjust { dir: 1, big: true },
-        "Shift-→ L",
-        "increase by ten steps",
-        None,
-    ),
-    b(
-        Normal,
-        &[Code(KeyCode::Enter)],
-        Action::BeginInput,
-        "Enter",
-        "type a value for the parameter",
-        Some("type"),
-    ),
-    b(
-        Normal,
-        &[C(' ')],
-        Action::TogglePause,
-        "Space",
-        "pause / resume",
-        Some("pause"),
-    ),
-    b(
-        Normal,
-        &[C('.')],
-        Action::StepOnce,
-        ".",
-        "one step (pauses)",
-        Some("step"),
-    ),
-    b(
-        Normal,
-        &[C('r')],
-        Action::Reset,
-        "r",
-        "restart with the same seed",
-        Some("reset"),
-    ),
-    b(
-        Normal,
-        &[C('n')],
-        Action::NewSeed,
-        "n",
-        "restart with a new seed",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('s')],
-        Action::Sweep,
-        "s",
-        "sweep the selected parameter over its range",
-        Some("sweep"),
-    ),
-    b(
-        Normal,
-        &[C('p')],
-        Action::Pin,
-        "p",
-        "pin this run as a ghost trace",
-        Some("pin"),
-    ),
-    b(
-        Normal,
-        &[C('P')],
-        Action::Unpin,
-        "P",
-        "drop the ghost trace",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('g')],
-        Action::LabAction,
-        "g",
-        "the lab's own action (mf: random gauge R)",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('e')],
-        Action::Explain,
-        "e",
-        "explain: formulas and what to notice",
-        Some("explain"),
-    ),
-    b(
-        Normal,
-        &[C('z')],
-        Action::Zoom,
-        "z",
-        "zoom the next chart (cycles, then back)",
-        Some("zoom"),
-    ),
-    b(
-        Normal,
-        &[C('t')],
-        Action::CycleTheme,
-        "t",
-        "theme: default → projector → mono",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('?')],
-        Action::Help,
-        "?",
-        "this help",
-        Some("help"),
-    ),
-    b(
-        Normal,
-        &[Code(KeyCode::Esc)],
-        Action::Close,
-        "Esc",
-        "close the sweep view or zoom",
-        None,
-    ),
-    b(
-        Normal,
-        &[C('q'), Ctrl('c')],
-        Action::Quit,
-        "q Ctrl-C",
-        "quit",
-        Some("quit"),
-    ),
-    b(
-        Input,
-        &[Code(KeyCode::Enter)],
-        Action::CommitInput,
-        "Enter",
-        "apply the typed value",
-        None,
-    ),
-    b(
-        Input,
-        &[Code(KeyCode::Backspace)],
-        Action::InputBackspace,
-        "Backspace",
-        "delete a character",
-        None,
-    ),
-    b(
-        Input,
-        &[Code(KeyCode::Esc)],
-        Action::Close,
-        "Esc",
-        "cancel typing",
-        None,
-    ),
-    b(Input, &[Ctrl('c')], Action::Quit, "Ctrl-C", "quit", None),
-    b(
-        Overlay,
-        &[Code(KeyCode::Esc), C('q')],
-        Action::Close,
-        "Esc q",
-        "close this overlay",
-        None,
-    ),
+    b(Normal, &[Code(KeyCode::Up), C('k')], Action::SelectParam(-1), "↑ k", "select the parameter above", None),
+    b(Normal, &[Code(KeyCode::Down), C('j')], Action::SelectParam(1), "↓ j", "select the parameter below", Some("select")),
+    b(Normal, &[Code(KeyCode::Left), C('h')], Action::Adjust { dir: -1, big: false }, "← h", "decrease the parameter", None),
+    b(Normal, &[Code(KeyCode::Right), C('l')], Action::Adjust { dir: 1, big: false }, "→ l", "increase the parameter", Some("adjust")),
+    b(Normal, &[Shift(KeyCode::Left), C('H')], Action::Adjust { dir: -1, big: true }, "Shift-← H", "decrease by ten steps", None),
+    b(Normal, &[Shift(KeyCode::Right), C('L')], Action::Adjust { dir: 1, big: true }, "Shift-→ L", "increase by ten steps", None),
+    b(Normal, &[Code(KeyCode::Enter)], Action::BeginInput, "Enter", "type a value for the parameter", Some("type")),
+    b(Normal, &[C(' ')], Action::TogglePause, "Space", "pause / resume", Some("pause")),
+    b(Normal, &[C('.')], Action::StepOnce, ".", "one step (pauses)", Some("step")),
+    b(Normal, &[C('+'), C('=')], Action::Faster, "+", "run twice as fast (up to max)", Some("faster")),
+    b(Normal, &[C('-'), C('_')], Action::Slower, "-", "run half as fast", Some("slower")),
+    b(Normal, &[C('r')], Action::Reset, "r", "restart with the same seed", Some("reset")),
+    b(Normal, &[C('n')], Action::NewSeed, "n", "restart with a new seed", None),
+    b(Normal, &[C('c')], Action::NextPreset, "c", "cycle the lab's presets (its telling cases)", Some("preset")),
+    b(Normal, &[C('d')], Action::Defaults, "d", "every parameter back to its default", None),
+    b(Normal, &[C('s')], Action::Sweep, "s", "sweep the selected parameter over its valid range", Some("sweep")),
+    b(Normal, &[C('p')], Action::Pin, "p", "pin this run as a ghost trace", Some("pin")),
+    b(Normal, &[C('P')], Action::Unpin, "P", "drop the ghost trace", None),
+    b(Normal, &[C('e')], Action::Explain, "e", "explain: formulas and what to notice", Some("explain")),
+    b(Normal, &[C('z')], Action::Zoom, "z", "zoom the next chart (cycles, then back)", Some("zoom")),
+    b(Normal, &[C('y')], Action::Share, "y", "show and copy the command that reproduces this", Some("share")),
+    b(Normal, &[C('t')], Action::CycleTheme, "t", "theme: default → projector → mono", None),
+    b(Normal, &[C('?')], Action::Help, "?", "this help", Some("help")),
+    b(Normal, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view or zoom", None),
+    b(Normal, &[Ctrl('z')], Action::Suspend, "Ctrl-Z", "suspend to the shell (fg resumes)", None),
+    b(Normal, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
+    b(Zoom, &[C('z')], Action::Zoom, "z", "the next chart", Some("next")),
+    b(Zoom, &[Code(KeyCode::Esc)], Action::Close, "Esc", "back to every chart", Some("back")),
+    b(Sweep, &[C('m')], Action::SweepMetric, "m", "plot the next summary metric", Some("metric")),
+    b(Sweep, &[C(']')], Action::SweepNarrow(true), "]", "halve the range around the current value", Some("narrow")),
+    b(Sweep, &[C('[')], Action::SweepNarrow(false), "[", "double the range around the current value", Some("widen")),
+    b(Sweep, &[C('s')], Action::Sweep, "s", "sweep again", None),
+    b(Sweep, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view", Some("close")),
+    b(Input, &[Code(KeyCode::Enter)], Action::CommitInput, "Enter", "apply the typed value", Some("apply")),
+    b(Input, &[Code(KeyCode::Backspace)], Action::InputBackspace, "Backspace", "delete a character", None),
+    b(Input, &[Code(KeyCode::Esc)], Action::Close, "Esc", "cancel typing", Some("cancel")),
+    b(Input, &[Ctrl('c')], Action::Quit, "Ctrl-C", "quit", Some("quit")),
+    b(Overlay, &[Code(KeyCode::Up), C('k')], Action::Scroll(-1), "↑ k", "scroll up", Some("scroll")),
+    b(Overlay, &[Code(KeyCode::Down), C('j')], Action::Scroll(1), "↓ j", "scroll down", None),
+    b(Overlay, &[Code(KeyCode::PageUp)], Action::Scroll(-PAGE), "PgUp", "a page up", None),
+    b(Overlay, &[Code(KeyCode::PageDown), C(' ')], Action::Scroll(PAGE), "PgDn Space", "a page down", Some("page")),
+    b(Overlay, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close this overlay", Some("close")),
     b(Overlay, &[C('?')], Action::Help, "?", "toggle help", None),
-    b(
-        Overlay,
-        &[C('e')],
-        Action::Explain,
-        "e",
-        "toggle explain",
-        None,
-    ),
-    b(Overlay, &[Ctrl('c')], Action::Quit, "Ctrl-C", "quit", None),
+    b(Overlay, &[C('e')], Action::Explain, "e", "toggle explain", None),
+    b(Overlay, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
+    b(TooSmall, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
 ];
+
+/// Lines an overlay scrolls by for PgUp / PgDn.
+pub const PAGE: i32 = 10;
+
+fn bindings_of(mode: Mode) -> impl Iterator<Item = &'static Binding> {
+    let own = BINDINGS.iter().filter(move |b| b.mode == mode);
+    let inherited = BINDINGS
+        .iter()
+        .filter(move |b| mode != Normal && mode.inherits_normal() && b.mode == Normal);
+    own.chain(inherited)
+}
 
 /// The action for a key in a mode, if any. Key releases are ignored (terminals that report
 /// them would otherwise act twice).
@@ -335,28 +168,42 @@ pub fn map(mode: Mode, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
-    let bound = BINDINGS
-        .iter()
-        .filter(|b| b.mode == mode)
+    let bound = bindings_of(mode)
         .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         .map(|b| b.action);
     if bound.is_some() {
         return bound;
     }
-    match (mode, ev.code) {
-        (Mode::Input, KeyCode::Char(c))
-            if !ev.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() =>
+    let plain_char = match ev.code {
+        KeyCode::Char(c)
+            if !ev.modifiers.contains(KeyModifiers::CONTROL)
+                && !ev.modifiers.contains(KeyModifiers::ALT)
+                && !c.is_control() =>
         {
-            Some(Action::InputChar(c))
+            Some(c)
         }
+        _ => None,
+    };
+    match (mode, plain_char) {
+        (Mode::Input, Some(c)) => Some(Action::InputChar(c)),
+        (m, Some(c)) if m.inherits_normal() => Some(Action::LabKey(c)),
         _ => None,
     }
 }
 
-/// The hint bar: "→ adjust  ↓ select  …", from the bindings that have a hint word.
-pub fn hint_items() -> Vec<(&'static str, &'static str)> {
+/// Whether a character is bound in Normal mode (so a lab action may not use it).
+pub fn is_bound(c: char) -> bool {
+    let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let shifted = KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
     BINDINGS
         .iter()
+        .filter(|b| b.mode.inherits_normal())
+        .any(|b| b.keys.iter().any(|k| k.matches(&ev) || k.matches(&shifted)))
+}
+
+/// The hint bar of a mode: (key, word) pairs of the bindings that have a hint word.
+pub fn hint_items(mode: Mode) -> Vec<(&'static str, &'static str)> {
+    bindings_of(mode)
         .filter_map(|b| {
             b.hint
                 .map(|h| (b.label.split(' ').next().unwrap_or(b.label), h))
@@ -374,7 +221,8 @@ pub fn help_rows(mode: Mode) -> Vec<(&'static str, &'static str)> {
 }
 
 /// A key named as in demo scripts and tests: `Right`, `Shift-Left`, `Space`, `Enter`,
-/// `Tab`, `Shift-Tab`, `Esc`, `Backspace`, `Up`, `Down`, `Ctrl-c`, or a single character.
+/// `Tab`, `Shift-Tab`, `Esc`, `Backspace`, `Up`, `Down`, `PgUp`, `PgDn`, `Ctrl-c`, or a
+/// single character.
 pub fn parse_key(name: &str) -> Option<KeyEvent> {
     let plain = |code| Some(KeyEvent::new(code, KeyModifiers::NONE));
     let shifted = |code| Some(KeyEvent::new(code, KeyModifiers::SHIFT));
@@ -393,6 +241,8 @@ pub fn parse_key(name: &str) -> Option<KeyEvent> {
         "Shift-Tab" | "BackTab" => shifted(KeyCode::BackTab),
         "Esc" | "Escape" => plain(KeyCode::Esc),
         "Backspace" => plain(KeyCode::Backspace),
+        "PgUp" | "PageUp" => plain(KeyCode::PageUp),
+        "PgDn" | "PageDown" => plain(KeyCode::PageDown),
         _ => {
             if let Some(rest) = name.strip_prefix("Ctrl-") {
                 let mut chars = rest.chars();
@@ -442,13 +292,45 @@ mod tests {
         assert_eq!(map(Mode::Input, &key("Ctrl-c")), Some(Action::Quit));
         assert_eq!(map(Mode::Overlay, &key("Right")), None);
         assert_eq!(map(Mode::Overlay, &key("Esc")), Some(Action::Close));
+        assert_eq!(map(Mode::Overlay, &key("q")), Some(Action::Quit));
+        assert_eq!(map(Mode::Zoom, &key("z")), Some(Action::Zoom));
+        assert_eq!(
+            map(Mode::Zoom, &key("Right")),
+            map(Mode::Normal, &key("Right"))
+        );
+        assert_eq!(map(Mode::Normal, &key("g")), Some(Action::LabKey('g')));
+        assert_eq!(map(Mode::TooSmall, &key("j")), None);
+        assert_eq!(map(Mode::TooSmall, &key("q")), Some(Action::Quit));
+    }
+
+    #[test]
+    fn no_lab_action_key_is_taken_by_the_keymap() {
+        for id in crate::labs::LabId::all() {
+            for a in id.descriptor().actions {
+                assert!(!is_bound(a.key), "{}: '{}' is bound", id.name(), a.key);
+            }
+        }
     }
 
     #[test]
     fn every_normal_action_has_a_help_row_or_a_sibling_that_does() {
         let rows = help_rows(Mode::Normal);
-        assert!(rows.iter().any(|(k, _)| *k == "1–6"));
+        assert!(rows.iter().any(|(k, _)| *k == "1–N"));
         assert!(rows.iter().any(|(_, h)| h.contains("sweep")));
-        assert!(hint_items().iter().any(|(_, h)| *h == "quit"));
+        for mode in [
+            Mode::Normal,
+            Mode::Input,
+            Mode::Overlay,
+            Mode::Zoom,
+            Mode::Sweep,
+            Mode::TooSmall,
+        ] {
+            assert!(
+                hint_items(mode)
+                    .iter()
+                    .any(|(_, h)| *h == "quit" || *h == "cancel"),
+                "{mode:?}"
+            );
+        }
     }
 }

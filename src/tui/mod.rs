@@ -1,77 +1,56 @@
-//! The interactive terminal UI: terminal setup and restore, and the event loop.
+//! The interactive terminal UI: terminal setup and restore, and the live event loop.
 //!
 //! Data flow: keys → [`keymap`] → [`action::Action`] → [`update`] (the only place the
-//! [`app::App`] changes) → [`worker::Command`]s for the lab's worker thread; the worker's
-//! reports come back as events through the same channel and [`view`] draws the App. The UI
-//! thread blocks on that channel, so it uses no CPU while paused or done, and redraws at most
-//! ~30 times a second while the lab runs.
+//! [`app::App`] changes) → [`worker::Command`]s for the worker, through a [`driver`]; the
+//! worker's reports come back as events through the same channel as keys and [`view`] draws
+//! the App. The UI thread blocks on that channel, so it uses no CPU while paused or done,
+//! and redraws at most ~30 times a second while the lab runs.
 //!
-//! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP,
-//! an error (a guard's `Drop`) and a panic (a hook that restores, reports and exits).
+//! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP (then
+//! the exit code is 128 + the signal), an error (a guard's `Drop`) and a panic (a hook that
+//! restores, reports and exits). Ctrl-Z and SIGTSTP suspend with the terminal restored; `fg`
+//! resumes with raw mode and a full redraw.
 
 pub mod action;
 pub mod app;
+pub mod driver;
+pub mod fixture;
+pub mod inline;
 pub mod keymap;
 pub mod panes;
+pub mod share;
+pub mod speed;
 pub mod theme;
 pub mod update;
 pub mod view;
 pub mod widgets;
 pub mod worker;
 
-use crate::cli::TuiArgs;
-use crate::error::UsageError;
-use crate::labs::{self, LabId};
+use crate::run::RunSpec;
+use action::Action;
 use anyhow::Result;
-use app::App;
+use app::{App, Overlay};
 use crossterm::event::{Event, KeyEvent};
 use crossterm::{cursor, execute, terminal};
+use driver::{Driver, FRAME, Threaded};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
-use theme::Theme;
-use worker::WorkerHandle;
-
-/// The shortest time between two frames (~30 redraws/s).
-const FRAME: Duration = Duration::from_millis(33);
+use std::time::Instant;
+use theme::ThemeName;
 
 /// Everything the UI thread waits for.
 #[derive(Debug)]
 pub enum UiEvent {
     Key(KeyEvent),
-    Resize,
+    Resize(u16, u16),
     Worker(worker::WorkerEvent),
-    /// SIGTERM, SIGINT or SIGHUP.
-    Terminate,
-}
-
-/// Build the App from the command line, checking every argument before the terminal is
-/// touched (so a mistake is a one-line error, exit 2).
-pub fn app_from_args(args: &TuiArgs, no_color: Option<&str>) -> Result<App> {
-    let lab = match &args.lab {
-        Some(name) => LabId::parse(name)?,
-        None => LabId::all()[0],
-    };
-    let assignments = crate::params::parse_assignments(&args.sets).map_err(UsageError::from)?;
-    // Building the lab once checks the combination of parameters too.
-    labs::build(lab, &assignments, args.seed).map_err(UsageError::from)?;
-    let mut app = App::new(lab, Theme::initial(args.theme, no_color), args.seed);
-    for (k, v) in &assignments {
-        let value = app
-            .lab()
-            .params
-            .spec(k)?
-            .parse(v)
-            .map_err(UsageError::from)?;
-        app.lab_mut()
-            .params
-            .set(k, value)
-            .map_err(UsageError::from)?;
-    }
-    Ok(app)
+    /// SIGTERM, SIGINT or SIGHUP (the signal number).
+    Terminate(i32),
+    /// SIGTSTP from outside (`kill -TSTP`).
+    Suspend,
 }
 
 fn restore_terminal() {
@@ -83,6 +62,15 @@ fn restore_terminal() {
     );
 }
 
+fn enter_terminal() -> std::io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide
+    )
+}
+
 /// Restores the terminal when dropped: on return and on error.
 struct TerminalGuard;
 
@@ -92,10 +80,9 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Start the TUI.
-pub fn run(args: TuiArgs) -> Result<()> {
-    let no_color = std::env::var("NO_COLOR").ok();
-    let app = app_from_args(&args, no_color.as_deref())?;
+/// Start the TUI on `spec` (checked by the caller). Returns the process exit code: 0, or
+/// 128 + the signal that ended it.
+pub fn run(spec: RunSpec, theme: ThemeName) -> Result<u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         crate::usage_bail!(
             "the TUI needs a terminal (stdin/stdout are not a tty); for scripts use `gradscope run` or `gradscope sweep`"
@@ -109,70 +96,93 @@ pub fn run(args: TuiArgs) -> Result<()> {
         previous(info);
         std::process::exit(101);
     }));
-    terminal::enable_raw_mode()?;
+    enter_terminal()?;
     let _guard = TerminalGuard;
-    execute!(
-        std::io::stdout(),
-        terminal::EnterAlternateScreen,
-        cursor::Hide
-    )?;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     term.clear()?;
     let (tx, rx) = mpsc::channel();
-    spawn_input(tx.clone());
+    spawn_input(tx.clone())?;
     spawn_signals(tx.clone())?;
-    event_loop(&mut term, app, tx, rx)
+    let emit_tx = tx.clone();
+    let mut driver = Threaded::spawn(Arc::new(move |e| {
+        let _ = emit_tx.send(UiEvent::Worker(e));
+    }))?;
+    let size = term.size()?;
+    let mut app = App::new(spec, theme);
+    driver.send(update::update(
+        &mut app,
+        Action::Resize(size.width, size.height),
+    ));
+    driver.send(update::update(&mut app, Action::Start));
+    event_loop(&mut term, app, &mut driver, &rx)
 }
 
-fn spawn_input(tx: Sender<UiEvent>) {
+fn spawn_input(tx: Sender<UiEvent>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("gradscope-input".into())
         .spawn(move || {
             while let Ok(ev) = crossterm::event::read() {
                 let sent = match ev {
                     Event::Key(k) => tx.send(UiEvent::Key(k)),
-                    Event::Resize(..) => tx.send(UiEvent::Resize),
+                    Event::Resize(w, h) => tx.send(UiEvent::Resize(w, h)),
                     _ => Ok(()),
                 };
                 if sent.is_err() {
                     break;
                 }
             }
-        })
-        .expect("the OS can start a thread");
+        })?;
+    Ok(())
 }
 
 fn spawn_signals(tx: Sender<UiEvent>) -> Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGTSTP};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGTSTP])?;
     std::thread::Builder::new()
         .name("gradscope-signals".into())
         .spawn(move || {
-            if signals.forever().next().is_some() {
-                let _ = tx.send(UiEvent::Terminate);
+            for sig in signals.forever() {
+                let event = if sig == SIGTSTP {
+                    UiEvent::Suspend
+                } else {
+                    UiEvent::Terminate(sig)
+                };
+                if tx.send(event).is_err() {
+                    break;
+                }
             }
         })?;
     Ok(())
 }
 
-/// The loop: wait for an event, update, redraw when something changed and a frame's time
-/// has passed. Generic over the backend so tests and recordings can drive it.
-pub fn event_loop<B: Backend>(
-    term: &mut Terminal<B>,
-    mut app: App,
-    tx: Sender<UiEvent>,
-    rx: mpsc::Receiver<UiEvent>,
-) -> Result<()>
+/// Restore the terminal, stop the process as SIGTSTP would, and take the terminal back when
+/// the shell continues it.
+fn suspend<B: Backend>(term: &mut Terminal<B>) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
-    let worker = WorkerHandle::spawn(Arc::new(move |e| {
-        let _ = tx.send(UiEvent::Worker(e));
-    }));
-    worker.send(update::load_command(&app));
+    restore_terminal();
+    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
+    enter_terminal()?;
+    term.clear()?;
+    Ok(())
+}
+
+/// The loop: wait for an event, update, redraw when something changed and a frame's time
+/// has passed. Returns the exit code.
+fn event_loop<B: Backend>(
+    term: &mut Terminal<B>,
+    mut app: App,
+    driver: &mut dyn Driver,
+    rx: &mpsc::Receiver<UiEvent>,
+) -> Result<u8>
+where
+    B::Error: Send + Sync + 'static,
+{
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
-    while !app.quit {
+    let mut exit = 0u8;
+    while !app.quit_requested() {
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))?;
             last_draw = Some(Instant::now());
@@ -192,19 +202,37 @@ where
             }
         };
         dirty = true;
-        match event {
-            UiEvent::Key(key) => {
-                if let Some(action) = keymap::map(app.mode(), &key) {
-                    for cmd in update::update(&mut app, action) {
-                        worker.send(cmd);
-                    }
-                }
+        let action = match event {
+            UiEvent::Key(key) => keymap::map(app.mode(), &key),
+            UiEvent::Resize(w, h) => Some(Action::Resize(w, h)),
+            UiEvent::Worker(e) => {
+                update::on_worker(&mut app, e);
+                None
             }
-            UiEvent::Resize => {}
-            UiEvent::Worker(e) => update::on_worker(&mut app, e),
-            UiEvent::Terminate => app.quit = true,
+            UiEvent::Terminate(sig) => {
+                exit = 128u8.saturating_add(u8::try_from(sig).unwrap_or(0));
+                Some(Action::Quit)
+            }
+            UiEvent::Suspend => Some(Action::Suspend),
+        };
+        let Some(action) = action else { continue };
+        if action == Action::Suspend {
+            suspend(term)?;
+            last_draw = None;
+            continue;
+        }
+        let sharing = app.overlay() == Some(Overlay::Share);
+        driver.send(update::update(&mut app, action));
+        if !sharing && app.overlay() == Some(Overlay::Share) {
+            copy_to_clipboard(&share::commands(app.lab().spec())[0]);
         }
     }
-    drop(worker);
-    Ok(())
+    Ok(exit)
+}
+
+/// Ask the terminal to copy `text` (OSC 52); terminals without it ignore the sequence.
+fn copy_to_clipboard(text: &str) {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(share::osc52(text).as_bytes());
+    let _ = out.flush();
 }

@@ -148,7 +148,7 @@ impl Theme {
     }
 
     /// The theme to start with: the one asked for, else mono when NO_COLOR is set
-    /// (https://no-color.org: present and not empty), else default.
+    /// (<https://no-color.org>: present and not empty), else default.
     pub fn initial(asked: Option<ThemeName>, no_color: Option<&str>) -> ThemeName {
         match (asked, no_color) {
             (Some(t), _) => t,

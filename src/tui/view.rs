@@ -1,10 +1,13 @@
 //! The whole frame, drawn from the App alone: lab tabs, the parameter panel, the lab's pane
-//! (with the sweep view under it), the caption bar, the status bar, the hint bar, and the
-//! help and explain overlays. Below the minimum size it draws only what size is needed.
+//! (with the sweep view under it), the caption bar, the status bar (state, step/total,
+//! speed, a progress gauge with ETA on long runs), the hint bar of the current mode, and the
+//! help, explain and share overlays. Below the minimum size it draws only what size is
+//! needed.
 
-use super::app::{App, Overlay};
+use super::app::{App, Overlay, RunState};
 use super::keymap::{self, Mode};
 use super::panes::{self, PaneCtx};
+use super::share;
 use super::theme::Theme;
 use super::widgets::caption::Caption;
 use super::widgets::param_panel::ParamPanel;
@@ -33,7 +36,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     render_tabs(app, &theme, tabs, buf);
-    let body = match &app.caption {
+    let body = match app.caption() {
         Some(text) => {
             let h = Caption::height(text, body.width);
             let [rest, cap] =
@@ -51,21 +54,71 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Length(panel_w), Constraint::Min(0)]).areas(body);
     let lab = app.lab();
+    let inactive = (lab.id().descriptor().inactive)(lab.params());
     ParamPanel {
-        params: &lab.params,
-        selected: lab.selected,
-        input: app.input.as_deref(),
+        params: lab.params(),
+        selected: lab.selected(),
+        input: app.input(),
+        inactive: &inactive,
+        preset: lab.preset_name(),
         theme: &theme,
     }
     .render(left, buf);
     render_pane(app, &theme, right, buf);
     render_status(app, &theme, status, buf);
-    render_hints(&theme, hints, buf);
-    match app.overlay {
-        Some(Overlay::Help) => help(&theme, area, buf),
-        Some(Overlay::Explain) => explain(app, &theme, area, buf),
-        None => {}
+    render_hints(app, &theme, hints, buf);
+    if let Some(overlay) = app.overlay() {
+        let (title, footer) = match overlay {
+            Overlay::Help => ("help", "Esc closes · q quits"),
+            Overlay::Explain => (app.lab().id().title(), "e or Esc closes"),
+            Overlay::Share => (
+                "reproduce this",
+                "copied to the clipboard (OSC 52) · Esc closes",
+            ),
+        };
+        Popup {
+            title,
+            lines: overlay_lines(app, &theme),
+            footer,
+            scroll: app.scroll(),
+            theme: &theme,
+        }
+        .render(area, buf);
     }
+}
+
+/// The lines of the open overlay, unwrapped.
+fn overlay_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    match app.overlay() {
+        Some(Overlay::Help) => help_lines(app, theme),
+        Some(Overlay::Explain) => app
+            .lab()
+            .id()
+            .descriptor()
+            .explain
+            .lines()
+            .map(|l| Line::styled(l, theme.text))
+            .collect(),
+        Some(Overlay::Share) => {
+            let [tui, run] = share::commands(app.lab().spec());
+            vec![
+                Line::styled("the TUI at this state:", theme.dim),
+                Line::styled(tui, theme.accent),
+                Line::raw(""),
+                Line::styled(
+                    "the same run without a terminal (JSON on stdout):",
+                    theme.dim,
+                ),
+                Line::styled(run, theme.accent),
+            ]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// How many lines the open overlay has (for scrolling).
+pub fn overlay_len(app: &App) -> usize {
+    overlay_lines(app, &Theme::new(app.theme())).len()
 }
 
 fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -92,20 +145,20 @@ fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
 
 fn render_tabs(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" gradscope ", theme.title), Span::raw(" ")];
-    for (i, lab) in app.labs.iter().enumerate() {
-        let style = if i == app.current {
+    for (i, lab) in app.labs().iter().enumerate() {
+        let style = if i == app.current() {
             theme.tab_active
         } else {
             theme.dim
         };
         spans.push(Span::styled(
-            format!(" {} {} ", i + 1, lab.id.name()),
+            format!(" {} {} ", i + 1, lab.id().name()),
             style,
         ));
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
-        format!("— {}", app.lab().id.title()),
+        format!("— {}", app.lab().id().title()),
         theme.text,
     ));
     Paragraph::new(Line::from(spans)).render(area, buf);
@@ -120,9 +173,9 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lab = app.lab();
     // With a sweep open the pane gives up 40% of its height; on short screens it keeps only
     // its first chart so both stay readable.
-    let mut zoom = app.zoom;
-    let (pane_area, sweep_area) = match &app.sweep {
-        Some(_) if app.zoom.is_none() => {
+    let mut zoom = app.zoom();
+    let (pane_area, sweep_area) = match app.sweep() {
+        Some(_) if app.zoom().is_none() => {
             let [a, b] = Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(area);
             if area.height < 36 {
@@ -137,12 +190,11 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         _ => (area, None),
     };
-    match &lab.report {
-        Some(report) => panes::render(
-            lab.id,
+    match lab.report() {
+        Some(report) => (panes::descriptor(lab.id()).render)(
             &PaneCtx {
                 report,
-                pinned: lab.pinned.as_ref(),
+                pinned: lab.pinned(),
                 zoom,
                 theme,
             },
@@ -151,34 +203,55 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ),
         None => {
             Paragraph::new(Line::styled(
-                format!("starting {}…", lab.id.name()),
+                format!("starting {}…", lab.id().name()),
                 theme.dim,
             ))
             .render(pane_area, buf);
         }
     }
-    if let (Some(sweep), Some(r)) = (&app.sweep, sweep_area) {
-        let current = lab.params.get(&sweep.param).as_f64().unwrap_or(f64::NAN);
+    if let (Some(sweep), Some(r)) = (app.sweep(), sweep_area) {
+        let current = lab.params().f64(&sweep.param);
         panes::sweep::render(sweep, current, theme, r, buf);
     }
 }
 
 fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let style = match app.run {
-        super::app::RunState::Running => theme.running,
-        super::app::RunState::Paused => theme.paused,
-        super::app::RunState::Done => theme.done,
+    let state = app.run_state();
+    let style = match state {
+        RunState::Running => theme.running,
+        RunState::Paused => theme.paused,
+        RunState::Done => theme.done,
     };
     let lab = app.lab();
-    let step = lab.report.as_ref().map_or(0, |r| r.steps);
+    let (step, total) = match (app.progress(), lab.report()) {
+        (Some(p), _) => (p.step, p.total),
+        (None, Some(r)) => (r.steps, lab.spec().total_steps()),
+        (None, None) => (0, lab.spec().total_steps()),
+    };
+    let rate = lab.id().descriptor().steps_per_second;
     let mut spans = vec![
-        Span::styled(format!(" {} ", app.run.label()), style),
-        Span::styled(format!("  step {step}  seed {}  ", lab.seed), theme.text),
+        Span::styled(format!(" {} ", state.label()), style),
+        Span::styled(format!("  step {step}/{total}  "), theme.text),
+        Span::styled(format!("speed {}  ", app.speed().label()), theme.dim),
+        Span::styled(format!("seed {}  ", lab.seed()), theme.text),
     ];
-    if lab.pinned.is_some() {
+    // A gauge with an ETA on runs that take more than a few seconds at this pace.
+    let long = app
+        .speed()
+        .steps_per_second(rate)
+        .is_none_or(|pace| total as f64 / pace > LONG_RUN_SECS);
+    if long && state != RunState::Done {
+        let eta = app.progress().and_then(|p| p.eta);
+        spans.push(Span::styled(gauge(step, total, 12), theme.accent));
+        spans.push(Span::styled(
+            format!(" ETA {}  ", eta.map_or("---".to_string(), fmt_eta)),
+            theme.dim,
+        ));
+    }
+    if lab.pinned().is_some() {
         spans.push(Span::styled("pinned  ", theme.dim));
     }
-    if let Some(m) = &app.message {
+    if let Some(m) = app.message() {
         spans.push(Span::styled(
             m.text.clone(),
             if m.error { theme.error } else { theme.accent },
@@ -187,14 +260,51 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-/// The hint bar: help and quit always show at the right; the other hints fill from the left
-/// as far as they fit.
-fn render_hints(theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let items = keymap::hint_items();
+/// Runs longer than this (seconds at the current pace) get a progress gauge.
+const LONG_RUN_SECS: f64 = 5.0;
+
+/// `[█████·······]` for step/total in `width` cells.
+fn gauge(step: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        ((step as f64 / total as f64) * width as f64).round() as usize
+    }
+    .min(width);
+    format!("[{}{}]", "█".repeat(filled), "·".repeat(width - filled))
+}
+
+/// `4s`, `1m05s`, `2h03m`.
+fn fmt_eta(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// The hint bar of the current mode (with the open lab's own actions in Normal mode): help
+/// and quit always show at the right; the other hints fill from the left as far as they fit.
+fn render_hints(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let mode = app.mode();
+    let mut items: Vec<(String, &'static str)> = keymap::hint_items(mode)
+        .into_iter()
+        .map(|(k, w)| (k.to_string(), w))
+        .collect();
+    if mode == Mode::Normal {
+        // The lab's own keys right after the parameter keys: they are what is new here.
+        let at = items.len().min(3);
+        for (i, a) in app.lab().id().descriptor().actions.iter().enumerate() {
+            items.insert(at + i, (a.key.to_string(), a.label));
+        }
+    }
     let (pinned, rest): (Vec<_>, Vec<_>) = items
         .into_iter()
         .partition(|(_, word)| matches!(*word, "help" | "quit"));
-    let spans_of = |items: &[(&'static str, &'static str)]| -> Vec<Span<'static>> {
+    let spans_of = |items: &[(String, &'static str)]| -> Vec<Span<'static>> {
         items
             .iter()
             .flat_map(|(key, word)| {
@@ -210,7 +320,7 @@ fn render_hints(theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut left = Vec::new();
     let mut used = 0usize;
     for item in rest {
-        let w = item.0.chars().count() + item.1.len() + 3;
+        let w = item.0.chars().count() + item.1.chars().count() + 3;
         if used + w > room {
             break;
         }
@@ -224,42 +334,48 @@ fn render_hints(theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn help(theme: &Theme, area: Rect, buf: &mut Buffer) {
+fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    let section = |title: &'static str, mode: Mode, lines: &mut Vec<Line>| {
+    let row = |keys: String, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {keys:<12}"), theme.accent),
+            Span::styled(what.to_string(), theme.text),
+        ])
+    };
+    let labs = app.labs().len();
+    let section = |title: &'static str, mode: Mode, lines: &mut Vec<Line<'static>>| {
         lines.push(Line::styled(title, theme.title));
         for (keys, what) in keymap::help_rows(mode) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12}"), theme.accent),
-                Span::styled(what, theme.text),
-            ]));
+            // The lab numbers that exist.
+            let keys = if keys == "1–N" {
+                if labs > 1 {
+                    format!("1–{labs}")
+                } else {
+                    "1".into()
+                }
+            } else {
+                keys.to_string()
+            };
+            lines.push(row(keys, what));
         }
+        lines.push(Line::raw(""));
     };
     section("keys", Mode::Normal, &mut lines);
-    lines.push(Line::raw(""));
+    let lab = app.lab().id().descriptor();
+    if !lab.actions.is_empty() {
+        lines.push(Line::styled(
+            format!("keys of the {} lab", lab.name),
+            theme.title,
+        ));
+        for a in lab.actions {
+            lines.push(row(a.key.to_string(), a.help));
+        }
+        lines.push(Line::raw(""));
+    }
+    section("with one chart zoomed", Mode::Zoom, &mut lines);
+    section("with the sweep view open", Mode::Sweep, &mut lines);
     section("while typing a value", Mode::Input, &mut lines);
-    Popup {
-        title: "help",
-        lines,
-        footer: "Esc closes",
-        theme,
-    }
-    .render(area, buf);
-}
-
-fn explain(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let lines: Vec<Line> = app
-        .lab()
-        .id
-        .explain()
-        .lines()
-        .map(|l| Line::styled(l, theme.text))
-        .collect();
-    Popup {
-        title: app.lab().id.title(),
-        lines,
-        footer: "e or Esc closes",
-        theme,
-    }
-    .render(area, buf);
+    section("in an overlay (this one)", Mode::Overlay, &mut lines);
+    lines.pop();
+    lines
 }

@@ -1,48 +1,44 @@
-//! The worker thread: it owns the live [`Lab`], takes [`Command`]s, steps the lab in short
-//! time slices while running, and publishes [`WorkerEvent`]s — at most ~30 reports a second,
-//! so the UI only ever draws the latest. When paused or done it blocks on its command
-//! channel and uses no CPU. Sweeps run on their own threads through the shared sweep engine.
+//! The worker: it owns the live [`Runner`], takes [`Command`]s and publishes
+//! [`WorkerEvent`]s. [`WorkerCore`] is the logic, shared by both drivers (`driver.rs`): a
+//! thread with the real clock for the live TUI, or inline with a virtual clock for the demo
+//! player and tests, so a recorded demo is byte-for-byte reproducible.
+//!
+//! Latest wins: a batch of queued commands is merged before anything expensive happens (ten
+//! key-repeat changes restart the run once), and every run carries the generation number
+//! the UI gave it, so the UI drops reports of runs it has already replaced.
 
 use super::app::RunState;
-use crate::labs::{Lab, LabId};
+use super::speed::Speed;
 use crate::params::Value;
 use crate::report::Report;
-use crate::sweep::{SweepPlan, SweepPoint, default_jobs};
+use crate::run::{Quiet, RunSpec, Runner};
+use crate::sweep::{Shard, SweepPlan, SweepPoint, default_jobs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-
-/// How long the worker steps before it looks at its commands again.
-const SLICE: Duration = Duration::from_millis(15);
-/// The shortest time between two published reports while running (~30/s).
-const FRAME: Duration = Duration::from_millis(33);
+use std::time::Instant;
 
 /// What the UI asks of the worker.
 #[derive(Clone, Debug)]
 pub enum Command {
-    /// Replace the lab: set these parameters, reset with this seed, run.
+    /// Start a run of this spec (replacing the current one), running or paused.
     Load {
-        lab: LabId,
-        params: Vec<(String, Value)>,
-        seed: u64,
+        spec: RunSpec,
+        generation: u64,
+        paused: bool,
     },
-    /// Change one parameter (and restart if the lab needs it).
+    /// Change a live parameter of the running run (the spec says it is live).
     Set {
         name: String,
         value: Value,
-    },
-    /// Restart with this seed.
-    Reset {
-        seed: u64,
     },
     /// Resume (true) or pause (false).
     Run(bool),
     /// One step, then pause.
     Step,
-    /// The lab's own action.
-    LabAction,
+    /// One of the lab's declared actions, by name.
+    Act(&'static str),
+    /// The pace of the run.
+    Speed(Speed),
     /// Start a sweep, cancelling any running one.
     Sweep {
         id: u64,
@@ -52,22 +48,36 @@ pub enum Command {
     Shutdown,
 }
 
+/// How far a run is, and when it will be done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub step: u64,
+    pub total: u64,
+    /// Seconds to the end at the current rate; `None` until it is meaningful.
+    pub eta: Option<f64>,
+    /// Steps per second over the run so far; `None` until it is meaningful.
+    pub rate: Option<f64>,
+}
+
 /// What the worker tells the UI.
 #[derive(Clone, Debug)]
 pub enum WorkerEvent {
     Report {
+        generation: u64,
         report: Box<Report>,
         state: RunState,
+        progress: Progress,
     },
-    /// A parameter change was undone because the lab rejected the combination.
-    Rejected {
-        lab: LabId,
-        name: String,
-        previous: Value,
+    /// A run could not start (an unreadable input file, …).
+    Failed {
+        generation: u64,
         message: String,
     },
-    /// A line for the status bar.
-    Info(String),
+    /// What a lab action did.
+    Info {
+        generation: u64,
+        text: String,
+    },
     SweepPoint {
         id: u64,
         point: SweepPoint,
@@ -78,116 +88,238 @@ pub enum WorkerEvent {
     },
 }
 
-/// Where events go (the UI's channel, or a test's vector).
+/// Where events go (the UI's channel, or the inline driver's queue).
 pub type Emit = Arc<dyn Fn(WorkerEvent) + Send + Sync>;
 
-/// The UI's handle on the worker thread; dropping it stops the thread.
-pub struct WorkerHandle {
-    tx: Sender<Command>,
-    join: Option<JoinHandle<()>>,
+/// Seconds of running after which the measured rate (and so the ETA) is trusted.
+const RATE_AFTER: f64 = 0.5;
+/// The longest time one frame may account for: after a long pause or restart the pace does
+/// not try to catch up.
+const MAX_FRAME: f64 = 0.1;
+/// At `max` speed without a deadline (the inline driver), steps per frame per natural step
+/// per second: deterministic, and fast.
+const MAX_SPEED_FACTOR: f64 = 2048.0;
+
+/// A sweep in progress: on its own threads (live), or one point per frame (inline).
+enum SweepJob {
+    Threaded {
+        cancel: Arc<AtomicBool>,
+    },
+    Inline {
+        id: u64,
+        plan: Box<SweepPlan>,
+        next: usize,
+    },
 }
 
-impl WorkerHandle {
-    pub fn spawn(emit: Emit) -> WorkerHandle {
-        let (tx, rx) = mpsc::channel();
-        let join = std::thread::Builder::new()
-            .name("gradscope-worker".into())
-            .spawn(move || Worker::new(emit).run(rx))
-            .expect("the OS can start a thread");
-        WorkerHandle {
-            tx,
-            join: Some(join),
-        }
-    }
-
-    pub fn send(&self, cmd: Command) {
-        // A closed channel means the worker has stopped; nothing left to tell it.
-        let _ = self.tx.send(cmd);
-    }
-}
-
-impl Drop for WorkerHandle {
-    fn drop(&mut self) {
-        self.send(Command::Shutdown);
-        if let Some(join) = self.join.take() {
-            let _ = join.join();
-        }
-    }
-}
-
-struct Worker {
-    lab: Option<Box<dyn Lab>>,
-    seed: u64,
-    running: bool,
+/// The worker's state and logic, driven by a driver.
+pub struct WorkerCore {
     emit: Emit,
-    sweep_cancel: Option<Arc<AtomicBool>>,
+    runner: Option<Runner>,
+    generation: u64,
+    running: bool,
+    speed: Speed,
+    /// Fractional steps owed by the pace.
+    owed: f64,
+    /// Seconds spent running this run, for the measured rate.
+    running_time: f64,
+    sweep: Option<SweepJob>,
+    threaded_sweeps: bool,
     dirty: bool,
-    last_publish: Option<Instant>,
+    /// Runs started (a counter for tests and benchmarks of the merging).
+    pub runs_started: u64,
 }
 
-impl Worker {
-    fn new(emit: Emit) -> Worker {
-        Worker {
-            lab: None,
-            seed: 0,
-            running: false,
+impl WorkerCore {
+    /// `threaded_sweeps`: sweeps on their own threads (live) or one point per frame (inline).
+    pub fn new(emit: Emit, threaded_sweeps: bool) -> WorkerCore {
+        WorkerCore {
             emit,
-            sweep_cancel: None,
+            runner: None,
+            generation: 0,
+            running: false,
+            speed: Speed::NATURAL,
+            owed: 0.0,
+            running_time: 0.0,
+            sweep: None,
+            threaded_sweeps,
             dirty: false,
-            last_publish: None,
+            runs_started: 0,
         }
     }
 
-    fn busy(&self) -> bool {
-        self.running && self.lab.as_ref().is_some_and(|l| !l.done())
+    /// Whether frames would advance anything.
+    pub fn busy(&self) -> bool {
+        let stepping = self.running && self.runner.as_ref().is_some_and(|r| !r.done());
+        stepping || matches!(self.sweep, Some(SweepJob::Inline { .. }))
     }
 
-    fn run(mut self, rx: Receiver<Command>) {
-        loop {
-            let next = if self.busy() {
-                match rx.try_recv() {
-                    Ok(cmd) => Some(cmd),
-                    Err(TryRecvError::Empty) => None,
-                    Err(TryRecvError::Disconnected) => break,
+    /// Handle a batch of queued commands, merged: only the last `Load` starts a run, and
+    /// what came after it applies to that run. Returns false on `Shutdown` (which skips
+    /// everything else, so quitting never waits behind queued work).
+    pub fn handle(&mut self, batch: Vec<Command>) -> bool {
+        if batch.iter().any(|c| matches!(c, Command::Shutdown)) {
+            self.cancel_sweep();
+            return false;
+        }
+        let mut pending: Option<(RunSpec, u64, bool)> = None;
+        for cmd in batch {
+            match cmd {
+                Command::Load {
+                    spec,
+                    generation,
+                    paused,
+                } => pending = Some((spec, generation, paused)),
+                Command::Set { name, value } => match pending.as_mut() {
+                    Some((spec, ..)) => {
+                        let _ = spec.set(&name, value);
+                    }
+                    None => self.set_live(&name, value),
+                },
+                Command::Run(on) => match pending.as_mut() {
+                    Some((_, _, paused)) => *paused = !on,
+                    None => {
+                        self.running = on;
+                        self.dirty = true;
+                    }
+                },
+                Command::Step => {
+                    self.start_pending(&mut pending);
+                    self.step_once();
                 }
-            } else {
-                if self.dirty {
-                    self.publish();
+                Command::Act(name) => {
+                    self.start_pending(&mut pending);
+                    self.act(name);
                 }
-                match rx.recv() {
-                    Ok(cmd) => Some(cmd),
-                    Err(_) => break,
+                Command::Speed(speed) => {
+                    self.speed = speed;
+                    self.dirty = true;
+                }
+                Command::Sweep { id, plan } => self.sweep(id, plan),
+                Command::CancelSweep => self.cancel_sweep(),
+                Command::Shutdown => {}
+            }
+        }
+        self.start_pending(&mut pending);
+        if self.dirty {
+            self.publish();
+        }
+        true
+    }
+
+    fn start_pending(&mut self, pending: &mut Option<(RunSpec, u64, bool)>) {
+        let Some((spec, generation, paused)) = pending.take() else {
+            return;
+        };
+        self.generation = generation;
+        self.owed = 0.0;
+        self.running_time = 0.0;
+        self.runs_started += 1;
+        match Runner::new(spec) {
+            Ok(runner) => {
+                self.runner = Some(runner);
+                self.running = !paused;
+                self.dirty = true;
+            }
+            Err(e) => {
+                self.runner = None;
+                self.running = false;
+                self.dirty = false;
+                (self.emit)(WorkerEvent::Failed {
+                    generation,
+                    message: e.0,
+                });
+            }
+        }
+    }
+
+    fn set_live(&mut self, name: &str, value: Value) {
+        if let Some(runner) = self.runner.as_mut()
+            && runner.set_live(name, value).is_ok()
+        {
+            self.dirty = true;
+        }
+    }
+
+    fn step_once(&mut self) {
+        if let Some(runner) = self.runner.as_mut() {
+            runner.advance(1, &mut || false, &mut Quiet);
+        }
+        self.running = false;
+        self.dirty = true;
+    }
+
+    fn act(&mut self, name: &str) {
+        let Some(runner) = self.runner.as_mut() else {
+            return;
+        };
+        let text = match runner.act(name) {
+            Ok(text) => text,
+            Err(e) => e.0,
+        };
+        (self.emit)(WorkerEvent::Info {
+            generation: self.generation,
+            text,
+        });
+        self.dirty = true;
+    }
+
+    /// One frame: `dt` seconds of (real or virtual) time passed. Advance the run by what the
+    /// pace owes (at `max`: until `deadline`, or a fixed count without one), run one inline
+    /// sweep point, and publish a report if anything changed.
+    pub fn frame(&mut self, dt: f64, deadline: Option<Instant>) {
+        let dt = dt.clamp(0.0, MAX_FRAME);
+        if let Some(runner) = self.runner.as_mut()
+            && self.running
+            && !runner.done()
+        {
+            let rate = runner.spec().lab.descriptor().steps_per_second;
+            self.running_time += dt;
+            let taken = match (self.speed.steps_per_second(rate), deadline) {
+                (Some(pace), _) => {
+                    self.owed += pace * dt;
+                    let n = self.owed.floor();
+                    self.owed -= n;
+                    runner.advance(n as u64, &mut || false, &mut Quiet)
+                }
+                (None, Some(deadline)) => {
+                    runner.advance(u64::MAX, &mut || Instant::now() >= deadline, &mut Quiet)
+                }
+                (None, None) => {
+                    let n = (rate * MAX_SPEED_FACTOR * dt).ceil() as u64;
+                    runner.advance(n.max(1), &mut || false, &mut Quiet)
                 }
             };
-            if let Some(cmd) = next {
-                if !self.handle(cmd) {
-                    break;
-                }
-                continue;
+            if runner.done() {
+                self.running = false;
             }
-            self.step_slice();
+            self.dirty |= taken > 0 || !self.running;
         }
-        self.cancel_sweep();
-    }
-
-    fn step_slice(&mut self) {
-        let Some(lab) = self.lab.as_mut() else { return };
-        let start = Instant::now();
-        while !lab.done() && start.elapsed() < SLICE {
-            lab.step();
-        }
-        self.dirty = true;
-        if lab.done() {
-            self.running = false;
-        }
-        if !self.running || self.last_publish.is_none_or(|t| t.elapsed() >= FRAME) {
+        self.inline_sweep_point();
+        if self.dirty {
             self.publish();
         }
     }
 
+    fn progress(&self, runner: &Runner) -> Progress {
+        let rate = (self.running_time >= RATE_AFTER)
+            .then(|| runner.steps() as f64 / self.running_time)
+            .filter(|r| *r > 0.0);
+        let remaining = runner.total().saturating_sub(runner.steps()) as f64;
+        Progress {
+            step: runner.steps(),
+            total: runner.total(),
+            eta: rate.map(|r| remaining / r),
+            rate,
+        }
+    }
+
     fn publish(&mut self) {
-        let Some(lab) = self.lab.as_ref() else { return };
-        let state = if lab.done() {
+        self.dirty = false;
+        let Some(runner) = self.runner.as_ref() else {
+            return;
+        };
+        let state = if runner.done() {
             RunState::Done
         } else if self.running {
             RunState::Running
@@ -195,122 +327,58 @@ impl Worker {
             RunState::Paused
         };
         (self.emit)(WorkerEvent::Report {
-            report: Box::new(lab.report()),
+            generation: self.generation,
+            report: Box::new(runner.report()),
             state,
+            progress: self.progress(runner),
         });
-        self.dirty = false;
-        self.last_publish = Some(Instant::now());
-    }
-
-    fn info(&self, text: String) {
-        (self.emit)(WorkerEvent::Info(text));
-    }
-
-    /// Handle a command; false means stop.
-    fn handle(&mut self, cmd: Command) -> bool {
-        match cmd {
-            Command::Load { lab, params, seed } => {
-                self.cancel_sweep();
-                let mut fresh = lab.create();
-                for (name, value) in params {
-                    if let Err(e) = fresh.set(&name, value) {
-                        self.info(e.0);
-                    }
-                }
-                self.seed = seed;
-                if let Err(e) = fresh.reset(seed) {
-                    self.info(e.0);
-                }
-                self.lab = Some(fresh);
-                self.running = true;
-                self.publish();
-            }
-            Command::Set { name, value } => self.set(name, value),
-            Command::Reset { seed } => {
-                self.seed = seed;
-                if let Some(lab) = self.lab.as_mut()
-                    && let Err(e) = lab.reset(seed)
-                {
-                    let msg = e.0;
-                    self.info(msg);
-                }
-                self.running = true;
-                self.publish();
-            }
-            Command::Run(on) => {
-                self.running = on;
-                self.publish();
-            }
-            Command::Step => {
-                if let Some(lab) = self.lab.as_mut()
-                    && !lab.done()
-                {
-                    lab.step();
-                }
-                self.running = false;
-                self.publish();
-            }
-            Command::LabAction => {
-                if let Some(text) = self.lab.as_mut().and_then(|lab| lab.act()) {
-                    self.info(text);
-                    self.publish();
-                }
-            }
-            Command::Sweep { id, plan } => self.sweep(id, plan),
-            Command::CancelSweep => self.cancel_sweep(),
-            Command::Shutdown => return false,
-        }
-        true
-    }
-
-    fn set(&mut self, name: String, value: Value) {
-        let Some(lab) = self.lab.as_mut() else { return };
-        let previous = lab.params().get(&name).clone();
-        let outcome = lab.set(&name, value).and_then(|applied| match applied {
-            crate::labs::Applied::Restart => lab.reset(self.seed),
-            crate::labs::Applied::Live => Ok(()),
-        });
-        if let Err(e) = outcome {
-            // Put the old value back so the lab and the UI agree again.
-            let _ = lab.set(&name, previous.clone());
-            let _ = lab.reset(self.seed);
-            (self.emit)(WorkerEvent::Rejected {
-                lab: lab.id(),
-                name,
-                previous,
-                message: e.0,
-            });
-        }
-        self.running = true;
-        self.publish();
     }
 
     fn cancel_sweep(&mut self) {
-        if let Some(flag) = self.sweep_cancel.take() {
-            flag.store(true, Ordering::Relaxed);
+        if let Some(SweepJob::Threaded { cancel }) = self.sweep.take() {
+            cancel.store(true, Ordering::Relaxed);
         }
     }
 
     fn sweep(&mut self, id: u64, plan: SweepPlan) {
         self.cancel_sweep();
+        if !self.threaded_sweeps {
+            match plan.validate() {
+                Ok(()) => {
+                    self.sweep = Some(SweepJob::Inline {
+                        id,
+                        plan: Box::new(plan),
+                        next: 0,
+                    })
+                }
+                Err(e) => (self.emit)(WorkerEvent::SweepDone {
+                    id,
+                    error: Some(e.0),
+                }),
+            }
+            return;
+        }
         let cancel = Arc::new(AtomicBool::new(false));
-        self.sweep_cancel = Some(cancel.clone());
+        self.sweep = Some(SweepJob::Threaded {
+            cancel: cancel.clone(),
+        });
         let emit = self.emit.clone();
         let spawned = std::thread::Builder::new()
             .name("gradscope-sweep".into())
             .spawn(move || {
                 let result = plan.validate().and_then(|()| {
-                    let indices: Vec<usize> = (0..plan.values.len()).collect();
-                    plan.run(&indices, default_jobs(), &cancel, |point| {
+                    plan.run(Shard::ALL, default_jobs(), &cancel, |point| {
                         if !cancel.load(Ordering::Relaxed) {
                             emit(WorkerEvent::SweepPoint { id, point });
                         }
                     })
                 });
-                emit(WorkerEvent::SweepDone {
-                    id,
-                    error: result.err().map(|e| e.0),
-                });
+                if !cancel.load(Ordering::Relaxed) || result.is_err() {
+                    emit(WorkerEvent::SweepDone {
+                        id,
+                        error: result.err().map(|e| e.0),
+                    });
+                }
             });
         if let Err(e) = spawned {
             (self.emit)(WorkerEvent::SweepDone {
@@ -319,82 +387,29 @@ impl Worker {
             });
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Mutex;
-
-    fn collect() -> (Emit, Arc<Mutex<Vec<WorkerEvent>>>) {
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let sink = events.clone();
-        let emit: Emit = Arc::new(move |e| sink.lock().unwrap().push(e));
-        (emit, events)
-    }
-
-    fn wait_for(events: &Arc<Mutex<Vec<WorkerEvent>>>, pred: impl Fn(&WorkerEvent) -> bool) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if events.lock().unwrap().iter().any(&pred) {
+    fn inline_sweep_point(&mut self) {
+        let Some(SweepJob::Inline { id, plan, next }) = self.sweep.as_mut() else {
+            return;
+        };
+        let id = *id;
+        let result = plan.run_point(*next, &AtomicBool::new(false));
+        *next += 1;
+        let finished = *next >= plan.grid.points;
+        match result {
+            Ok(point) => (self.emit)(WorkerEvent::SweepPoint { id, point }),
+            Err(e) => {
+                self.sweep = None;
+                (self.emit)(WorkerEvent::SweepDone {
+                    id,
+                    error: Some(e.0),
+                });
                 return;
             }
-            std::thread::sleep(Duration::from_millis(5));
         }
-        panic!("the worker did not answer");
-    }
-
-    #[test]
-    fn runs_to_done_and_rejects_nothing_valid() {
-        let (emit, events) = collect();
-        let worker = WorkerHandle::spawn(emit);
-        worker.send(Command::Load {
-            lab: LabId::Rnn,
-            params: vec![("horizon".into(), Value::Int(20))],
-            seed: 3,
-        });
-        wait_for(&events, |e| {
-            matches!(
-                e,
-                WorkerEvent::Report {
-                    state: RunState::Done,
-                    ..
-                }
-            )
-        });
-        let last = events.lock().unwrap().iter().rev().find_map(|e| match e {
-            WorkerEvent::Report { report, .. } => Some(report.clone()),
-            _ => None,
-        });
-        let report = last.unwrap();
-        assert_eq!(report.seed, 3);
-        assert_eq!(report.series("grad_norm").len(), 21);
-    }
-
-    #[test]
-    fn sweep_points_arrive_then_done() {
-        let (emit, events) = collect();
-        let worker = WorkerHandle::spawn(emit);
-        let plan = SweepPlan {
-            lab: LabId::Rnn,
-            assignments: vec![],
-            values_set: vec![("horizon".into(), Value::Int(10))],
-            param: "spectral_norm".into(),
-            values: vec![0.5, 1.0, 2.0],
-            metric: "log10_final_ratio".into(),
-            steps: Some(0),
-            seed: 0,
-        };
-        worker.send(Command::Sweep { id: 7, plan });
-        wait_for(&events, |e| {
-            matches!(e, WorkerEvent::SweepDone { id: 7, .. })
-        });
-        let n = events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| matches!(e, WorkerEvent::SweepPoint { id: 7, .. }))
-            .count();
-        assert_eq!(n, 3);
+        if finished {
+            self.sweep = None;
+            (self.emit)(WorkerEvent::SweepDone { id, error: None });
+        }
     }
 }

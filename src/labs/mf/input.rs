@@ -122,6 +122,25 @@ fn read_csv_matrix(p: &Path) -> Result<Array2<f64>, String> {
     Array2::from_shape_vec((rows.len(), cols), flat).map_err(|e| e.to_string())
 }
 
+/// The cheap part of [`read_matrix`]'s checks: the file exists and has a type we read.
+pub fn check_path(path: &str) -> Result<(), String> {
+    let p = Path::new(path);
+    if !p.is_file() {
+        return Err(format!("input '{path}': no such file"));
+    }
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("npy" | "csv") => Ok(()),
+        _ => Err(format!(
+            "input '{path}': unsupported file type; accepted: .npy, .csv"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

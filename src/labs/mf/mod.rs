@@ -13,9 +13,9 @@ pub use factors::{
     segment,
 };
 
-use super::{Applied, Lab, LabId};
+use super::{Lab, LabAction, LabDescriptor, LabId, Preset};
 use crate::linalg;
-use crate::params::{Kind, ParamError, ParamSet, ParamSpec, Scale, Value};
+use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
 use ndarray::{Array2, ArrayView2};
@@ -23,88 +23,128 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 pub const SPECS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "rows",
-        kind: Kind::Int {
-            default: 30,
-            min: 1,
-            max: 2000,
-            scale: Scale::Lin,
-        },
-        help: "m, the rows of X (ignored with input)",
+    ParamSpec::int("rows", 30, 1, 2000, "m, the rows of X (ignored with input)"),
+    ParamSpec::int(
+        "cols",
+        20,
+        1,
+        2000,
+        "n, the columns of X (ignored with input)",
+    ),
+    ParamSpec::int(
+        "rank",
+        3,
+        1,
+        200,
+        "r, the inner dimension of A (m×r) and B (r×n)",
+    ),
+    ParamSpec::int(
+        "true_rank",
+        5,
+        1,
+        200,
+        "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)",
+    ),
+    ParamSpec::float(
+        "noise",
+        0.01,
+        0.0,
+        10.0,
+        0.01,
+        "standard deviation of the Gaussian noise added to X (ignored with input)",
+    ),
+    ParamSpec::log(
+        "init_scale",
+        1e-3,
+        1e-8,
+        10.0,
+        "factors start at init_scale·N(0,1): small → singular values learned in order",
+    ),
+    ParamSpec::log(
+        "lr",
+        0.01,
+        1e-6,
+        1.0,
+        "learning rate η of gradient descent on f = ‖X − AB‖² (no ½)",
+    )
+    .live(),
+    ParamSpec::path(
+        "input",
+        "a .npy or .csv file holding X (one 2-D numeric matrix)",
+    ),
+];
+
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "in-order",
+        help: "a tiny init: the singular values of AB are learned one at a time, largest first",
+        sets: &[
+            ("init_scale", "1e-4"),
+            ("rank", "4"),
+            ("true_rank", "5"),
+            ("lr", "0.005"),
+        ],
     },
-    ParamSpec {
-        name: "cols",
-        kind: Kind::Int {
-            default: 20,
-            min: 1,
-            max: 2000,
-            scale: Scale::Lin,
-        },
-        help: "n, the columns of X (ignored with input)",
+    Preset {
+        name: "landscape",
+        help: "the 1×1 problem (x − ab)²: the path to the hyperbola of minima ab = x",
+        sets: &[
+            ("rows", "1"),
+            ("cols", "1"),
+            ("rank", "1"),
+            ("true_rank", "1"),
+            ("init_scale", "0.05"),
+            ("lr", "0.02"),
+        ],
     },
-    ParamSpec {
-        name: "rank",
-        kind: Kind::Int {
-            default: 3,
-            min: 1,
-            max: 200,
-            scale: Scale::Lin,
-        },
-        help: "r, the inner dimension of A (m×r) and B (r×n)",
+    Preset {
+        name: "diverge",
+        help: "a step too large for the curvature 2σ₁²: the loss blows up",
+        sets: &[("lr", "0.03")],
     },
-    ParamSpec {
-        name: "true_rank",
-        kind: Kind::Int {
-            default: 5,
-            min: 1,
-            max: 200,
-            scale: Scale::Lin,
-        },
-        help: "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)",
-    },
-    ParamSpec {
-        name: "noise",
-        kind: Kind::Float {
-            default: 0.01,
-            min: 0.0,
-            max: 10.0,
-            scale: Scale::Lin,
-            step: 0.01,
-        },
-        help: "standard deviation of the Gaussian noise added to X (ignored with input)",
-    },
-    ParamSpec {
-        name: "init_scale",
-        kind: Kind::Float {
-            default: 1e-3,
-            min: 1e-8,
-            max: 10.0,
-            scale: Scale::Log,
-            step: 0.1,
-        },
-        help: "factors start at init_scale·N(0,1): small → singular values learned in order",
-    },
-    ParamSpec {
-        name: "lr",
-        kind: Kind::Float {
-            default: 0.01,
-            min: 1e-6,
-            max: 1.0,
-            scale: Scale::Log,
-            step: 0.1,
-        },
-        help: "learning rate η of gradient descent on f = ‖X − AB‖² (no ½)",
-    },
-    ParamSpec {
-        name: "input",
-        kind: Kind::Path,
-        help: "a .npy or .csv file holding X (one 2-D numeric matrix)",
+    Preset {
+        name: "exact-low-rank",
+        help: "noise 0 and rank = true rank: the optimum is 0 and is reached to rounding",
+        sets: &[("noise", "0"), ("rank", "5"), ("true_rank", "5")],
     },
 ];
 
+/// With an input file, X's shape and content come from the file.
+fn inactive(params: &ParamSet) -> Vec<&'static str> {
+    if params.text("input").is_empty() {
+        Vec::new()
+    } else {
+        vec!["rows", "cols", "true_rank", "noise"]
+    }
+}
+
+/// The gauge action of the `g` key.
+const GAUGE: &str = "gauge";
+
+pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
+    name: "mf",
+    title: "Matrix factorisation",
+    specs: SPECS,
+    explain: EXPLAIN,
+    sweep_metric: "relative_gap",
+    sweep_steps: None,
+    default_steps: DEFAULT_STEPS,
+    steps_per_second: 100.0,
+    presets: PRESETS,
+    actions: &[LabAction {
+        key: 'g',
+        name: GAUGE,
+        label: "gauge R",
+        help: "replace (A, B) by (AR, R⁻¹B) for a random invertible R: the loss stays",
+    }],
+    inactive,
+    create: || Box::new(MfLab::new()),
+};
+
 /// The default number of gradient steps.
 pub const DEFAULT_STEPS: u64 = 500;
+/// Points of the non-convexity segment θ = 0, 0.01, …, 1.
+const SEGMENT: usize = 101;
 /// Grid size of the 1×1 landscape.
 pub const LANDSCAPE: usize = 41;
 /// A singular value counts as learned at 90% of its target.
@@ -114,7 +154,6 @@ const LEARNED: f64 = 0.9;
 pub struct MfLab {
     params: ParamSet,
     seed: u64,
-    run_length: u64,
     steps: u64,
     x: Array2<f64>,
     x_sv: Vec<f64>,
@@ -161,7 +200,6 @@ impl MfLab {
         Self {
             params: ParamSet::new("mf", SPECS),
             seed: 0,
-            run_length: DEFAULT_STEPS,
             steps: 0,
             x: Array2::zeros((0, 0)),
             x_sv: Vec::new(),
@@ -236,34 +274,44 @@ impl MfLab {
 }
 
 impl Lab for MfLab {
-    fn id(&self) -> LabId {
-        LabId::Mf
-    }
-
     fn params(&self) -> &ParamSet {
         &self.params
     }
 
-    fn set(&mut self, name: &str, value: Value) -> Result<Applied, ParamError> {
-        self.params.set(name, value)?;
-        Ok(match name {
-            // The learning rate applies to the running descent.
-            "lr" => Applied::Live,
-            _ => Applied::Restart,
-        })
+    fn params_mut(&mut self) -> &mut ParamSet {
+        &mut self.params
+    }
+
+    /// Cheap checks: the synthetic shape against the ranks, or that the input file exists and
+    /// has a type we read (its shape is known only once it is read, in `reset`).
+    fn validate(&self) -> Result<(), ParamError> {
+        let input = self.params.text("input");
+        if !input.is_empty() {
+            return input::check_path(input).map_err(|e| ParamError(format!("lab mf: {e}")));
+        }
+        let (m, n) = (self.params.usize("rows"), self.params.usize("cols"));
+        let (r, k) = (self.rank(), self.params.usize("true_rank"));
+        if k > m.min(n) {
+            return Err(ParamError(format!(
+                "lab mf: true_rank={k} exceeds min(rows, cols) = {}",
+                m.min(n)
+            )));
+        }
+        if r > m.min(n) {
+            return Err(ParamError(format!(
+                "lab mf: rank={r} exceeds min(rows, cols) = {}",
+                m.min(n)
+            )));
+        }
+        Ok(())
     }
 
     fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
+        self.validate()?;
         let input = self.params.text("input").to_string();
         let x = if input.is_empty() {
             let (m, n) = (self.params.usize("rows"), self.params.usize("cols"));
             let k = self.params.usize("true_rank");
-            if k > m.min(n) {
-                return Err(ParamError(format!(
-                    "lab mf: true_rank={k} exceeds min(rows, cols) = {}",
-                    m.min(n)
-                )));
-            }
             synthetic_x(m, n, k, self.params.f64("noise"), &mut rng(seed, 0))
         } else {
             input::read_matrix(&input).map_err(|e| ParamError(format!("lab mf: {e}")))?
@@ -319,29 +367,34 @@ impl Lab for MfLab {
         self.record();
     }
 
-    fn done(&self) -> bool {
-        self.steps >= self.run_length
-    }
-
-    fn steps(&self) -> u64 {
-        self.steps
-    }
-
-    fn run_length(&self) -> u64 {
-        self.run_length
-    }
-
-    fn set_run_length(&mut self, steps: u64) {
-        self.run_length = steps;
-    }
-
     fn report(&self) -> Report {
-        let mut r = Report::new("mf", self.seed, self.steps, self.params.to_map());
+        let mut r = Report::new(LabId::Mf, self.seed, self.steps, self.params.to_map());
         self.recorder.write_into(&mut r);
         let (a, b) = (self.a.view(), self.b.view());
-        r.set_series("segment", segment(self.x.view(), a, b, 101));
+        r.set_series("segment", segment(self.x.view(), a, b, SEGMENT));
+        r.set_series(
+            "segment_theta",
+            (0..SEGMENT)
+                .map(|i| i as f64 / (SEGMENT - 1) as f64)
+                .collect(),
+        );
         if !self.landscape.is_empty() {
+            let e = self.landscape_extent;
+            let axis: Vec<f64> = (0..LANDSCAPE)
+                .map(|i| -e + 2.0 * e * i as f64 / (LANDSCAPE - 1) as f64)
+                .collect();
+            // The hyperbola of minima ab = x, sampled along a inside the drawn square.
+            let x = self.x[[0, 0]];
+            let (minima_a, minima_b): (Vec<f64>, Vec<f64>) = (0..=200)
+                .map(|i| -e + 2.0 * e * f64::from(i) / 200.0)
+                .filter(|a| *a != 0.0 && (x / a).abs() <= e)
+                .map(|a| (a, x / a))
+                .unzip();
             r.set_series("landscape_log10", self.landscape.clone());
+            r.set_series("landscape_axis", axis);
+            r.set_series("minima_a", minima_a);
+            r.set_series("minima_b", minima_b);
+            r.set_summary("landscape_n", LANDSCAPE as f64);
             r.set_summary("landscape_extent", self.landscape_extent);
             r.set_summary("x", self.x[[0, 0]]);
         }
@@ -366,7 +419,10 @@ impl Lab for MfLab {
 
     /// Replace (A, B) by (AR, R⁻¹B) for a random invertible R: the product and the loss stay,
     /// the factors (and their balance) change.
-    fn act(&mut self) -> Option<String> {
+    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+        if action != GAUGE {
+            return Err(ParamError(format!("lab mf has no action '{action}'")));
+        }
         let r = self.rank();
         let (rm, r_inv) = random_invertible(r, 3.0, &mut self.gauge_rng);
         let before = (self.loss, balance(self.a.view(), self.b.view()));
@@ -374,7 +430,7 @@ impl Lab for MfLab {
         self.b = r_inv.dot(&self.b);
         self.evaluate();
         let after = balance(self.a.view(), self.b.view());
-        Some(format!(
+        Ok(format!(
             "applied a random invertible R: loss {} → {}, balance {} → {}",
             crate::fmt::fmt_num(before.0),
             crate::fmt::fmt_num(self.loss),

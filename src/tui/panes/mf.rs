@@ -3,7 +3,7 @@
 //! (0, 0) to (−A, −B), and for the 1×1 rank-1 problem the landscape (x − ab)² with the
 //! descent path and the hyperbola of minima ab = x.
 
-use super::{PaneCtx, Readouts};
+use super::{PaneCtx, PaneDescriptor, Readouts};
 use crate::fmt::fmt_num;
 use crate::fmt::short_num;
 use crate::report::Report;
@@ -14,14 +14,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::Widget;
 
-/// Loss, singular values, balance, segment, and (1×1 only) the landscape.
-pub fn chart_count(report: Option<&Report>) -> usize {
-    if report.is_some_and(has_landscape) {
-        5
-    } else {
-        4
-    }
-}
+pub static PANE: PaneDescriptor = PaneDescriptor {
+    render,
+    // Loss, singular values, balance, segment, and (1×1 only) the landscape.
+    charts: |r| if has_landscape(r) { 5 } else { 4 },
+};
 
 fn has_landscape(r: &Report) -> bool {
     !r.series("landscape_log10").is_empty()
@@ -124,8 +121,9 @@ fn balance_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     }
 }
 
-fn segment_chart<'a>(ctx: &'a PaneCtx, thetas: &'a [f64]) -> Chart<'a> {
+fn segment_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let (r, t) = (ctx.report, ctx.theme);
+    let thetas = r.series("segment_theta");
     Chart {
         title: "f on (1−θ)(A,B) + θ(−A,−B): not convex".into(),
         series: vec![Series::new("", r.series("segment"), t.series[3], t.markers[0]).xs(thetas)],
@@ -141,22 +139,19 @@ fn segment_chart<'a>(ctx: &'a PaneCtx, thetas: &'a [f64]) -> Chart<'a> {
 fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
     let (r, t) = (ctx.report, ctx.theme);
     let data = r.series("landscape_log10");
-    let n = (data.len() as f64).sqrt().round() as usize;
+    let n = r.num("landscape_n").max(0.0) as usize;
     let extent = r.num("landscape_extent");
     let x = r.num("x");
     let unit = |v: f64| (v + extent) / (2.0 * extent);
     let mut overlay = Vec::new();
-    // The hyperbola of minima ab = x, sampled along a.
-    for i in 0..=200 {
-        let a = -extent + 2.0 * extent * f64::from(i) / 200.0;
-        if a != 0.0 {
-            overlay.push(Mark {
-                x: unit(a),
-                y: unit(x / a),
-                ch: '·',
-                style: t.text,
-            });
-        }
+    // The hyperbola of minima ab = x.
+    for (a, b) in r.series("minima_a").iter().zip(r.series("minima_b")) {
+        overlay.push(Mark {
+            x: unit(*a),
+            y: unit(*b),
+            ch: '·',
+            style: t.text,
+        });
     }
     for (a, b) in r.series("path_a").iter().zip(r.series("path_b")) {
         overlay.push(Mark {
@@ -201,19 +196,16 @@ fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
     }
 }
 
-pub fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
+fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let r = ctx.report;
     let body = readouts(ctx).render_above(area, buf);
     let rank = r.list("target_sv").len();
     let names: Vec<String> = (1..=rank).map(|i| format!("sv.{i}")).collect();
-    let thetas: Vec<f64> = (0..r.series("segment").len())
-        .map(|i| i as f64 / 100.0)
-        .collect();
     let draw = |i: usize, area: Rect, buf: &mut Buffer| match i {
         0 => loss_chart(ctx).render(area, buf),
         1 => sv_chart(ctx, &names).render(area, buf),
         2 => balance_chart(ctx).render(area, buf),
-        3 => segment_chart(ctx, &thetas).render(area, buf),
+        3 => segment_chart(ctx).render(area, buf),
         _ => landscape(ctx).render(area, buf),
     };
     if let Some(i) = ctx.zoom {

@@ -4,6 +4,8 @@
 pub mod mf;
 pub mod rnn;
 pub mod sweep;
+#[cfg(test)]
+pub mod toy;
 
 use crate::labs::LabId;
 use crate::report::Report;
@@ -23,20 +25,21 @@ pub struct PaneCtx<'a> {
     pub theme: &'a Theme,
 }
 
-/// Draw the pane of `lab`.
-pub fn render(lab: LabId, ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
-    match lab {
-        LabId::Rnn => rnn::render(ctx, area, buf),
-        LabId::Mf => mf::render(ctx, area, buf),
-    }
+/// What the shell needs of a lab's pane.
+pub struct PaneDescriptor {
+    /// Draw the pane from its context.
+    pub render: fn(&PaneCtx, Rect, &mut Buffer),
+    /// How many charts `z` cycles through for this report (mf's landscape adds one).
+    pub charts: fn(&Report) -> usize,
 }
 
-/// How many charts the pane of `lab` has (what `z` cycles through); some panes have more
-/// for some reports (mf's landscape).
-pub fn chart_count(lab: LabId, report: Option<&Report>) -> usize {
+/// The one place that maps a lab to its pane.
+pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
-        LabId::Rnn => rnn::CHARTS,
-        LabId::Mf => mf::chart_count(report),
+        LabId::Rnn => &rnn::PANE,
+        LabId::Mf => &mf::PANE,
+        #[cfg(test)]
+        LabId::Toy => &toy::PANE,
     }
 }
 

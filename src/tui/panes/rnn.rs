@@ -2,9 +2,8 @@
 //! both theory bounds (and the pinned ghost); the heatmap of log10 ratio over spectral norm
 //! × lag with the current spectral norm marked.
 
-use super::{PaneCtx, Readouts};
+use super::{PaneCtx, PaneDescriptor, Readouts};
 use crate::fmt::fmt_num;
-use crate::labs::rnn::{HEAT_COLUMNS, HEAT_FROM, HEAT_TO};
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
 use ratatui::buffer::Buffer;
@@ -12,8 +11,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::Widget;
 
-/// The gradient chart and the heatmap.
-pub const CHARTS: usize = 2;
+pub static PANE: PaneDescriptor = PaneDescriptor {
+    render,
+    // The gradient chart and the heatmap.
+    charts: |_| 2,
+};
 
 fn readouts(ctx: &PaneCtx) -> Readouts {
     let (r, t) = (ctx.report, ctx.theme);
@@ -85,23 +87,30 @@ fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'
 
 fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
     let data = r.series("heatmap_log10");
-    let rows = r.param_f64("horizon") as usize + 1;
+    let axis = r.series("heatmap_axis");
+    let rows = r.num("heatmap_rows").max(1.0) as usize;
+    let cols = r.num("heatmap_cols").max(0.0) as usize;
     let s = r.param_f64("spectral_norm");
-    let step = (HEAT_TO - HEAT_FROM) / (HEAT_COLUMNS - 1) as f64;
-    let marked = (HEAT_FROM - step / 2.0..=HEAT_TO + step / 2.0)
-        .contains(&s)
-        .then(|| ((s - HEAT_FROM) / step).round() as usize);
-    let done = data.len() / rows.max(1);
+    // The column whose spectral norm is nearest the current one, if it is within half a step.
+    let half_step = axis
+        .windows(2)
+        .next()
+        .map_or(f64::INFINITY, |w| (w[1] - w[0]).abs() / 2.0);
+    let marked = axis
+        .iter()
+        .enumerate()
+        .min_by(|a, b| (a.1 - s).abs().total_cmp(&(b.1 - s).abs()))
+        .filter(|(_, x)| (*x - s).abs() <= half_step)
+        .map(|(j, _)| j);
+    let done = data.len() / rows;
+    let first = axis.first().copied().unwrap_or(f64::NAN);
+    let last = axis.last().copied().unwrap_or(f64::NAN);
     Heatmap {
-        title: format!("log10 ratio over ‖W_z‖₂ × lag ({done}/{HEAT_COLUMNS} columns)"),
+        title: format!("log10 ratio over ‖W_z‖₂ × lag ({done}/{cols} columns)"),
         data,
-        cols: HEAT_COLUMNS,
+        cols,
         rows,
-        x_labels: (
-            fmt_num(HEAT_FROM),
-            fmt_num(HEAT_TO),
-            "‖W_z‖₂ (▼ current)".into(),
-        ),
+        x_labels: (fmt_num(first), fmt_num(last), "‖W_z‖₂ (▼ current)".into()),
         y_labels: ("k=0".into(), format!("k={}", rows - 1)),
         scale: ColorScale::diverging_for(data),
         legend: "log10".into(),
@@ -111,7 +120,7 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
     }
 }
 
-pub fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
+fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let r = ctx.report;
     let body = readouts(ctx).render_above(area, buf);
     match ctx.zoom {

@@ -28,11 +28,10 @@ pub fn render(sweep: &SweepView, current: f64, theme: &Theme, area: Rect, buf: &
     let ys: Vec<f64> = sweep.points.iter().map(|p| p.metric).collect();
     let state = match (&sweep.error, sweep.running) {
         (Some(e), _) => format!("failed: {e}"),
-        (None, true) => format!("{}/{} runs", sweep.points.len(), sweep.values.len()),
+        (None, true) => format!("{}/{} runs", sweep.points.len(), sweep.total),
         (None, false) => format!("{} runs, Esc closes", sweep.points.len()),
     };
-    let lo = sweep.values.first().copied().unwrap_or(0.0);
-    let hi = sweep.values.last().copied().unwrap_or(1.0);
+    let (lo, hi) = (sweep.from, sweep.to);
     let chart = Chart {
         title: format!("sweep: {} vs {} ({state})", sweep.metric, sweep.param),
         series: vec![

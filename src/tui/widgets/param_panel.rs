@@ -1,5 +1,6 @@
-//! The parameter panel: every parameter with its value, the selected one highlighted, its
-//! help and accepted range below, and the typed value while editing.
+//! The parameter panel: every parameter with its value, the selected one highlighted, the
+//! ones that have no effect with the others' values dimmed, the preset in use, the selected
+//! parameter's help and accepted range below, and the typed value while editing.
 
 use crate::params::ParamSet;
 use crate::tui::theme::Theme;
@@ -13,6 +14,10 @@ pub struct ParamPanel<'a> {
     pub selected: usize,
     /// The text being typed, when editing.
     pub input: Option<&'a str>,
+    /// Parameters without effect given the others.
+    pub inactive: &'a [&'static str],
+    /// The preset the parameters match, if any.
+    pub preset: Option<&'a str>,
     pub theme: &'a Theme,
 }
 
@@ -41,10 +46,15 @@ impl Widget for ParamPanel<'_> {
             );
             let style = if i == self.selected {
                 self.theme.selected
+            } else if self.inactive.contains(&spec.name) {
+                self.theme.dim
             } else {
                 self.theme.text
             };
             lines.push(Line::styled(text, style));
+        }
+        if let Some(name) = self.preset {
+            lines.push(Line::styled(format!("  preset {name}"), self.theme.accent));
         }
         let list_h = (lines.len() as u16).min(inner.height);
         Paragraph::new(lines).render(
@@ -75,6 +85,12 @@ impl Widget for ParamPanel<'_> {
             info.push(Line::styled("Enter apply · Esc cancel", self.theme.dim));
         }
         info.push(Line::styled(spec.help, self.theme.text));
+        if self.inactive.contains(&spec.name) {
+            info.push(Line::styled(
+                "inactive: no effect with the current values of the others",
+                self.theme.dim,
+            ));
+        }
         info.push(Line::styled(spec.accepted(), self.theme.dim));
         Paragraph::new(info)
             .wrap(Wrap { trim: true })

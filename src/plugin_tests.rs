@@ -1,0 +1,69 @@
+//! A lab plugged in through its descriptors alone (the test-only `toy` lab: one `LabId`
+//! variant, its lab descriptor and its pane descriptor) shows up everywhere a lab does:
+//! `labs`, `run`, `sweep`, the TUI's tabs and the render bench.
+
+use crate::cli::Format;
+use crate::headless::{bench, labs_cmd, run, sweep_cmd};
+use crate::labs::LabId;
+use crate::run::RunSpec;
+use crate::sweep::{Grid, Shard, SweepPlan};
+use crate::tui::fixture::finished_app;
+use crate::tui::theme::ThemeName;
+use crate::tui::view;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+#[test]
+fn the_toy_lab_is_listed_with_its_params_and_presets() {
+    let json = labs_cmd::labs_json();
+    let toy = json
+        .as_array()
+        .and_then(|labs| labs.iter().find(|l| l["lab"] == "toy"))
+        .expect("toy is listed");
+    assert_eq!(toy["params"][0]["name"], "rate");
+    assert_eq!(toy["presets"][0]["name"], "fast");
+    assert!(labs_cmd::labs_table().contains("toy — Toy geometric decay"));
+}
+
+#[test]
+fn the_toy_lab_runs_and_sweeps() {
+    let lab = LabId::parse("toy").unwrap();
+    let spec = RunSpec::from_args(lab, Some("fast"), &["start=2".into()], 0, None).unwrap();
+    let report = run::execute(spec).unwrap();
+    assert_eq!(report.steps, 20);
+    assert!((report.num("last") - 2.0 * 0.1f64.powi(20)).abs() < 1e-30);
+    let json = String::from_utf8(run::render_report(&report, Format::Json).unwrap()).unwrap();
+    assert!(json.starts_with(r#"{"lab":"toy""#), "{json}");
+
+    let plan = SweepPlan::new(
+        RunSpec::new(lab),
+        "rate",
+        Grid::new(0.0, 1.0, 5, false).unwrap(),
+        "last",
+    );
+    plan.validate().unwrap();
+    let points = sweep_cmd::execute(&plan, Shard::ALL, 2).unwrap();
+    assert_eq!(points.len(), 5);
+    assert_eq!(points[4].metric, 1.0);
+}
+
+#[test]
+fn the_toy_lab_has_a_tab_and_a_timed_pane() {
+    let app = finished_app(RunSpec::new(LabId::Rnn), ThemeName::Default, 120, 40);
+    let area = Rect::new(0, 0, 120, 40);
+    let mut buf = Buffer::empty(area);
+    view::render(&app, area, &mut buf);
+    let top: String = (0..area.width).map(|x| buf[(x, 0)].symbol()).collect();
+    assert!(top.contains("3 toy"), "{top}");
+    let timings = bench::render_bench(120, 40, 2);
+    assert!(timings.iter().any(|t| t.pane == "toy"));
+    let app = finished_app(RunSpec::new(LabId::Toy), ThemeName::Mono, 120, 40);
+    let mut buf = Buffer::empty(area);
+    view::render(&app, area, &mut buf);
+    let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("x_t (log)"));
+    assert!(
+        text.contains("x double"),
+        "the toy's action is in the hint bar"
+    );
+}

@@ -1,0 +1,275 @@
+//! Describing a run apart from running it.
+//!
+//! A [`RunSpec`] (lab, typed parameter values, seed, steps) is parsed and validated once,
+//! cheaply, without building the lab; `run`, `sweep` points, the TUI worker, the demo player
+//! and the tests all start from one. A [`Runner`] owns the one step loop and the step count,
+//! and calls [`Observer`]s (stderr progress, the worker's publish throttle, the recorder).
+
+use crate::error::UsageError;
+use crate::labs::{Applied, Lab, LabId};
+use crate::params::{ParamError, ParamSet, Value, parse_assignment};
+use crate::report::Report;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What to run: a lab, its parameters, the seed and (optionally) the number of steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSpec {
+    pub lab: LabId,
+    pub params: ParamSet,
+    pub seed: u64,
+    /// `None`: the lab's default length.
+    pub steps: Option<u64>,
+}
+
+impl RunSpec {
+    /// The lab at its defaults, seed 0.
+    pub fn new(lab: LabId) -> RunSpec {
+        let d = lab.descriptor();
+        RunSpec {
+            lab,
+            params: ParamSet::new(d.name, d.specs),
+            seed: 0,
+            steps: None,
+        }
+    }
+
+    /// From the command line: `--preset` first, then every `--set K=V`, checked against the
+    /// specs and against each other. Bad input is a [`UsageError`] naming what is accepted.
+    pub fn from_args(
+        lab: LabId,
+        preset: Option<&str>,
+        sets: &[String],
+        seed: u64,
+        steps: Option<u64>,
+    ) -> Result<RunSpec, UsageError> {
+        let mut spec = RunSpec {
+            seed,
+            steps,
+            ..RunSpec::new(lab)
+        };
+        if let Some(name) = preset {
+            spec.apply_preset(name)?;
+        }
+        for raw in sets {
+            let (k, v) = parse_assignment(raw)?;
+            spec.set_str(&k, &v)?;
+        }
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Reset every parameter to its default, then apply a preset's values.
+    pub fn apply_preset(&mut self, name: &str) -> Result<(), ParamError> {
+        let preset = self.lab.preset(name)?;
+        self.restore_defaults();
+        for (k, v) in preset.sets {
+            self.set_str(k, v)?;
+        }
+        Ok(())
+    }
+
+    /// Every parameter back to its default.
+    pub fn restore_defaults(&mut self) {
+        let d = self.lab.descriptor();
+        self.params = ParamSet::new(d.name, d.specs);
+    }
+
+    /// Parse and set one value.
+    pub fn set_str(&mut self, name: &str, raw: &str) -> Result<(), ParamError> {
+        self.params.set_str(name, raw).map(|_| ())
+    }
+
+    /// Set one value.
+    pub fn set(&mut self, name: &str, value: Value) -> Result<(), ParamError> {
+        self.params.set(name, value)
+    }
+
+    /// A lab with these parameters, not yet reset. Cheap.
+    fn configured(&self) -> Result<Box<dyn Lab>, ParamError> {
+        let mut lab = (self.lab.descriptor().create)();
+        for (spec, value) in self.params.iter() {
+            lab.set(spec.name, value.clone())?;
+        }
+        Ok(lab)
+    }
+
+    /// Check the combination of parameters without building the model (cheap).
+    pub fn validate(&self) -> Result<(), ParamError> {
+        self.configured()?.validate()
+    }
+
+    /// The number of steps the run takes.
+    pub fn total_steps(&self) -> u64 {
+        self.steps.unwrap_or(self.lab.descriptor().default_steps)
+    }
+
+    /// The `--set` arguments that reproduce these parameters (defaults omitted).
+    pub fn set_args(&self) -> Vec<String> {
+        let d = self.lab.descriptor();
+        let defaults = ParamSet::new(d.name, d.specs);
+        self.params
+            .iter()
+            .filter(|(spec, v)| defaults.get(spec.name) != *v)
+            .map(|(spec, v)| format!("{}={}", spec.name, shell_word(&v.to_string())))
+            .collect()
+    }
+}
+
+/// A word as a POSIX shell reads it: quoted when it holds anything but safe characters.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_.,/:+=@%".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Told about every step a [`Runner`] takes.
+pub trait Observer {
+    fn on_step(&mut self, runner: &Runner);
+}
+
+/// Observes nothing.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn on_step(&mut self, _: &Runner) {}
+}
+
+/// A lab built from a [`RunSpec`] and the one step loop that advances it.
+pub struct Runner {
+    spec: RunSpec,
+    lab: Box<dyn Lab>,
+    steps: u64,
+    total: u64,
+}
+
+impl Runner {
+    /// Build the lab, apply the parameters, check them and reset with the spec's seed.
+    pub fn new(spec: RunSpec) -> Result<Runner, ParamError> {
+        let mut lab = spec.configured()?;
+        lab.validate()?;
+        lab.reset(spec.seed)?;
+        let total = spec.total_steps();
+        Ok(Runner {
+            spec,
+            lab,
+            steps: 0,
+            total,
+        })
+    }
+
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
+    pub fn lab(&self) -> &dyn Lab {
+        self.lab.as_ref()
+    }
+
+    /// Steps taken since the start.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The steps the run takes.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Change the run's length (a test stepping on past the end).
+    pub fn set_total(&mut self, total: u64) {
+        self.total = total;
+    }
+
+    pub fn done(&self) -> bool {
+        self.steps >= self.total || self.lab.done()
+    }
+
+    /// Take at most `max` steps, stopping at the end of the run or when `stop` returns true
+    /// (checked before every step: a deadline, a cancel flag). Returns the steps taken.
+    pub fn advance(
+        &mut self,
+        max: u64,
+        stop: &mut dyn FnMut() -> bool,
+        observer: &mut dyn Observer,
+    ) -> u64 {
+        let mut taken = 0;
+        while taken < max && !self.done() && !stop() {
+            self.lab.step();
+            self.steps += 1;
+            taken += 1;
+            observer.on_step(self);
+        }
+        taken
+    }
+
+    /// Run to the end (or until `cancel` is set).
+    pub fn run_to_end(&mut self, cancel: Option<&AtomicBool>, observer: &mut dyn Observer) {
+        let mut stop = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+        self.advance(u64::MAX, &mut stop, observer);
+    }
+
+    pub fn report(&self) -> Report {
+        self.lab.report()
+    }
+
+    /// Change a parameter of the running run. `Applied::Restart` means the caller must
+    /// start a new run for it to show.
+    pub fn set_live(&mut self, name: &str, value: Value) -> Result<Applied, ParamError> {
+        let applied = self.lab.set(name, value.clone())?;
+        self.spec.set(name, value)?;
+        Ok(applied)
+    }
+
+    /// Carry out one of the lab's declared actions.
+    pub fn act(&mut self, action: &str) -> Result<String, ParamError> {
+        self.lab.act(action)
+    }
+}
+
+/// Build and run a spec to its end: the whole of `gradscope run`, a sweep point, a fixture.
+pub fn run_to_end(spec: RunSpec, observer: &mut dyn Observer) -> Result<Report, ParamError> {
+    let mut runner = Runner::new(spec)?;
+    runner.run_to_end(None, observer);
+    Ok(runner.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_args_round_trip_through_from_args() {
+        let mut spec = RunSpec::new(LabId::Rnn);
+        spec.set_str("init", "nonnormal").unwrap();
+        spec.set_str("spectral_norm", "1.5").unwrap();
+        spec.seed = 4;
+        let args = spec.set_args();
+        assert_eq!(args, vec!["spectral_norm=1.5", "init=nonnormal"]);
+        let back = RunSpec::from_args(LabId::Rnn, None, &args, 4, None).unwrap();
+        assert_eq!(back, spec);
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("a.npy"), "a.npy");
+        assert_eq!(shell_word("my file.csv"), "'my file.csv'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn runner_counts_steps_and_stops_at_the_total() {
+        let mut spec = RunSpec::new(LabId::Mf);
+        spec.steps = Some(7);
+        let mut runner = Runner::new(spec).unwrap();
+        assert_eq!(runner.advance(3, &mut || false, &mut Quiet), 3);
+        assert_eq!(runner.steps(), 3);
+        runner.run_to_end(None, &mut Quiet);
+        assert_eq!(runner.steps(), 7);
+        assert!(runner.done());
+        assert_eq!(runner.report().steps, 7);
+    }
+}

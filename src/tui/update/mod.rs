@@ -1,0 +1,459 @@
+//! The only place the App changes: [`update`] applies an [`Action`] and returns the
+//! [`Command`]s the worker must carry out; [`on_worker`] applies what the worker reports.
+//! Both are pure with respect to the outside world, so keymap → action → state is tested
+//! without a terminal or threads.
+//!
+//! The rule that keeps the panel and the charts in agreement: a change to a live parameter
+//! applies to the running run; any other change, and every change made when the run is done,
+//! starts a new run (paused if the run was paused). Each new run gets a new generation, and
+//! reports of older generations are dropped.
+
+mod sweep;
+
+use super::action::Action;
+use super::app::{App, Message, Overlay, RunState};
+use super::theme::Theme;
+use super::worker::{Command, WorkerEvent};
+use crate::labs::LabId;
+use crate::params::{Kind, Value};
+
+pub(super) fn say(app: &mut App, text: impl Into<String>) {
+    app.message = Some(Message {
+        text: text.into(),
+        error: false,
+    });
+}
+
+pub(super) fn complain(app: &mut App, text: impl Into<String>) {
+    app.message = Some(Message {
+        text: text.into(),
+        error: true,
+    });
+}
+
+/// Start a new run of the open lab's spec: running, or paused.
+fn restart(app: &mut App, paused: bool) -> Vec<Command> {
+    app.generation += 1;
+    app.run = if paused {
+        RunState::Paused
+    } else {
+        RunState::Running
+    };
+    app.progress = None;
+    vec![Command::Load {
+        spec: app.lab().spec.clone(),
+        generation: app.generation,
+        paused,
+    }]
+}
+
+fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
+    if index >= app.labs.len() {
+        let names: Vec<_> = LabId::all().iter().map(|l| l.name()).collect();
+        complain(
+            app,
+            format!("no lab {}; labs: {}", index + 1, names.join(", ")),
+        );
+        return vec![];
+    }
+    if index == app.current {
+        return vec![];
+    }
+    app.current = index;
+    app.zoom = None;
+    app.message = None;
+    app.sweep_metric = None;
+    let mut cmds = vec![];
+    if app.sweep.take().is_some_and(|s| s.running) {
+        cmds.push(Command::CancelSweep);
+    }
+    cmds.extend(restart(app, false));
+    cmds
+}
+
+/// Set a parameter of the open lab, if the combination stays valid (checked cheaply here),
+/// and tell the worker.
+fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<Command> {
+    let lab = app.lab();
+    if lab.params().get(name) == &value {
+        return vec![];
+    }
+    let mut next = lab.spec.clone();
+    if let Err(e) = next.set(name, value.clone()).and_then(|()| next.validate()) {
+        complain(app, e.0);
+        return vec![];
+    }
+    let live = lab.params().spec(name).is_ok_and(|s| s.live);
+    app.lab_mut().spec = next;
+    say(app, format!("{name} = {value}"));
+    match app.run {
+        RunState::Running if live => vec![Command::Set {
+            name: name.to_string(),
+            value,
+        }],
+        RunState::Paused => restart(app, true),
+        _ => restart(app, false),
+    }
+}
+
+/// Replace the open lab's parameters (a preset, the defaults) and restart.
+fn replace_params(app: &mut App, apply: impl FnOnce(&mut crate::run::RunSpec)) -> Vec<Command> {
+    let mut next = app.lab().spec.clone();
+    apply(&mut next);
+    if let Err(e) = next.validate() {
+        complain(app, e.0);
+        return vec![];
+    }
+    app.lab_mut().spec = next;
+    let paused = app.run == RunState::Paused;
+    restart(app, paused)
+}
+
+fn next_preset(app: &mut App) -> Vec<Command> {
+    let presets = app.lab().id().descriptor().presets;
+    if presets.is_empty() {
+        say(app, format!("{} has no presets", app.lab().id().name()));
+        return vec![];
+    }
+    let i = app.lab().preset.map_or(0, |i| (i + 1) % presets.len());
+    let preset = &presets[i];
+    let cmds = replace_params(app, |spec| {
+        let _ = spec.apply_preset(preset.name);
+    });
+    app.lab_mut().preset = Some(i);
+    say(
+        app,
+        format!(
+            "preset {} ({}/{}): {}",
+            preset.name,
+            i + 1,
+            presets.len(),
+            preset.help
+        ),
+    );
+    cmds
+}
+
+fn lab_key(app: &mut App, key: char) -> Vec<Command> {
+    let id = app.lab().id();
+    if let Some(a) = id.descriptor().actions.iter().find(|a| a.key == key) {
+        return vec![Command::Act(a.name)];
+    }
+    // A key that is another lab's action says where it belongs; other keys do nothing.
+    let owner = LabId::all().iter().find_map(|other| {
+        let a = other.descriptor().actions.iter().find(|a| a.key == key)?;
+        Some((other.name(), a.label))
+    });
+    if let Some((owner, label)) = owner {
+        say(
+            app,
+            format!(
+                "{key} does nothing in {}: it is {owner}'s {label}",
+                id.name()
+            ),
+        );
+    }
+    vec![]
+}
+
+fn adjust(app: &mut App, dir: i32, big: bool) -> Vec<Command> {
+    let lab = app.lab();
+    let Some((spec, value)) = lab.params().iter().nth(lab.selected) else {
+        return vec![];
+    };
+    if matches!(spec.kind, Kind::Path) {
+        let text = format!("{} is a path: press Enter to type it", spec.name);
+        say(app, text);
+        return vec![];
+    }
+    let next = spec.nudge(value, dir, big);
+    if &next == value {
+        let text = format!(
+            "{} is at the end of its range ({})",
+            spec.name,
+            spec.accepted()
+        );
+        say(app, text);
+        return vec![];
+    }
+    set_param(app, spec.name, next)
+}
+
+fn commit_input(app: &mut App) -> Vec<Command> {
+    let Some(typed) = app.input.clone() else {
+        return vec![];
+    };
+    let lab = app.lab();
+    let Some((spec, _)) = lab.params().iter().nth(lab.selected) else {
+        return vec![];
+    };
+    let parsed = spec.parse(&typed);
+    let before = app.generation;
+    let result = parsed.map(|value| (spec.name, value));
+    match result {
+        Ok((name, value)) => {
+            let mut next = app.lab().spec.clone();
+            let checked = next.set(name, value.clone()).and_then(|()| next.validate());
+            if let Err(e) = checked {
+                // Keep the input open so the value can be corrected.
+                complain(app, e.0);
+                return vec![];
+            }
+            app.input = None;
+            let cmds = set_param(app, name, value);
+            if app.generation != before {
+                app.committed_input = Some((app.generation, typed));
+            }
+            cmds
+        }
+        Err(e) => {
+            complain(app, e.0);
+            vec![]
+        }
+    }
+}
+
+fn zoom(app: &mut App) {
+    let charts = app.lab().report().map_or(0, |r| {
+        (crate::tui::panes::descriptor(app.lab().id()).charts)(r)
+    });
+    app.zoom = match app.zoom {
+        None if charts > 0 => Some(0),
+        Some(i) if i + 1 < charts => Some(i + 1),
+        _ => None,
+    };
+}
+
+fn toggle_overlay(app: &mut App, overlay: Overlay) {
+    app.scroll = 0;
+    app.overlay = if app.overlay == Some(overlay) {
+        None
+    } else {
+        Some(overlay)
+    };
+}
+
+fn close(app: &mut App) -> Vec<Command> {
+    if app.input.take().is_some() {
+        if app.message.as_ref().is_some_and(|m| m.error) {
+            app.message = None;
+        }
+        return vec![];
+    }
+    if app.overlay.take().is_some() || app.zoom.take().is_some() {
+        return vec![];
+    }
+    if let Some(sweep) = app.sweep.take() {
+        app.message = None;
+        if sweep.running {
+            return vec![Command::CancelSweep];
+        }
+    }
+    vec![]
+}
+
+/// Apply an action. Returns the commands for the worker.
+pub fn update(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Start => restart(app, false),
+        Action::NextLab => open_lab(app, (app.current + 1) % app.labs.len()),
+        Action::PrevLab => open_lab(app, (app.current + app.labs.len() - 1) % app.labs.len()),
+        Action::SelectLab(i) => open_lab(app, i),
+        Action::SelectParam(d) => {
+            let n = app.lab().params().specs().len() as i32;
+            let lab = app.lab_mut();
+            lab.selected = (lab.selected as i32 + d).rem_euclid(n.max(1)) as usize;
+            vec![]
+        }
+        Action::Adjust { dir, big } => adjust(app, dir, big),
+        Action::BeginInput => {
+            app.input = Some(String::new());
+            vec![]
+        }
+        Action::InputChar(c) => {
+            if let Some(s) = app.input.as_mut() {
+                s.push(c);
+            }
+            vec![]
+        }
+        Action::InputBackspace => {
+            if let Some(s) = app.input.as_mut() {
+                s.pop();
+            }
+            vec![]
+        }
+        Action::CommitInput => commit_input(app),
+        Action::TogglePause => match app.run {
+            RunState::Running => {
+                app.run = RunState::Paused;
+                vec![Command::Run(false)]
+            }
+            RunState::Paused => {
+                app.run = RunState::Running;
+                vec![Command::Run(true)]
+            }
+            RunState::Done => {
+                say(app, "the run is done: r restarts it, n with a new seed");
+                vec![]
+            }
+        },
+        Action::StepOnce => {
+            if app.run == RunState::Done {
+                say(app, "the run is done: r restarts it");
+                return vec![];
+            }
+            app.run = RunState::Paused;
+            vec![Command::Step]
+        }
+        Action::Reset => {
+            app.message = None;
+            restart(app, false)
+        }
+        Action::NewSeed => {
+            let lab = app.lab_mut();
+            lab.spec.seed = lab.spec.seed.wrapping_add(1);
+            app.message = None;
+            restart(app, false)
+        }
+        Action::Faster | Action::Slower => {
+            let rate = app.lab().id().descriptor().steps_per_second;
+            app.speed = if action == Action::Faster {
+                app.speed.faster()
+            } else {
+                app.speed.slower(rate)
+            };
+            say(app, format!("speed {}", app.speed.label()));
+            vec![Command::Speed(app.speed)]
+        }
+        Action::NextPreset => next_preset(app),
+        Action::Defaults => {
+            let cmds = replace_params(app, crate::run::RunSpec::restore_defaults);
+            app.lab_mut().preset = None;
+            say(app, "every parameter at its default");
+            cmds
+        }
+        Action::Share => {
+            toggle_overlay(app, Overlay::Share);
+            vec![]
+        }
+        Action::Sweep => sweep::start(app),
+        Action::SweepMetric => sweep::next_metric(app),
+        Action::SweepNarrow(narrow) => sweep::rescale(app, narrow),
+        Action::Pin => {
+            let lab = app.lab_mut();
+            lab.pinned = lab.report.clone();
+            let pinned = lab.pinned.is_some();
+            if pinned {
+                say(app, "pinned this run as a ghost trace (P drops it)");
+            }
+            vec![]
+        }
+        Action::Unpin => {
+            if app.lab_mut().pinned.take().is_none() {
+                say(app, "no pinned run to drop (p pins one)");
+            } else {
+                app.message = None;
+            }
+            vec![]
+        }
+        Action::LabKey(c) => lab_key(app, c),
+        Action::Explain => {
+            toggle_overlay(app, Overlay::Explain);
+            vec![]
+        }
+        Action::Help => {
+            toggle_overlay(app, Overlay::Help);
+            vec![]
+        }
+        Action::Scroll(d) => {
+            let max = crate::tui::view::overlay_len(app).saturating_sub(1) as i64;
+            app.scroll = (i64::from(app.scroll) + i64::from(d)).clamp(0, max.max(0)) as u16;
+            vec![]
+        }
+        Action::Zoom => {
+            zoom(app);
+            vec![]
+        }
+        Action::CycleTheme => {
+            app.theme = Theme::cycle(app.theme);
+            let label = Theme::new(app.theme).label();
+            say(app, format!("theme {label}"));
+            vec![]
+        }
+        Action::Close => close(app),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            vec![]
+        }
+        Action::Suspend => vec![],
+        Action::Quit => {
+            app.quit = true;
+            // Shutdown skips whatever is still queued: quitting never waits for it.
+            vec![Command::Shutdown]
+        }
+    }
+}
+
+/// Apply an event from the worker.
+pub fn on_worker(app: &mut App, event: WorkerEvent) {
+    match event {
+        WorkerEvent::Report {
+            generation,
+            report,
+            state,
+            progress,
+        } => {
+            // Reports of a run that was replaced are stale.
+            if generation != app.generation {
+                return;
+            }
+            app.run = state;
+            app.progress = Some(progress);
+            let lab = app.lab_mut();
+            lab.last_good = lab.spec.clone();
+            lab.report = Some(*report);
+            app.committed_input = None;
+        }
+        WorkerEvent::Failed {
+            generation,
+            message,
+        } => {
+            if generation != app.generation {
+                return;
+            }
+            // Back to the last run that started; a typed value comes back for editing.
+            let lab = app.lab_mut();
+            lab.spec = lab.last_good.clone();
+            if let Some((g, typed)) = app.committed_input.take()
+                && g == generation
+            {
+                app.input = Some(typed);
+            }
+            complain(app, message);
+            let paused = app.run == RunState::Paused;
+            let _ = restart(app, paused);
+        }
+        WorkerEvent::Info { generation, text } => {
+            if generation == app.generation {
+                say(app, text);
+            }
+        }
+        WorkerEvent::SweepPoint { id, point } => {
+            if let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) {
+                s.points.push(point);
+                s.points.sort_by_key(|p| p.index);
+            }
+        }
+        WorkerEvent::SweepDone { id, error } => {
+            let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) else {
+                return;
+            };
+            s.running = false;
+            s.error = error.clone();
+            match error {
+                Some(e) => complain(app, e),
+                None => app.message = None,
+            }
+        }
+    }
+}
