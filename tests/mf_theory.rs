@@ -4,10 +4,10 @@
 
 use gradscope::labs::mf::{MfLab, balance, loss, synthetic_x};
 use gradscope::labs::{self, Lab, LabId};
-use gradscope::rng::rng;
 use gradscope::linalg;
 use gradscope::params::Value;
 use gradscope::report::Report;
+use gradscope::rng::rng;
 use ndarray::Array2;
 
 fn sets(pairs: &[(&str, String)]) -> Vec<(String, String)> {
