@@ -24,6 +24,11 @@ pub fn render_report(report: &Report, format: Format) -> Result<Vec<u8>> {
 pub fn run(args: RunArgs) -> Result<()> {
     let id = LabId::parse(&args.lab)?;
     let assignments = parse_assignments(&args.sets).map_err(UsageError::from)?;
+    if let Some(out) = &args.out {
+        let input = assignments.iter().filter(|(k, _)| k == "input");
+        let inputs: Vec<&std::path::Path> = input.map(|(_, v)| v.as_ref()).collect();
+        crate::io::check_not_an_input(out, &inputs)?; // mf's `input` is no output
+    }
     let mut lab = labs::build(id, &assignments, args.seed).map_err(UsageError::from)?;
     if let Some(n) = args.steps {
         lab.set_run_length(n);
