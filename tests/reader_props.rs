@@ -174,7 +174,7 @@ proptest! {
         let mut dict = format!(
             "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}"
         );
-        while (11 + dict.len()) % 64 != 0 {
+        while !(11 + dict.len()).is_multiple_of(64) {
             dict.push(' ');
         }
         dict.push('\n');
