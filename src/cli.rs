@@ -227,14 +227,16 @@ pub struct GradArgs {
     /// SGD steps on the batch (train mode); gradients and logits are those of the first.
     #[arg(long, default_value_t = 2)]
     pub steps: u64,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
+    // Negative numbers reach `grad`, which refuses them naming the flag (clap would take
+    // `-1` for an option and suggest `-- -1`, which is wrong here).
+    /// Learning rate (non-negative).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub lr: f64,
-    /// Momentum (PyTorch's: buf = momentum·buf + d).
-    #[arg(long, default_value_t = 0.9)]
+    /// Momentum (PyTorch's: buf = momentum·buf + d; non-negative).
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     pub momentum: f64,
-    /// Weight decay, on conv and linear weights only.
-    #[arg(long, default_value_t = 5e-4)]
+    /// Weight decay, on conv and linear weights only (non-negative).
+    #[arg(long, default_value_t = 5e-4, allow_negative_numbers = true)]
     pub wd: f64,
 }
 
@@ -250,19 +252,104 @@ pub fn clap_failure(err: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            // clap's message spans lines ("error: …", "  [possible values: …]", "Usage: …");
-            // keep what comes before the usage, folded into one line.
-            let rendered = err.render().to_string();
-            let parts: Vec<&str> = rendered
-                .lines()
-                .map(str::trim)
-                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
-                .filter(|l| !l.is_empty())
-                .collect();
-            let text = parts.join(" ");
-            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let text = negative_value(err).unwrap_or_else(|| {
+                // clap's message spans lines ("error: …", "  [possible values: …]",
+                // "Usage: …"); keep what comes before the usage, folded into one line.
+                let rendered = err.render().to_string();
+                let parts: Vec<&str> = rendered
+                    .lines()
+                    .map(str::trim)
+                    .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let text = parts.join(" ");
+                text.strip_prefix("error: ").unwrap_or(&text).to_string()
+            });
             eprintln!("error: {text} (see --help)");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether a command-line token is a negative number (`-1`, `-0.5`, `-1/4`).
+fn is_negative_number(token: &str) -> bool {
+    token
+        .strip_prefix('-')
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// A negative number given to an option that takes none: clap either reads it as an
+/// unknown option (`--seed -1`, with the wrong tip "use '-- -1'") or fails to parse it
+/// (`--seed=-1`, "invalid digit"). Say what is wrong instead: it must be non-negative.
+fn negative_value(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    match err.kind() {
+        ErrorKind::UnknownArgument => {
+            let token = context(ContextKind::InvalidArg).filter(|t| is_negative_number(t))?;
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            // clap may report only the start of the token (`-1` of `-1/4`).
+            let at = args.iter().rposition(|a| a.starts_with(token))?;
+            let (token, flag) = (&args[at], args[..at].last()?);
+            let arg = find_arg(&args[1..at], flag.strip_prefix("--")?)?;
+            if takes_unsigned(&arg) {
+                Some(format!(
+                    "invalid value '{token}' for '{flag}': the value must be non-negative"
+                ))
+            } else {
+                arg.get_action().takes_values().then(|| {
+                    format!(
+                        "invalid value '{token}' for '{flag}': a value starting with '-' \
+                         is written {flag}={token}"
+                    )
+                })
+            }
+        }
+        ErrorKind::ValueValidation => {
+            let value = context(ContextKind::InvalidValue).filter(|v| is_negative_number(v))?;
+            let flag = context(ContextKind::InvalidArg)?;
+            Some(format!(
+                "invalid value '{value}' for '{flag}': the value must be non-negative"
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The option `--long` of the (sub)command the tokens before it select.
+fn find_arg(before: &[String], long: &str) -> Option<clap::Arg> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    for token in before {
+        if let Some(sub) = cmd.find_subcommand(token) {
+            cmd = sub.clone();
+        }
+    }
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .cloned()
+}
+
+/// Options whose values are counts, seeds or `I/N` shards: never negative.
+fn takes_unsigned(arg: &clap::Arg) -> bool {
+    use std::any::TypeId;
+    let id = arg.get_value_parser().type_id();
+    [
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+    ]
+    .iter()
+    .any(|t| id == *t)
+        || arg
+            .get_value_names()
+            .is_some_and(|n| n.iter().any(|v| v.as_str() == "I/N"))
 }

@@ -1,42 +1,183 @@
-//! Files and terminals: atomic writes, the stdout-or-`--out` plumbing of every command, and
-//! a progress line on stderr when it is a terminal. A leaf module: it uses nothing of the
-//! app but the error kinds.
+//! Files and terminals: writing output files without clobbering anything, the stdout-or-`--out`
+//! plumbing of every command, the check that an output is not an input, and a progress line
+//! on stderr when it is a terminal. A leaf module: it uses nothing of the app but the error
+//! kinds.
+//!
+//! Exit codes of writes (DESIGN §2): what is known before writing (the directory does not
+//! exist, the path is a directory, permission denied) is a [`UsageError`] (exit 2); an I/O
+//! error while writing (a full disk) is a runtime failure (exit 1), on `--out` and stdout alike.
 
 use crate::error::UsageError;
-use anyhow::{Context, Result};
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use anyhow::{Context, Result, anyhow};
+use std::fs::{self, Metadata, OpenOptions, Permissions};
+use std::io::{ErrorKind, IsTerminal, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
-/// Write bytes to `path` atomically: a temporary file in the same directory, flushed and
-/// renamed over the target, so a reader never sees half a file and a failure leaves the old
-/// file intact.
+/// Paths that name this process's stdout: written through fd 1 as a shell does, so an
+/// append (`>>`) or a pipe behind them keeps working.
+const STDOUT_ALIASES: [&str; 3] = ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"];
+
+/// Symlink hops followed before giving up (Linux's own limit).
+const MAX_SYMLINKS: usize = 40;
+
+/// How an output path is written, decided before writing.
+enum Target {
+    Stdout,
+    /// A regular file, reached through any symlinks: replaced atomically (temporary file in
+    /// its directory + rename), keeping the old file's mode; `None` when it is new.
+    Replace(PathBuf, Option<Metadata>),
+    /// Anything else (character device, FIFO, socket, a `/proc` fd link): written in place,
+    /// since replacing it would destroy it and its reader would never see the data.
+    Direct(PathBuf, bool),
+}
+
+fn cannot(path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(format!("cannot write '{}': {why}", path.display())).into()
+}
+
+fn failed(path: &Path, e: std::io::Error) -> anyhow::Error {
+    anyhow!("writing '{}' failed: {e}", path.display())
+}
+
+/// Follow `path` through symlinks to what it finally names (which may not exist yet);
+/// also says whether the chain went through `/proc` (fd links, not real paths).
+fn resolve(path: &Path) -> std::io::Result<(PathBuf, bool)> {
+    let (mut p, mut via_proc) = (path.to_path_buf(), false);
+    for _ in 0..MAX_SYMLINKS {
+        via_proc |= p.starts_with("/proc");
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = p.parent().unwrap_or(Path::new("")).join(link);
+            }
+            Ok(_) => return Ok((p, via_proc)),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok((p, via_proc)),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+fn target(path: &Path) -> Result<Target> {
+    if STDOUT_ALIASES.iter().any(|a| path == Path::new(a)) {
+        return Ok(Target::Stdout);
+    }
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(cannot(path, "it is a directory")),
+        Ok(m) if m.is_file() => {
+            let (real, via_proc) = resolve(path).map_err(|e| cannot(path, e))?;
+            // Probe (no truncation) that we may write it, as a shell's `>` would require.
+            OpenOptions::new()
+                .write(true)
+                .open(&real)
+                .map_err(|e| cannot(path, e))?;
+            Ok(if via_proc {
+                Target::Direct(path.to_path_buf(), true)
+            } else {
+                Target::Replace(real, Some(m))
+            })
+        }
+        Ok(_) => Ok(Target::Direct(path.to_path_buf(), false)),
+        // New (or a dangling symlink: create what it points to, as a shell does).
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let (real, _) = resolve(path).map_err(|e| cannot(path, e))?;
+            Ok(Target::Replace(real, None))
+        }
+        Err(e) => Err(cannot(path, e)),
+    }
+}
+
+/// Write `bytes` to `path` without losing anything the user had: a regular file (also through
+/// symlinks, whose target is replaced) is replaced atomically, so a reader never sees half a
+/// file and a failure leaves the old one intact; a new file gets the mode a shell redirect
+/// gives (0666 & !umask), a replaced one keeps its own. Devices and FIFOs are written in
+/// place; `/dev/stdout` goes to stdout.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+    match target(path)? {
+        Target::Stdout => write_stdout(bytes),
+        Target::Direct(p, truncate) => {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .truncate(truncate)
+                .open(&p)
+                .map_err(|e| cannot(path, e))?;
+            match f.write_all(bytes).and_then(|()| f.flush()) {
+                // A FIFO whose reader left early is no failure, as with `| head`.
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| failed(path, e)),
+            }
+        }
+        Target::Replace(real, old) => replace(path, &real, old.as_ref(), bytes),
+    }
+}
+
+fn replace(path: &Path, real: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Result<()> {
+    let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let cannot =
-        |e: &dyn std::fmt::Display| UsageError(format!("cannot write '{}': {e}", path.display()));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&e))?;
-    tmp.write_all(bytes).map_err(|e| cannot(&e))?;
-    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
-    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    // 0666 at creation, so the process umask applies exactly as for `cmd > file`.
+    let tmp = tempfile::Builder::new()
+        .prefix(".gradscope-")
+        .permissions(Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(|e| cannot(path, e))?;
+    if let Some(m) = old {
+        // Keep owner (best effort: only root may give a file away) and mode.
+        let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
+        tmp.as_file()
+            .set_permissions(m.permissions())
+            .map_err(|e| failed(path, e))?;
+    }
+    let mut file = tmp.as_file();
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| failed(path, e))?;
+    tmp.persist(real).map_err(|e| failed(path, e.error))?;
     Ok(())
 }
 
-/// Send output to `--out` (atomically) or to stdout. A closed stdout pipe (`| head`) is not
-/// an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout failed"),
+    }
+}
+
+/// Send output to `--out` (see [`write_atomic`]) or to stdout.
 pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match out {
         Some(path) => write_atomic(path, bytes),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("writing to stdout"),
-            }
+        None => write_stdout(bytes),
+    }
+}
+
+/// Refuse an output path that is one of the inputs (the same path after symlinks, or the
+/// same file by device and inode, so a hard link is caught too): writing it would destroy
+/// the input. A path that does not exist yet is no input.
+pub fn check_not_an_input(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let Ok(o) = fs::metadata(out) else {
+        return Ok(());
+    };
+    let out_real = fs::canonicalize(out).ok();
+    for input in inputs {
+        let Ok(i) = fs::metadata(input) else {
+            continue;
+        };
+        let same_file = (o.dev(), o.ino()) == (i.dev(), i.ino());
+        if same_file || (out_real.is_some() && out_real == fs::canonicalize(input).ok()) {
+            crate::usage_bail!(
+                "--out '{}' is the input file '{}'; writing it would destroy the input, \
+                 choose another output path",
+                out.display(),
+                input.display()
+            );
         }
     }
+    Ok(())
 }
 
 /// A progress line on stderr, only when stderr is a terminal; throttled to ~5 updates/s.
@@ -70,5 +211,79 @@ impl Progress {
         if self.shown {
             eprint!("\r\x1b[K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn symlink_target_is_replaced_keeping_its_mode_and_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        fs::write(&real, "old").unwrap();
+        fs::set_permissions(&real, Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(mode(&real), 0o600);
+        // Only the two names are left: no temporary file.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn dangling_symlink_creates_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("new.json"), &link).unwrap();
+        write_atomic(&link, b"x").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(dir.path().join("new.json")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn known_problems_are_usage_errors_and_write_failures_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = |r: Result<()>| crate::error::exit_code(&r.unwrap_err());
+        assert_eq!(code(write_atomic(dir.path(), b"x")), 2);
+        assert_eq!(code(write_atomic(&dir.path().join("no/x"), b"x")), 2);
+        assert_eq!(code(write_atomic(Path::new("/dev/full"), b"x")), 1);
+    }
+
+    #[test]
+    fn output_equal_to_an_input_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("x.csv");
+        fs::write(&input, "1,2\n").unwrap();
+        let hard = dir.path().join("hard.csv");
+        fs::hard_link(&input, &hard).unwrap();
+        let sym = dir.path().join("sym.csv");
+        std::os::unix::fs::symlink(&input, &sym).unwrap();
+        for out in [&input, &hard, &sym] {
+            let err = check_not_an_input(out, &[Path::new("other"), &input]).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), 2);
+            assert!(err.to_string().contains("is the input file"), "{err}");
+        }
+        check_not_an_input(&dir.path().join("new.json"), &[&input]).unwrap();
+        let other = dir.path().join("other.json");
+        fs::write(&other, "").unwrap();
+        check_not_an_input(&other, &[&input]).unwrap();
     }
 }

@@ -98,6 +98,18 @@ impl RunSpec {
         self.configured()?.validate()
     }
 
+    /// The files the run reads (its non-empty path parameters).
+    pub fn input_paths(&self) -> Vec<&std::path::Path> {
+        self.params
+            .iter()
+            .filter(|(spec, _)| matches!(spec.kind, crate::params::Kind::Path))
+            .filter_map(|(_, v)| match v {
+                Value::Text(p) if !p.is_empty() => Some(std::path::Path::new(p.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The number of steps the run takes.
     pub fn total_steps(&self) -> u64 {
         self.steps.unwrap_or(self.lab.descriptor().default_steps)

@@ -5,10 +5,15 @@
 //! (weight decay on conv/linear weights only), then an eval-mode forward. Output keys:
 //! `loss` \[steps\] F64, `logits` and `grad.<param>` of the first step, every parameter and
 //! buffer after the steps, `eval_logits`.
+//!
+//! Everything about the files is checked before anything big is allocated: `--out` is not
+//! an input, every tensor of the weights matches the table the inferred config implies,
+//! the input fits the network, and the estimated memory fits [`MEMORY_BUDGET`].
 
 use crate::cli::GradArgs;
 use crate::error::UsageError;
 use crate::nn::checkpoint::{self, OwnedTensor};
+use crate::nn::resnet::footprint::{self, MEMORY_BUDGET};
 use crate::nn::{Mode, Module, ResNet, Sgd};
 use crate::usage_bail;
 use anyhow::Result;
@@ -47,12 +52,12 @@ fn logits_tensor(l: &Array2<f32>) -> OwnedTensor {
 
 fn resnet18(args: &GradArgs) -> Result<()> {
     check_hyper(args)?;
+    crate::io::check_not_an_input(&args.out, &[&args.weights, &args.input])?;
     let wfile = args.weights.display().to_string();
     let wbytes = checkpoint::read_file(&args.weights)?;
     let weights = checkpoint::parse(&wbytes, &wfile)?;
     let config = checkpoint::infer_resnet_config(&weights, &wfile)?;
-    let mut net = ResNet::<f32>::zeros(config);
-    checkpoint::load_state(&mut net, &weights, &wfile)?;
+    checkpoint::check_resnet_state(&weights, &config, &wfile)?;
 
     let ifile = args.input.display().to_string();
     let ibytes = checkpoint::read_file(&args.input)?;
@@ -61,14 +66,29 @@ fn resnet18(args: &GradArgs) -> Result<()> {
     let [n, c, h, w] = shape[..] else {
         usage_bail!("'{ifile}': input has shape {shape:?}, expected [N, 3, H, W]");
     };
-    net.check_input([n, c, h, w], Mode::Train)
+    footprint::check_input(&config, [n, c, h, w], Mode::Train)
         .map_err(|e| UsageError(format!("'{ifile}': {e}")))?;
-    let values = checkpoint::floats(&input, "input", &ifile)?;
-    let x = Array4::from_shape_vec((n, c, h, w), values.iter().map(|&v| v as f32).collect())?;
     let tshape = checkpoint::shape_of(&input, "target", &ifile)?;
     if tshape != [n] {
         usage_bail!("'{ifile}': target has shape {tshape:?}, expected [{n}] (one per image)");
     }
+    let need = footprint::train_bytes(&config, [n, c, h, w]);
+    if need > u128::from(MEMORY_BUDGET) {
+        usage_bail!(
+            "'{ifile}': input {shape:?} on the width-{} network of '{wfile}' needs about {} GiB, \
+             over grad's memory budget of {} GiB; use fewer or smaller images",
+            config.width,
+            need.div_ceil(1 << 30),
+            MEMORY_BUDGET >> 30
+        );
+    }
+    let mut net = ResNet::<f32>::zeros(config);
+    checkpoint::load_state(&mut net, &weights, &wfile)?;
+    drop(weights);
+    drop(wbytes);
+    let values = checkpoint::floats(&input, "input", &ifile)?;
+    let x = Array4::from_shape_vec((n, c, h, w), values.iter().map(|&v| v as f32).collect())?;
+    drop(values);
     let targets = checkpoint::ints(&input, "target", &ifile)?
         .into_iter()
         .map(|t| {

@@ -48,6 +48,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         args.seed,
         args.steps,
     )?;
+    if let Some(out) = &args.out {
+        crate::io::check_not_an_input(out, &spec.input_paths())?;
+    }
     let report = execute(spec)?;
     let bytes = render_report(&report, args.format)?;
     emit(args.out.as_deref(), &bytes)

@@ -82,6 +82,9 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         args.seed,
         args.steps,
     )?;
+    if let Some(out) = &args.out {
+        crate::io::check_not_an_input(out, &base.input_paths())?;
+    }
     let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
     let jobs = match args.jobs {

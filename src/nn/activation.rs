@@ -1,5 +1,9 @@
-//! ReLU. Its backward masks with the saved output (`y > 0`), as PyTorch's
-//! `threshold_backward` does, so it needs nothing of the input.
+//! ReLU. Its backward masks with the saved output, as PyTorch's `threshold_backward` does,
+//! so it needs nothing of the input.
+//!
+//! NaN propagates as in PyTorch: `relu(NaN) = NaN` (only `x <= 0` maps to 0, and NaN compares
+//! false), and backward zeroes the gradient only where `y <= 0`, so a NaN output passes its
+//! gradient through. Written `x > 0 ? x : 0`, a NaN would silently become 0.
 
 use super::{Layer, Mode, Module, ParamRef, Real, Tensor, ensure_shape};
 use rayon::prelude::*;
@@ -37,7 +41,7 @@ fn relu_chunk<T: Real>((y, x): (&mut [T], &[T])) {
     let zero = T::zero();
     y.iter_mut()
         .zip(x)
-        .for_each(|(y, &x)| *y = if x > zero { x } else { zero });
+        .for_each(|(y, &x)| *y = if x <= zero { zero } else { x });
 }
 
 fn mask_chunk<T: Real>((dx, (y, dy)): (&mut [T], (&[T], &[T]))) {
@@ -45,7 +49,7 @@ fn mask_chunk<T: Real>((dx, (y, dy)): (&mut [T], (&[T], &[T]))) {
     dx.iter_mut()
         .zip(y.iter().zip(dy))
         .for_each(|(dx, (&y, &dy))| {
-            *dx = if y > zero { dy } else { zero };
+            *dx = if y <= zero { zero } else { dy };
         });
 }
 

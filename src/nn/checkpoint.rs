@@ -4,8 +4,11 @@
 //!
 //! Loading is strict like PyTorch's: every tensor present with its shape, nothing extra.
 //! It validates everything before writing anything, so a bad file leaves the model as it
-//! was. Every problem is a [`UsageError`] naming the file (exit code 2).
+//! was. Every problem is a [`UsageError`] naming the file (exit code 2). A ResNet's file is
+//! checked against the table its config implies ([`check_resnet_state`]) before the model
+//! is allocated, so a file claiming a huge width is refused, not allocated.
 
+use super::resnet::footprint::{EntryKind, MEMORY_BUDGET, state_table};
 use super::{BufferRef, Module, Real, ResNetConfig, Stem};
 use crate::error::UsageError;
 use safetensors::tensor::{Dtype, SafeTensors, View};
@@ -92,9 +95,34 @@ pub fn save<T: Real>(model: &mut dyn Module<T>, path: &Path) -> anyhow::Result<(
     crate::io::write_atomic(path, &serialize(&state(model))?)
 }
 
-/// Read a whole file; failure is the user's (missing, unreadable): a [`UsageError`].
+/// The largest file read: the memory budget (a larger one could not be used anyway).
+pub const MAX_FILE_BYTES: u64 = MEMORY_BUDGET;
+
+/// Read a whole file of at most [`MAX_FILE_BYTES`]; failure is the user's (missing,
+/// unreadable, too large): a [`UsageError`]. Bounded also for a FIFO or device.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, UsageError> {
-    std::fs::read(path).map_err(|e| UsageError(format!("cannot read '{}': {e}", path.display())))
+    use std::io::Read;
+    let cannot =
+        |e: &dyn std::fmt::Display| UsageError(format!("cannot read '{}': {e}", path.display()));
+    let too_large = || {
+        UsageError(format!(
+            "'{}' is larger than {} GiB, the most gradscope reads (its memory budget)",
+            path.display(),
+            MAX_FILE_BYTES >> 30
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    if file.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Parse safetensors bytes; `file` names the source in errors.
@@ -237,7 +265,7 @@ pub fn infer_resnet_config(st: &SafeTensors<'_>, file: &str) -> Result<ResNetCon
     let width = conv[0];
     let fc = shape_of(st, "fc.weight", file)?;
     let classes = match fc.as_slice() {
-        [k, f] if *f == 8 * width && *k > 0 => *k,
+        [k, f] if Some(*f) == width.checked_mul(8) && *k > 0 => *k,
         _ => {
             return Err(UsageError(format!(
                 "'{file}': fc.weight has shape {fc:?}, expected [classes, {}] for width {width}",
@@ -251,4 +279,50 @@ pub fn infer_resnet_config(st: &SafeTensors<'_>, file: &str) -> Result<ResNetCon
         classes,
         ..ResNetConfig::default()
     })
+}
+
+/// Check that `st` holds exactly the state of the ResNet-18 `config` describes: every tensor
+/// present with its shape and a usable dtype, nothing extra. Works from the config's table,
+/// without allocating the model.
+pub fn check_resnet_state(
+    st: &SafeTensors<'_>,
+    config: &ResNetConfig,
+    file: &str,
+) -> Result<(), UsageError> {
+    let table = state_table(config);
+    for entry in &table {
+        let name = entry.name.as_str();
+        let t = st
+            .tensor(name)
+            .map_err(|_| UsageError(format!("'{file}' has no tensor '{name}'")))?;
+        if t.shape() != entry.shape {
+            return Err(UsageError(format!(
+                "'{file}': tensor '{name}' has shape {:?}, expected {:?}",
+                t.shape(),
+                entry.shape
+            )));
+        }
+        let ok = match entry.kind {
+            EntryKind::Count => matches!(t.dtype(), Dtype::I64 | Dtype::I32),
+            EntryKind::Param | EntryKind::Buffer => matches!(t.dtype(), Dtype::F32 | Dtype::F64),
+        };
+        if !ok {
+            let want = if entry.kind == EntryKind::Count {
+                "I64"
+            } else {
+                "F32 or F64"
+            };
+            return Err(UsageError(format!(
+                "'{file}': '{name}' is {:?}, expected {want}",
+                t.dtype()
+            )));
+        }
+    }
+    let known: BTreeSet<&str> = table.iter().map(|e| e.name.as_str()).collect();
+    if let Some(extra) = st.names().into_iter().filter(|n| !known.contains(n)).min() {
+        return Err(UsageError(format!(
+            "'{file}': unexpected tensor '{extra}' (not part of this model)"
+        )));
+    }
+    Ok(())
 }

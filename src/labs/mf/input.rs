@@ -1,12 +1,41 @@
 //! Reading the user's matrix for the mf lab: one 2-D numeric matrix from a `.npy` file
-//! (ndarray-npy; f64, f32 or integer) or a `.csv` file (the csv crate; an optional header
-//! row). Every failure names the file and the problem.
+//! (float64, float32, int64 or int32) or a `.csv` file. Every failure names the file and the
+//! problem.
+//!
+//! Hostile files cannot make it allocate: a file is read through a size cap, a `.npy`
+//! header's shape claim is checked against the bytes the file holds (and against
+//! [`MAX_ROWS`] × [`MAX_COLS`]) before the matrix is allocated, and a CSV stops at the cap.
+//!
+//! CSV: the separator is the most frequent of `,` `;` and tab on the first line that is not
+//! blank or a `#` comment (comma on a tie); a first row with no number in it is a header;
+//! any other field that is not a number is an error naming its line and column.
 
 use ndarray::{Array2, ArrayD, Ix2};
-use ndarray_npy::{ReadNpyError, read_npy};
+use ndarray_npy::ReadNpyExt;
+use ndarray_npy::npy::header::Header;
+use std::io::Read;
 use std::path::Path;
 
-/// Read a finite 2-D matrix with at least one row and column.
+/// Most rows of X (the same bound as the `rows` parameter).
+pub const MAX_ROWS: usize = 2000;
+/// Most columns of X (the same bound as the `cols` parameter).
+pub const MAX_COLS: usize = 2000;
+/// Largest accepted |x|: sums of squares of MAX_ROWS·MAX_COLS such values stay far from
+/// overflow (the SVD fails to converge from ~1e150 on).
+pub const MAX_ABS: f64 = 1e100;
+/// Largest `.csv` read: a 2000×2000 matrix written at full precision is ~100 MB.
+pub const MAX_CSV_BYTES: u64 = 256 << 20;
+/// Largest `.npy` read: a 2000×2000 float64 matrix and a generous header.
+pub const MAX_NPY_BYTES: u64 = (MAX_ROWS * MAX_COLS * 8) as u64 + (1 << 20);
+/// Deepest bracket nesting accepted in a `.npy` header (a plain one has 2): bounds the
+/// header parser's recursion.
+const MAX_HEADER_DEPTH: usize = 4;
+
+fn cap() -> String {
+    format!("the mf lab accepts at most {MAX_ROWS} rows and {MAX_COLS} columns")
+}
+
+/// Read a finite 2-D matrix with at least one row and column, within the caps above.
 pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
     let p = Path::new(path);
     let fail = |why: String| format!("input '{path}': {why}");
@@ -18,8 +47,8 @@ pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let m = match ext.as_deref() {
-        Some("npy") => read_npy_matrix(p).map_err(fail)?,
-        Some("csv") => read_csv_matrix(p).map_err(fail)?,
+        Some("npy") => parse_npy(&read_capped(p, MAX_NPY_BYTES).map_err(fail)?).map_err(fail)?,
+        Some("csv") => parse_csv(&read_capped(p, MAX_CSV_BYTES).map_err(fail)?).map_err(fail)?,
         _ => return Err(fail("unsupported file type; accepted: .npy, .csv".into())),
     };
     if m.nrows() == 0 || m.ncols() == 0 {
@@ -36,7 +65,31 @@ pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
             j + 1
         )));
     }
+    if let Some(((i, j), x)) = m.indexed_iter().find(|(_, x)| x.abs() > MAX_ABS) {
+        return Err(fail(format!(
+            "value {x:e} at row {}, column {} is too large; accepted: magnitudes up to {MAX_ABS:e}",
+            i + 1,
+            j + 1
+        )));
+    }
     Ok(m)
+}
+
+/// The whole file, refusing more than `limit` bytes (a FIFO or device included).
+fn read_capped(p: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let too_large = || format!("file is larger than {limit} bytes; {}", cap());
+    let file = std::fs::File::open(p).map_err(|e| format!("cannot read ({e})"))?;
+    if file.metadata().is_ok_and(|m| m.len() > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read ({e})"))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 fn to_2d(a: ArrayD<f64>) -> Result<Array2<f64>, String> {
@@ -46,80 +99,208 @@ fn to_2d(a: ArrayD<f64>) -> Result<Array2<f64>, String> {
         .map_err(|_| format!("expected a 2-D matrix, found {ndim}-D with shape {shape:?}"))
 }
 
-fn read_npy_matrix(p: &Path) -> Result<Array2<f64>, String> {
-    let describe = |e: ReadNpyError| format!("not a readable .npy matrix ({e})");
-    // Try the element types numpy writes most; a dtype mismatch moves on to the next.
-    match read_npy::<_, ArrayD<f64>>(p) {
-        Ok(a) => return to_2d(a),
-        Err(ReadNpyError::WrongDescriptor(_)) => {}
-        Err(e) => return Err(describe(e)),
+/// The header's length field and where the header text starts, checked against the file.
+fn header_end(bytes: &[u8]) -> Result<usize, String> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
+        return Err("not a readable .npy matrix (no .npy magic string)".into());
     }
-    match read_npy::<_, ArrayD<f32>>(p) {
-        Ok(a) => return to_2d(a.mapv(f64::from)),
-        Err(ReadNpyError::WrongDescriptor(_)) => {}
-        Err(e) => return Err(describe(e)),
+    let (len, start): (usize, usize) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => {
+            let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+            (len as usize, 12)
+        }
+        v => return Err(format!("not a readable .npy matrix (version {v})")),
+    };
+    let end = start
+        .checked_add(len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or("not a readable .npy matrix (header longer than the file)")?;
+    let mut depth = 0usize;
+    for &b in &bytes[start..end] {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_HEADER_DEPTH {
+            return Err("not a readable .npy matrix (header nested too deeply)".into());
+        }
     }
-    match read_npy::<_, ArrayD<i64>>(p) {
-        Ok(a) => return to_2d(a.mapv(|x| x as f64)),
-        Err(ReadNpyError::WrongDescriptor(_)) => {}
-        Err(e) => return Err(describe(e)),
-    }
-    match read_npy::<_, ArrayD<i32>>(p) {
-        Ok(a) => to_2d(a.mapv(f64::from)),
-        Err(e) => Err(format!(
-            "unsupported .npy element type; accepted: float64, float32, int64, int32 ({e})"
-        )),
-    }
+    Ok(end)
 }
 
-fn read_csv_matrix(p: &Path) -> Result<Array2<f64>, String> {
+/// Parse a `.npy` file's bytes into a matrix. The shape claim is checked against the data
+/// the file holds and the caps before anything is allocated for it, so the result never
+/// has more elements than `bytes.len() / element size`.
+pub fn parse_npy(bytes: &[u8]) -> Result<Array2<f64>, String> {
+    let end = header_end(bytes)?;
+    let header = Header::from_reader(&mut &bytes[..end])
+        .map_err(|e| format!("not a readable .npy matrix ({e})"))?;
+    let Some(descr) = header.type_descriptor.as_string().cloned() else {
+        let other = &header.type_descriptor;
+        return Err(format!("unsupported .npy element type {other}; {ACCEPTED}"));
+    };
+    let size = match descr.trim_start_matches(['<', '>', '=', '|']) {
+        "f8" | "i8" => 8,
+        "f4" | "i4" => 4,
+        _ => {
+            return Err(format!(
+                "unsupported .npy element type '{descr}'; {ACCEPTED}"
+            ));
+        }
+    };
+    let shape = &header.shape;
+    if shape.len() != 2 {
+        let n = shape.len();
+        return Err(format!(
+            "expected a 2-D matrix, found {n}-D with shape {shape:?}"
+        ));
+    }
+    let data = bytes.len() - end;
+    let claimed = shape[0]
+        .checked_mul(shape[1])
+        .and_then(|n| n.checked_mul(size));
+    if claimed != Some(data) {
+        let what = claimed.map_or("more than 2^64".to_string(), |c| c.to_string());
+        return Err(format!(
+            "header claims shape {shape:?} of '{descr}' ({what} bytes of data) but the file \
+             holds {data} bytes"
+        ));
+    }
+    if shape[0] > MAX_ROWS || shape[1] > MAX_COLS {
+        return Err(format!("matrix is {}×{}; {}", shape[0], shape[1], cap()));
+    }
+    let read = |e: ndarray_npy::ReadNpyError| format!("not a readable .npy matrix ({e})");
+    let a = match descr.trim_start_matches(['<', '>', '=', '|']) {
+        "f8" => ArrayD::<f64>::read_npy(bytes).map_err(read)?,
+        "f4" => ArrayD::<f32>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+        "i8" => ArrayD::<i64>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(|x| x as f64),
+        _ => ArrayD::<i32>::read_npy(bytes)
+            .map_err(read)?
+            .mapv(f64::from),
+    };
+    to_2d(a)
+}
+
+const ACCEPTED: &str = "accepted: float64, float32, int64, int32";
+
+/// The separator: the most frequent of `,` `;` tab on the first line that is not blank or a
+/// comment; comma on a tie.
+fn separator(bytes: &[u8]) -> u8 {
+    let line = bytes
+        .split(|&b| b == b'\n')
+        .find(|l| {
+            let t = l.trim_ascii();
+            !t.is_empty() && !t.starts_with(b"#")
+        })
+        .unwrap_or_default();
+    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+    let mut best = b',';
+    for c in [b';', b'\t'] {
+        if count(c) > count(best) {
+            best = c;
+        }
+    }
+    best
+}
+
+/// The line of a quote that is never closed, if any (the csv crate would read the rest of
+/// the file as one field). Comment lines are skipped as the csv reader skips them.
+fn unterminated_quote(bytes: &[u8]) -> Option<usize> {
+    let (mut line, mut opened, mut inside, mut at_start, mut comment) = (1, 0, false, true, false);
+    for &b in bytes {
+        if at_start && !inside && b == b'#' {
+            comment = true;
+        }
+        at_start = b == b'\n';
+        if b == b'\n' {
+            line += 1;
+            comment = false;
+        } else if b == b'"' && !comment {
+            inside = !inside;
+            if inside {
+                opened = line;
+            }
+        }
+    }
+    inside.then_some(opened)
+}
+
+/// Parse a `.csv` file's bytes into a matrix (see the module docs). Stops at the caps, so
+/// memory stays within the matrix the caps allow.
+pub fn parse_csv(bytes: &[u8]) -> Result<Array2<f64>, String> {
+    if let Some(line) = unterminated_quote(bytes) {
+        return Err(format!("unterminated quote opened on line {line}"));
+    }
+    let sep = separator(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(sep)
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
-        .from_path(p)
-        .map_err(|e| format!("cannot read ({e})"))?;
-    let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("malformed CSV ({e})"))?;
+        .from_reader(bytes);
+    let mut rows: Vec<f64> = Vec::new();
+    let (mut nrows, mut ncols, mut first) = (0usize, 0usize, true);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(format!("malformed CSV ({e})")),
+        }
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let parsed: Result<Vec<f64>, usize> = record
-            .iter()
-            .enumerate()
-            .map(|(j, field)| field.parse::<f64>().map_err(|_| j))
-            .collect();
-        match parsed {
-            Ok(row) => {
-                if let Some(first) = rows.first()
-                    && first.len() != row.len()
-                {
-                    return Err(format!(
-                        "row {} has {} values, expected {} (every row must have the same length)",
-                        rows.len() + 1,
-                        row.len(),
-                        first.len()
-                    ));
-                }
-                rows.push(row);
-            }
-            // A first line with text is a header row.
-            Err(_) if line == 0 => {}
-            Err(j) => {
-                return Err(format!(
-                    "'{}' at line {}, column {} is not a number",
-                    &record[j],
-                    line + 1,
-                    j + 1
-                ));
-            }
+        let line = record.position().map_or(0, |p| p.line());
+        let is_first = std::mem::replace(&mut first, false);
+        let parsed: Vec<Option<f64>> = record.iter().map(|f| f.parse::<f64>().ok()).collect();
+        // A header is a first row with no number in it.
+        if is_first && parsed.iter().all(Option::is_none) {
+            continue;
         }
+        if let Some(j) = parsed.iter().position(Option::is_none) {
+            let field = &record[j];
+            let hint = match [b';', b'\t']
+                .into_iter()
+                .find(|&c| field.contains(c as char))
+            {
+                Some(c) if c != sep => {
+                    format!(" (the separator is '{}', from the first line)", sep as char)
+                }
+                _ => String::new(),
+            };
+            return Err(format!(
+                "'{}' at line {line}, column {} is not a number{hint}",
+                field.escape_debug(),
+                j + 1
+            ));
+        }
+        if nrows == 0 {
+            ncols = parsed.len();
+            if ncols > MAX_COLS {
+                return Err(format!("line {line} has {ncols} values; {}", cap()));
+            }
+        } else if parsed.len() != ncols {
+            return Err(format!(
+                "row {} has {} values, expected {ncols} (every row must have the same length)",
+                nrows + 1,
+                parsed.len(),
+            ));
+        }
+        nrows += 1;
+        if nrows > MAX_ROWS {
+            return Err(format!("more than {MAX_ROWS} rows; {}", cap()));
+        }
+        rows.extend(parsed.into_iter().flatten());
     }
-    let cols = rows.first().map_or(0, Vec::len);
-    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    Array2::from_shape_vec((rows.len(), cols), flat).map_err(|e| e.to_string())
+    Array2::from_shape_vec((nrows, ncols), rows).map_err(|e| e.to_string())
 }
 
 /// The cheap part of [`read_matrix`]'s checks: the file exists and has a type we read.
@@ -142,61 +323,4 @@ pub fn check_path(path: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray::array;
-    use ndarray_npy::write_npy;
-
-    #[test]
-    fn csv_with_header_and_npy_of_several_dtypes_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("x.csv");
-        std::fs::write(&csv, "a,b,c\n1, 2, 3\n4,5,6.5\n").unwrap();
-        let m = read_matrix(csv.to_str().unwrap()).unwrap();
-        assert_eq!(m, array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]]);
-        let want = array![[1.0f32, -2.0], [0.5, 4.0], [3.0, 3.0]];
-        let npy = dir.path().join("x.npy");
-        write_npy(&npy, &want).unwrap();
-        assert_eq!(
-            read_matrix(npy.to_str().unwrap()).unwrap(),
-            want.mapv(f64::from)
-        );
-        write_npy(&npy, &array![[1i64, 2], [3, 4]]).unwrap();
-        assert_eq!(
-            read_matrix(npy.to_str().unwrap()).unwrap(),
-            array![[1.0, 2.0], [3.0, 4.0]]
-        );
-    }
-
-    #[test]
-    fn malformed_inputs_name_the_file_and_the_problem() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-        let cases: Vec<(String, &str)> = vec![
-            (path("missing.csv"), "no such file"),
-            (path("ragged.csv"), "row 2 has 1 values, expected 2"),
-            (path("text.csv"), "'x' at line 2, column 2 is not a number"),
-            (path("nan.csv"), "non-finite value NaN at row 1, column 2"),
-            (path("empty.csv"), "the matrix is empty"),
-            (path("vec.npy"), "expected a 2-D matrix, found 1-D"),
-            (path("cube.npy"), "expected a 2-D matrix, found 3-D"),
-            (path("inf.npy"), "non-finite value inf"),
-            (path("junk.npy"), "not a readable .npy matrix"),
-            (path("m.txt"), "unsupported file type"),
-        ];
-        std::fs::write(path("ragged.csv"), "1,2\n3\n").unwrap();
-        std::fs::write(path("text.csv"), "1,2\n3,x\n").unwrap();
-        std::fs::write(path("nan.csv"), "1,nan\n").unwrap();
-        std::fs::write(path("empty.csv"), "").unwrap();
-        write_npy(path("vec.npy"), &array![1.0, 2.0]).unwrap();
-        write_npy(path("cube.npy"), &ndarray::Array3::<f64>::zeros((2, 2, 2))).unwrap();
-        write_npy(path("inf.npy"), &array![[1.0, f64::INFINITY]]).unwrap();
-        std::fs::write(path("junk.npy"), "not numpy").unwrap();
-        std::fs::write(path("m.txt"), "1").unwrap();
-        for (file, want) in cases {
-            let err = read_matrix(&file).unwrap_err();
-            assert!(err.contains(&file), "{err}");
-            assert!(err.contains(want), "{file}: {err}");
-        }
-    }
-}
+mod tests;

@@ -11,6 +11,7 @@
 
 mod block;
 mod config;
+pub mod footprint;
 
 pub use block::{BasicBlock, Downsample};
 pub use config::{BnOrder, ResNetConfig, Stem};
@@ -127,40 +128,10 @@ impl<T: Real> ResNet<T> {
         format!("layer{}.{}", i / 2 + 1, i % 2)
     }
 
-    /// Whether an input of `[n, channels, h, w]` can go through the network in `mode`:
-    /// three channels, every layer's window fits, and in training every batch norm sees
-    /// more than one value per channel (PyTorch refuses otherwise).
+    /// Whether an input of `[n, channels, h, w]` can go through the network in `mode`
+    /// (see [`footprint::check_input`]).
     pub fn check_input(&self, shape: [usize; 4], mode: Mode) -> Result<(), String> {
-        let [n, c, h, w] = shape;
-        if c != 3 {
-            return Err(format!("input has {c} channels, the network takes 3"));
-        }
-        if n == 0 {
-            return Err("input batch is empty".into());
-        }
-        let too_small = || {
-            format!(
-                "input {h}×{w} is too small for the {} stem",
-                self.config.stem
-            )
-        };
-        let (mut h2, mut w2) = self.conv1.output_size(h, w).ok_or_else(too_small)?;
-        if let Some(p) = &self.maxpool {
-            (h2, w2) = p
-                .output_len(h2)
-                .zip(p.output_len(w2))
-                .ok_or_else(too_small)?;
-        }
-        for b in self.blocks.iter().step_by(2) {
-            (h2, w2) = b.conv1.output_size(h2, w2).ok_or_else(too_small)?;
-        }
-        if mode == Mode::Train && n * h2 * w2 < 2 {
-            return Err(format!(
-                "batch {n} of {h}×{w} images leaves one value per channel in layer4; \
-                 batch norm cannot train on that (PyTorch refuses too)"
-            ));
-        }
-        Ok(())
+        footprint::check_input(&self.config, shape, mode)
     }
 
     /// Forward an `[N, 3, H, W]` batch; returns the logits `[classes, N, 1, 1]`
