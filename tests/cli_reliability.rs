@@ -3,6 +3,8 @@
 //! hostile files are refused quickly without big allocations, write failures exit 1, and
 //! NaN propagates as in PyTorch.
 
+#![allow(clippy::unwrap_used)]
+
 use assert_cmd::Command;
 use gradscope::nn::checkpoint::{self, OwnedTensor};
 use safetensors::Dtype;

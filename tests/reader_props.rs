@@ -4,6 +4,8 @@
 //! before allocating: the claims generated reach terabytes, which would abort the test
 //! process if the reader tried to allocate them. 256 cases per property.
 
+#![allow(clippy::unwrap_used)]
+
 use gradscope::labs::mf::input::{parse_csv, parse_npy};
 use gradscope::nn::checkpoint;
 use gradscope::nn::resnet::footprint;
