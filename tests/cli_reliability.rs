@@ -297,7 +297,7 @@ fn oversized_shape_claims_are_refused_without_allocating() {
     let set = format!("input={}", s(&tall));
     refused_quickly(
         &["run", "mf", "--set", &set],
-        &["at most 2000 rows and 2000 columns"],
+        &["at most 1000 rows and 1000 columns"],
     );
 
     // Weights holding only the two tensors the config is inferred from (width 20000).

@@ -39,6 +39,28 @@ pub fn execute(spec: RunSpec) -> Result<Report> {
     Ok(runner.report())
 }
 
+/// One line on stderr when a run diverged (its `diverged` summary keys; the exit code stays
+/// 0: a diverged run is a result, not a failure).
+fn warn_if_diverged(report: &Report) {
+    let diverged: Vec<&str> = report
+        .summary
+        .keys()
+        .filter(|k| *k == "diverged" || k.starts_with("diverged."))
+        .filter(|k| report.num(k) == 1.0)
+        .map(String::as_str)
+        .collect();
+    if !diverged.is_empty() {
+        let which = if diverged == ["diverged"] {
+            String::new()
+        } else {
+            format!(" ({})", diverged.join(", "))
+        };
+        eprintln!(
+            "warning: the run diverged{which}: its values became non-finite; a smaller lr converges"
+        );
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<()> {
     let lab = LabId::parse(&args.lab)?;
     let spec = RunSpec::from_args(
@@ -52,6 +74,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         crate::io::check_not_an_input(out, &spec.input_paths())?;
     }
     let report = execute(spec)?;
+    warn_if_diverged(&report);
     let bytes = render_report(&report, args.format)?;
     emit(args.out.as_deref(), &bytes)
 }

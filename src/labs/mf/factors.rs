@@ -4,6 +4,7 @@
 
 use crate::linalg;
 use crate::rng::LabRng;
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 
@@ -15,11 +16,27 @@ pub fn loss(x: ArrayView2<f64>, a: ArrayView2<f64>, b: ArrayView2<f64>) -> f64 {
 
 /// One simultaneous gradient step from (A, B) given the residual R = X − AB there:
 /// ∇_A f = −2 R Bᵀ, ∇_B f = −2 Aᵀ R.
+/// The products go straight into A (after B's gradient is taken from the old A), so a
+/// step allocates only the r×n gradient of B.
 pub fn gd_step(a: &mut Array2<f64>, b: &mut Array2<f64>, resid: ArrayView2<f64>, lr: f64) {
-    let grad_a = resid.dot(&b.t()) * (-2.0);
-    let grad_b = a.t().dot(&resid) * (-2.0);
-    a.scaled_add(-lr, &grad_a);
-    b.scaled_add(-lr, &grad_b);
+    let grad_b = a.t().dot(&resid);
+    general_mat_mul(2.0 * lr, &resid, &b.t(), 1.0, a);
+    b.scaled_add(2.0 * lr, &grad_b);
+}
+
+/// R = X − AB into `resid` (reused: no allocation per step); returns ‖R‖²_F.
+pub fn residual(
+    x: ArrayView2<f64>,
+    a: ArrayView2<f64>,
+    b: ArrayView2<f64>,
+    resid: &mut Array2<f64>,
+) -> f64 {
+    if resid.dim() != x.dim() {
+        *resid = Array2::zeros(x.dim());
+    }
+    resid.assign(&x);
+    general_mat_mul(-1.0, &a, &b, 1.0, resid);
+    resid.iter().map(|v| v * v).sum()
 }
 
 /// The singular values of AB (largest first), from r×r matrices only: with A = Q_A R_A and

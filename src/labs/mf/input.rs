@@ -17,15 +17,15 @@ use std::io::Read;
 use std::path::Path;
 
 /// Most rows of X (the same bound as the `rows` parameter).
-pub const MAX_ROWS: usize = 2000;
+pub const MAX_ROWS: usize = 1000;
 /// Most columns of X (the same bound as the `cols` parameter).
-pub const MAX_COLS: usize = 2000;
+pub const MAX_COLS: usize = 1000;
 /// Largest accepted |x|: sums of squares of MAX_ROWS·MAX_COLS such values stay far from
 /// overflow (the SVD fails to converge from ~1e150 on).
 pub const MAX_ABS: f64 = 1e100;
-/// Largest `.csv` read: a 2000×2000 matrix written at full precision is ~100 MB.
+/// Largest `.csv` read: generous for a 1000×1000 matrix written at full precision (~25 MB).
 pub const MAX_CSV_BYTES: u64 = 256 << 20;
-/// Largest `.npy` read: a 2000×2000 float64 matrix and a generous header.
+/// Largest `.npy` read: a 1000×1000 float64 matrix and a generous header.
 pub const MAX_NPY_BYTES: u64 = (MAX_ROWS * MAX_COLS * 8) as u64 + (1 << 20);
 /// Deepest bracket nesting accepted in a `.npy` header (a plain one has 2): bounds the
 /// header parser's recursion.

@@ -10,7 +10,7 @@ pub mod input;
 
 pub use factors::{
     balance, gauge_check, gd_step, landscape, loss, product_singular_values, random_invertible,
-    segment,
+    residual, segment,
 };
 
 use super::{Lab, LabAction, LabDescriptor, LabId, Preset};
@@ -23,7 +23,7 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 
 pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("rows", 30, 1, 2000, "m, the rows of X (ignored with input)"),
+    ParamSpec::int("rows", 30, 1, 1000, "m, the rows of X (ignored with input)"),
     ParamSpec::int(
         "cols",
         20,
@@ -65,7 +65,7 @@ pub const SPECS: &[ParamSpec] = &[
         0.01,
         1e-6,
         1.0,
-        "learning rate η of gradient descent on f = ‖X − AB‖² (no ½)",
+        "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)",
     )
     .live(),
     ParamSpec::path(
@@ -99,8 +99,8 @@ const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "diverge",
-        help: "a step too large for the curvature 2σ₁²: the loss blows up",
-        sets: &[("lr", "0.03")],
+        help: "lr 0.08, well above the stable 0.05 (η < 1/(2σ₁) at σ₁ = 10): the loss blows up",
+        sets: &[("lr", "0.08")],
     },
     Preset {
         name: "exact-low-rank",
@@ -147,6 +147,24 @@ pub const DEFAULT_STEPS: u64 = 500;
 const SEGMENT: usize = 101;
 /// Grid size of the 1×1 landscape.
 pub const LANDSCAPE: usize = 41;
+/// The most work a run may take: m·n·r (a step costs about 6·m·n·r flops), so that every
+/// run allowed finishes in seconds (1000×1000 at rank 25, or 500×500 at rank 100: ~3 s).
+pub const MAX_WORK: usize = 25_000_000;
+
+fn check_work(m: usize, n: usize, r: usize) -> Result<(), ParamError> {
+    let work = m * n * r;
+    if work > MAX_WORK {
+        return Err(ParamError(format!(
+            "lab mf: rows·cols·rank = {m}·{n}·{r} = {} is more than {} (a gradient step costs about 6·m·n·r flops; every run is kept to seconds)",
+            crate::fmt::thousands(work),
+            crate::fmt::thousands(MAX_WORK)
+        )));
+    }
+    Ok(())
+}
+
+/// The top singular value at which `lr` is the step itself (that of the synthetic X).
+const REFERENCE_SV: f64 = 10.0;
 /// A singular value counts as learned at 90% of its target.
 const LEARNED: f64 = 0.9;
 
@@ -157,6 +175,8 @@ pub struct MfLab {
     steps: u64,
     x: Array2<f64>,
     x_sv: Vec<f64>,
+    /// σ₁(X), which sets the scale of the step.
+    x_sv_top: f64,
     optimum: f64,
     x_norm2: f64,
     a: Array2<f64>,
@@ -203,6 +223,7 @@ impl MfLab {
             steps: 0,
             x: Array2::zeros((0, 0)),
             x_sv: Vec::new(),
+            x_sv_top: f64::NAN,
             optimum: f64::NAN,
             x_norm2: f64::NAN,
             a: Array2::zeros((0, 0)),
@@ -238,8 +259,7 @@ impl MfLab {
     }
 
     fn evaluate(&mut self) {
-        self.resid = &self.x - &self.a.dot(&self.b);
-        self.loss = self.resid.iter().map(|v| v * v).sum();
+        self.loss = residual(self.x.view(), self.a.view(), self.b.view(), &mut self.resid);
     }
 
     fn record(&mut self) {
@@ -260,6 +280,17 @@ impl MfLab {
             row.push(self.b[[0, 0]]);
         }
         self.recorder.record(self.steps, &row);
+    }
+
+    /// The gradient step η = lr·10/σ₁(X), so that a given `lr` behaves the same on X of any
+    /// scale: scaling X by c scales the optimal factors by √c and the Hessian of f by c (at
+    /// the 1×1 optimum its top eigenvalue is 4σ₁, so GD is stable for η < 1/(2σ₁)), and from
+    /// a small init σ_i grows like (1 + 2ησ_i)^t. Both depend on η·σ₁ only. The synthetic X
+    /// has σ₁ = 10, where η = lr.
+    fn step_size(&self) -> f64 {
+        let s1 = self.x_sv_top;
+        let lr = self.params.f64("lr");
+        if s1 > 0.0 { lr * REFERENCE_SV / s1 } else { lr }
     }
 
     /// The relative gap (f − f*)/f*, or relative to ‖X‖² when the optimum is 0.
@@ -303,7 +334,7 @@ impl Lab for MfLab {
                 m.min(n)
             )));
         }
-        Ok(())
+        check_work(m, n, r)
     }
 
     fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
@@ -318,6 +349,7 @@ impl Lab for MfLab {
         };
         let r = self.rank();
         let (m, n) = x.dim();
+        check_work(m, n, r)?;
         if r > m.min(n) {
             return Err(ParamError(format!(
                 "lab mf: rank={r} exceeds min(rows, cols) = {} of X ({m}×{n})",
@@ -329,6 +361,7 @@ impl Lab for MfLab {
         self.optimum = sv[r..].iter().map(|s| s * s).sum();
         self.x_norm2 = x.iter().map(|v| v * v).sum();
         self.x_sv = sv[..r].to_vec();
+        self.x_sv_top = sv.first().copied().unwrap_or(0.0);
         self.x = x;
         let scale = self.params.f64("init_scale");
         let mut g = rng(seed, 1);
@@ -360,8 +393,8 @@ impl Lab for MfLab {
     }
 
     fn step(&mut self) {
-        let lr = self.params.f64("lr");
-        gd_step(&mut self.a, &mut self.b, self.resid.view(), lr);
+        let eta = self.step_size();
+        gd_step(&mut self.a, &mut self.b, self.resid.view(), eta);
         self.steps += 1;
         self.evaluate();
         self.record();
@@ -407,7 +440,14 @@ impl Lab for MfLab {
         r.set_summary("relative_gap", self.relative_gap());
         r.set_summary("x_norm2", self.x_norm2);
         r.set_summary("target_sv", self.x_sv.clone());
-        r.set_summary("learned_at", self.learned_at.clone());
+        // A diverged run has learned nothing, whatever it passed through on the way.
+        let learned_at = if self.loss.is_finite() {
+            self.learned_at.clone()
+        } else {
+            vec![f64::NAN; self.learned_at.len()]
+        };
+        r.set_summary("learned_at", learned_at);
+        r.set_summary("step_size", self.step_size());
         r.set_summary("balance_initial", self.initial_balance);
         r.set_summary("balance_final", balance(a, b));
         r.set_summary("diverged", if self.loss.is_finite() { 0.0 } else { 1.0 });
@@ -443,6 +483,7 @@ impl Lab for MfLab {
 pub const EXPLAIN: &str = "\
 Matrix factorisation:  minimise f(A, B) = ‖X − AB‖²_F,  A: m×r, B: r×n
 Gradient descent:  A ← A + 2η(X − AB)Bᵀ,  B ← B + 2ηAᵀ(X − AB)
+  with η = lr·10/σ₁(X): the same lr behaves the same whatever the scale of X.
 
 The optimum (Eckart–Young): with X = U Σ Vᵀ,
   min f = Σ_{i>r} σ_i²,  reached at A = U_r Σ_r^{1/2}, B = Σ_r^{1/2} V_rᵀ

@@ -134,12 +134,12 @@ fn oversized_shape_claims_are_refused_before_allocating() {
     assert!(parse_npy(&overflow).unwrap_err().contains("more than 2^64"));
     // Honest but over the cap.
     let tall = npy(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (2001, 1), }",
-        &[0; 2001 * 4],
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1001, 1), }",
+        &[0; 1001 * 4],
     );
     let err = parse_npy(&tall).unwrap_err();
     assert!(
-        err.contains("2001×1; the mf lab accepts at most 2000 rows"),
+        err.contains("1001×1; the mf lab accepts at most 1000 rows"),
         "{err}"
     );
     let nested = npy(
@@ -173,11 +173,11 @@ fn csv_stops_at_the_caps() {
     assert!(
         parse_csv(wide.as_bytes())
             .unwrap_err()
-            .contains("2001 values")
+            .contains("1001 values")
     );
     let tall = "1\n".repeat(MAX_ROWS + 1);
     let err = parse_csv(tall.as_bytes()).unwrap_err();
-    assert!(err.contains("more than 2000 rows"), "{err}");
+    assert!(err.contains("more than 1000 rows"), "{err}");
     assert_eq!(
         parse_csv("1\n".repeat(MAX_ROWS).as_bytes())
             .unwrap()
