@@ -38,7 +38,7 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Measure speed: render times of every pane, steps/s of every lab.
     Bench(BenchArgs),
-    /// ResNet-18 tools: the parameter table of Problem 1.
+    /// ResNet-18 tools: the per-layer parameter table and optimiser groups.
     Resnet(ResnetArgs),
     /// Gradients and SGD steps of a model on one batch, to check against PyTorch.
     Grad(GradArgs),

@@ -501,3 +501,138 @@ fn bench_resnet_and_labs_have_the_contract_shape() {
         .collect();
     assert_eq!(labs, ["rnn", "mf"]);
 }
+
+fn json_of(args: &[&str]) -> Value {
+    let out = gradscope().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn presets_apply_before_sets_and_unknown_ones_list_the_accepted() {
+    let j = json_of(&["run", "rnn", "--preset", "transient-growth"]);
+    assert_eq!(j["params"]["init"], "nonnormal");
+    assert!(j["summary"]["peak_ratio"].as_f64().unwrap() > 10.0);
+    let j = json_of(&[
+        "run",
+        "rnn",
+        "--preset",
+        "exact-power",
+        "--set",
+        "spectral_norm=1.2",
+    ]);
+    assert_eq!(j["params"]["spectral_norm"], 1.2);
+    let j = json_of(&[
+        "sweep",
+        "mf",
+        "--preset",
+        "landscape",
+        "--param",
+        "lr",
+        "--from",
+        "0.01",
+        "--to",
+        "0.02",
+        "--points",
+        "2",
+        "--metric",
+        "relative_gap",
+    ]);
+    assert_eq!(j["params"]["rows"], 1);
+    fails_with(
+        &["run", "mf", "--preset", "nope"],
+        &[
+            "unknown preset 'nope' for lab mf",
+            "accepted: in-order, landscape",
+        ],
+    );
+    fails_with(
+        &["tui", "--lab", "rnn", "--preset", "nope"],
+        &["unknown preset 'nope'"],
+    );
+    let labs = json_of(&["labs", "--format", "json"]);
+    for lab in labs.as_array().unwrap() {
+        let presets = lab["presets"].as_array().unwrap();
+        assert!((3..=5).contains(&presets.len()), "{}", lab["lab"]);
+        assert!(
+            presets
+                .iter()
+                .all(|p| p["values"].is_object() && p["help"].is_string())
+        );
+    }
+}
+
+#[test]
+fn mf_defaults_converge_on_a_matrix_of_any_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    // The lab's own kind of matrix (singular values 10, 20/3, 10/3 plus noise), at three
+    // scales: the scale-free step makes every one converge with the defaults.
+    let x = gradscope::labs::mf::synthetic_x(20, 12, 3, 0.01, &mut gradscope::rng::rng(7, 0));
+    let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    for scale in [1e-3, 1.0, 1e3] {
+        let path = dir.path().join(format!("x{scale}.csv"));
+        let text: String = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| format!("{:e}", v * scale))
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        let set = format!("input={}", path.display());
+        let out = gradscope()
+            .args(["run", "mf", "--set", &set])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(
+            out.stderr.is_empty(),
+            "no divergence warning at scale {scale}"
+        );
+        let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let gap = j["summary"]["relative_gap"].as_f64().unwrap();
+        assert!(gap.abs() < 1e-6, "scale {scale}: relative gap {gap}");
+        assert_eq!(j["summary"]["diverged"], 0.0);
+    }
+}
+
+#[test]
+fn a_diverged_run_warns_once_and_learned_nothing() {
+    let out = gradscope()
+        .args(["run", "mf", "--preset", "diverge"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("warning: the run diverged"), "{err}");
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["diverged"], 1.0);
+    assert!(
+        j["summary"]["learned_at"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(Value::is_null)
+    );
+}
+
+#[test]
+fn headless_runs_are_not_paced() {
+    // The TUI paces rnn's 41 steps at 10 a second (4.1 s); headless runs never sleep.
+    let start = std::time::Instant::now();
+    gradscope().args(["run", "rnn"]).assert().success();
+    gradscope().args(["run", "mf"]).assert().success();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        secs < 4.0,
+        "two headless runs took {secs} s, at least one paced run's length"
+    );
+}

@@ -572,3 +572,276 @@ fn a_finished_run_fed_through_the_worker_event_matches_a_direct_run() {
     assert_eq!(app.lab().report(), Some(&runner.report()));
     assert_eq!(app.run_state(), RunState::Done);
 }
+
+#[test]
+fn help_scrolls_at_80x24_and_share_shows_the_commands() {
+    let mut app = app_of(RunSpec::new(LabId::Mf), ThemeName::Default, 80, 24);
+    press(&mut app, "?");
+    insta::assert_snapshot!("help_80x24_top", screen(&app, 80, 24));
+    press(&mut app, "PgDn");
+    press(&mut app, "PgDn");
+    assert!(app.scroll() > 0);
+    insta::assert_snapshot!("help_80x24_scrolled", screen(&app, 80, 24));
+    press(&mut app, "Esc");
+    press(&mut app, "e");
+    for _ in 0..5 {
+        press(&mut app, "PgDn");
+    }
+    let explain = screen(&app, 80, 24);
+    assert!(
+        explain.contains("The gap to"),
+        "the last bullet is reachable: {explain}"
+    );
+    press(&mut app, "Esc");
+    press(&mut app, "Down");
+    press(&mut app, "Down");
+    press(&mut app, "Right");
+    press(&mut app, "y");
+    assert_eq!(app.overlay(), Some(Overlay::Share));
+    insta::assert_snapshot!("share_80x24", screen(&app, 80, 24));
+}
+
+fn inline(spec: RunSpec) -> InlineTui<TestBackend> {
+    InlineTui::new(spec, ThemeName::Default, TestBackend::new(120, 40)).unwrap()
+}
+
+fn status_line(tui: &InlineTui<TestBackend>) -> String {
+    let text = text_of(tui.terminal().backend());
+    text.lines().nth(38).unwrap_or_default().to_string()
+}
+
+#[test]
+fn every_lab_unfolds_over_seconds_with_step_and_total_shown() {
+    for &lab in LabId::all() {
+        let mut tui = inline(RunSpec::new(lab));
+        tui.advance(1.0).unwrap();
+        let status = status_line(&tui);
+        let total = RunSpec::new(lab).total_steps();
+        assert!(status.contains("RUNNING"), "{}: {status}", lab.name());
+        let step = tui.app().progress().unwrap().step;
+        assert!(
+            step > 0 && step < total,
+            "{}: step {step}/{total} after 1 s",
+            lab.name()
+        );
+        assert!(status.contains(&format!("step {step}/{total}")), "{status}");
+        tui.advance(0.5).unwrap();
+        assert!(tui.app().progress().unwrap().step > step, "it advances");
+        tui.settle(120.0).unwrap();
+        assert_eq!(tui.app().run_state(), RunState::Done, "{}", lab.name());
+        let secs = tui.clock();
+        assert!(
+            (2.0..60.0).contains(&secs),
+            "{}: the default run took {secs} s",
+            lab.name()
+        );
+    }
+}
+
+#[test]
+fn speed_keys_change_the_pace_shown_and_space_freezes_the_steps() {
+    let mut tui = inline(RunSpec {
+        steps: Some(5000),
+        ..RunSpec::new(LabId::Mf)
+    });
+    tui.advance(1.0).unwrap();
+    let slow = tui.app().progress().unwrap().step;
+    assert!(status_line(&tui).contains("speed ×1"));
+    tui.press("+");
+    tui.press("+");
+    tui.advance(1.0).unwrap();
+    assert!(
+        status_line(&tui).contains("speed ×4"),
+        "{}",
+        status_line(&tui)
+    );
+    let fast = tui.app().progress().unwrap().step - slow;
+    assert!(
+        fast > 3 * slow,
+        "×4 runs faster: {fast} vs {slow} steps a second"
+    );
+    tui.press("-");
+    tui.advance(0.1).unwrap();
+    assert!(status_line(&tui).contains("speed ×2"));
+    tui.press("Space");
+    tui.advance(0.2).unwrap();
+    let frozen = tui.app().progress().unwrap().step;
+    tui.advance(1.0).unwrap();
+    assert_eq!(tui.app().progress().unwrap().step, frozen, "paused");
+    assert!(status_line(&tui).contains("PAUSED"));
+    // A long run gets a gauge with an ETA once the rate is known.
+    let mut spec = RunSpec::new(LabId::Mf);
+    spec.steps = Some(5000);
+    let mut tui = inline(spec);
+    tui.frame().unwrap();
+    assert!(
+        status_line(&tui).contains("ETA ---"),
+        "{}",
+        status_line(&tui)
+    );
+    tui.advance(1.0).unwrap();
+    let status = status_line(&tui);
+    assert!(
+        status.contains("ETA ") && !status.contains("ETA ---"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_change_after_done_restarts_and_the_charts_follow() {
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.settle(60.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Done);
+    let before = tui.app().lab().report().unwrap().num("final_loss");
+    for _ in 0..6 {
+        tui.press("Down");
+    }
+    // lr 0.01 → 0.1 (Shift: ten nudges of a tenth of a decade): it diverges, and the
+    // charts must say so, not keep showing the converged run.
+    tui.press("L");
+    assert_eq!(tui.app().lab().params().f64("lr"), 0.1);
+    tui.settle(60.0).unwrap();
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.params["lr"], Value::Float(0.1));
+    assert_eq!(report.num("diverged"), 1.0);
+    assert_ne!(report.num("final_loss"), before);
+    // While paused a change restarts paused.
+    tui.press("r");
+    tui.advance(0.3).unwrap();
+    tui.press("Space");
+    tui.advance(0.1).unwrap();
+    tui.press("Up");
+    tui.press("Left");
+    tui.advance(0.5).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Paused);
+    assert_eq!(tui.app().progress().unwrap().step, 0);
+    // The lab action when done changes the charts, not only the message.
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.settle(60.0).unwrap();
+    let balance = tui.app().lab().report().unwrap().num("balance_final");
+    tui.press("g");
+    tui.frame().unwrap();
+    let after = tui.app().lab().report().unwrap().num("balance_final");
+    assert_ne!(balance, after, "the report after g is published");
+    assert!(
+        tui.app()
+            .message()
+            .unwrap()
+            .text
+            .contains("random invertible R")
+    );
+}
+
+#[test]
+fn presets_cycle_with_their_names_and_d_restores_the_defaults() {
+    let mut app = done_app(LabId::Rnn, 0);
+    let presets = LabId::Rnn.descriptor().presets;
+    for p in presets {
+        let cmds = press(&mut app, "c");
+        let spec = the_spec(&cmds).unwrap();
+        let mut want = RunSpec::new(LabId::Rnn);
+        want.apply_preset(p.name).unwrap();
+        assert_eq!(spec.params, want.params);
+        assert!(app.message().unwrap().text.contains(p.name));
+        assert_eq!(app.lab().preset_name(), Some(p.name));
+        assert!(screen(&app, 120, 40).contains(&format!("preset {}", p.name)));
+    }
+    press(&mut app, "c");
+    assert_eq!(app.lab().preset_name(), Some(presets[0].name), "it cycles");
+    let cmds = press(&mut app, "d");
+    assert_eq!(
+        the_spec(&cmds).unwrap().params,
+        RunSpec::new(LabId::Rnn).params
+    );
+}
+
+#[test]
+fn the_share_text_round_trips_into_the_same_spec() {
+    let mut app = done_app(LabId::Mf, 4);
+    for _ in 0..2 {
+        press(&mut app, "Down");
+    }
+    press(&mut app, "Right");
+    press(&mut app, "c");
+    press(&mut app, "y");
+    let [tui_cmd, run_cmd] = gradscope::tui::share::commands(app.lab().spec());
+    let words: Vec<String> = tui_cmd.split_whitespace().map(str::to_string).collect();
+    let sets: Vec<String> = words
+        .iter()
+        .zip(words.iter().skip(1))
+        .filter(|(a, _)| *a == "--set")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let seed: u64 = words[words.iter().position(|w| w == "--seed").unwrap() + 1]
+        .parse()
+        .unwrap();
+    let back = RunSpec::from_args(LabId::Mf, None, &sets, seed, None).unwrap();
+    assert_eq!(&back, app.lab().spec());
+    assert!(run_cmd.starts_with("gradscope run mf --seed 4"));
+    assert!(screen(&app, 120, 40).contains(&tui_cmd));
+}
+
+#[test]
+fn keys_that_do_nothing_say_so_and_messages_clear() {
+    let mut app = done_app(LabId::Mf, 0);
+    for _ in 0..7 {
+        press(&mut app, "Down");
+    }
+    press(&mut app, "Right");
+    assert!(app.message().unwrap().text.contains("is a path"));
+    // A bad path stays in the input box.
+    press(&mut app, "Enter");
+    for c in "/no/such/file.npy".chars() {
+        update(&mut app, Action::InputChar(c));
+    }
+    press(&mut app, "Enter");
+    assert_eq!(app.input(), Some("/no/such/file.npy"));
+    assert!(app.message().unwrap().text.contains("no such file"));
+    press(&mut app, "Esc");
+    assert!(app.message().is_none());
+    // "the run is done" clears with r; "sweeping" with Esc.
+    press(&mut app, "Space");
+    assert!(app.message().unwrap().text.contains("the run is done"));
+    press(&mut app, "r");
+    assert!(app.message().is_none());
+    press(&mut app, "Up");
+    press(&mut app, "s");
+    assert!(app.message().unwrap().text.contains("sweeping"));
+    press(&mut app, "Esc");
+    assert!(app.message().is_none());
+    // n shows its seed once (in the status bar), not also as a message.
+    press(&mut app, "n");
+    assert!(app.message().is_none());
+    assert_eq!(screen(&app, 120, 40).matches("seed 1").count(), 1);
+}
+
+#[test]
+fn sweeps_use_the_valid_range_and_can_change_metric_and_narrow() {
+    let mut app = done_app(LabId::Mf, 0);
+    // rows with true_rank 5 and rank 3: only rows ≥ 5 are valid.
+    let cmds = press(&mut app, "s");
+    assert!(
+        matches!(&cmds[..], [Command::Sweep { .. }]),
+        "{:?}",
+        app.message()
+    );
+    let sweep = app.sweep().unwrap();
+    assert_eq!((sweep.from, sweep.to), (5.0, 1000.0));
+    let metric = sweep.metric.clone();
+    press(&mut app, "m");
+    assert_ne!(app.sweep().unwrap().metric, metric);
+    let width = app.sweep().unwrap().to - app.sweep().unwrap().from;
+    press(&mut app, "]");
+    let narrowed = app.sweep().unwrap().to - app.sweep().unwrap().from;
+    assert!(narrowed < 0.6 * width, "{narrowed} vs {width}");
+    assert!(app.sweep().unwrap().from <= 30.0 && app.sweep().unwrap().to >= 30.0);
+}
+
+#[test]
+fn inactive_parameters_are_marked() {
+    let app = app_of(RunSpec::new(LabId::Rnn), ThemeName::Default, 120, 40);
+    let inactive = (LabId::Rnn.descriptor().inactive)(app.lab().params());
+    assert_eq!(inactive, vec!["spectral_radius", "block"]);
+    let spec = spec_with(LabId::Rnn, &[("init", "nonnormal")]);
+    assert!((LabId::Rnn.descriptor().inactive)(&spec.params).is_empty());
+}

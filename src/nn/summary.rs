@@ -182,8 +182,8 @@ impl Summary {
             .filter_map(|n| n.strip_suffix(".weight"))
             .collect();
         let note = format!(
-            "Why groups by module type: grouping by name substring ('bn' in name, as the \
-             course's code does) finds only {} of the {} BatchNorm tensors. {} {} BatchNorm \
+            "Why groups by module type: grouping by name substring (the common recipe \
+             `'bn' in name`) finds only {} of the {} BatchNorm tensors. {} {} BatchNorm \
              layers whose names lack 'bn': their {} tensors are misfiled. And no name rule \
              picks up the {} conv and fc weights: they are dropped from the optimiser and \
              never trained.",

@@ -99,7 +99,7 @@ pub fn run(spec: RunSpec, theme: ThemeName) -> Result<u8> {
     enter_terminal()?;
     let _guard = TerminalGuard;
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    term.clear()?;
+    full_redraw(&mut term)?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone())?;
     spawn_signals(tx.clone())?;
@@ -156,16 +156,26 @@ fn spawn_signals(tx: Sender<UiEvent>) -> Result<()> {
 }
 
 /// Restore the terminal, stop the process as SIGTSTP would, and take the terminal back when
-/// the shell continues it.
-fn suspend<B: Backend>(term: &mut Terminal<B>) -> Result<()>
+/// the shell continues it. Returns the terminal's size then (it may have changed).
+fn suspend<B: Backend>(term: &mut Terminal<B>) -> Result<(u16, u16)>
 where
     B::Error: Send + Sync + 'static,
 {
     restore_terminal();
     signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
     enter_terminal()?;
-    term.clear()?;
-    Ok(())
+    full_redraw(term)
+}
+
+/// Clear the screen and make the next draw repaint every cell. (`Terminal::clear` would ask
+/// the terminal for the cursor position, and the input thread would take the answer.)
+fn full_redraw<B: Backend>(term: &mut Terminal<B>) -> Result<(u16, u16)>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    Ok((size.width, size.height))
 }
 
 /// The loop: wait for an event, update, redraw when something changed and a frame's time
@@ -217,7 +227,8 @@ where
         };
         let Some(action) = action else { continue };
         if action == Action::Suspend {
-            suspend(term)?;
+            let (w, h) = suspend(term)?;
+            driver.send(update::update(&mut app, Action::Resize(w, h)));
             last_draw = None;
             continue;
         }

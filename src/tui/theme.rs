@@ -16,6 +16,9 @@ pub enum ThemeName {
     Mono,
 }
 
+/// How many series styles and markers a theme has.
+pub const SERIES: usize = 6;
+
 #[derive(Clone, Debug)]
 pub struct Theme {
     pub name: ThemeName,
@@ -32,9 +35,10 @@ pub struct Theme {
     pub caption: Style,
     pub border: Style,
     /// Styles of chart series, in order.
-    pub series: [Style; 4],
-    /// Markers of chart series, in order (distinct in mono).
-    pub markers: [Marker; 4],
+    pub series: [Style; SERIES],
+    /// Markers of chart series, in order (all distinct in mono; the last is the pinned
+    /// ghost's).
+    pub markers: [Marker; SERIES],
     /// The pinned ghost trace.
     pub ghost: Style,
     /// Whether heatmaps use colour (else glyph density).
@@ -46,6 +50,19 @@ const fn fg(c: u8) -> Style {
 }
 
 impl Theme {
+    /// The style and marker of the i-th series of a chart (cycling past the last).
+    pub fn series_look(&self, i: usize) -> (Style, Marker) {
+        (
+            self.series[i % (SERIES - 1)],
+            self.markers[i % (SERIES - 1)],
+        )
+    }
+
+    /// The style and marker of the pinned ghost trace (never a series' own).
+    pub fn ghost_look(&self) -> (Style, Marker) {
+        (self.ghost, self.markers[SERIES - 1])
+    }
+
     pub fn new(name: ThemeName) -> Theme {
         match name {
             ThemeName::Default => Theme {
@@ -67,8 +84,8 @@ impl Theme {
                     .bg(Color::Indexed(60))
                     .add_modifier(Modifier::BOLD),
                 border: fg(240),
-                series: [fg(75), fg(209), fg(114), fg(177)],
-                markers: [Marker::Braille; 4],
+                series: [fg(75), fg(209), fg(114), fg(177), fg(221), fg(44)],
+                markers: [Marker::Braille; SERIES],
                 ghost: fg(242),
                 color: true,
             },
@@ -111,8 +128,8 @@ impl Theme {
                     .bg(Color::Indexed(231))
                     .add_modifier(Modifier::BOLD),
                 border: fg(231),
-                series: [fg(51), fg(226), fg(46), fg(201)],
-                markers: [Marker::HalfBlock; 4],
+                series: [fg(51), fg(226), fg(46), fg(201), fg(208), fg(231)],
+                markers: [Marker::HalfBlock; SERIES],
                 ghost: fg(248),
                 color: true,
             },
@@ -130,8 +147,15 @@ impl Theme {
                 done: Style::new().add_modifier(Modifier::REVERSED),
                 caption: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
                 border: Style::new(),
-                series: [Style::new(); 4],
-                markers: [Marker::Braille, Marker::Dot, Marker::HalfBlock, Marker::Bar],
+                series: [Style::new(); SERIES],
+                markers: [
+                    Marker::Braille,
+                    Marker::Dot,
+                    Marker::Custom('+'),
+                    Marker::Custom('x'),
+                    Marker::Custom('o'),
+                    Marker::Custom('#'),
+                ],
                 ghost: Style::new().add_modifier(Modifier::DIM),
                 color: false,
             },

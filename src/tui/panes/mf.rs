@@ -31,7 +31,14 @@ fn readouts(ctx: &PaneCtx) -> Readouts {
     out.item(t, "X", shape);
     out.item(t, "f", short_num(r.num("final_loss")));
     out.item(t, "f* = Σ_{i>r} σ_i²", short_num(r.num("optimum")));
-    out.item(t, "(f−f*)/f*", short_num(r.num("relative_gap")));
+    // relative_gap is relative to ‖X‖² when the optimum is 0 (an exactly low-rank X).
+    let exact = r.num("optimum") <= 1e-12 * r.num("x_norm2");
+    let gap_label = if exact {
+        "(f−f*)/‖X‖²"
+    } else {
+        "(f−f*)/f*"
+    };
+    out.item(t, gap_label, short_num(r.num("relative_gap")));
     out.item(t, "‖X‖²", short_num(r.num("x_norm2")));
     out.item(t, "balance", short_num(r.num("balance_final")));
     out.item(t, "gauge", short_num(r.num("gauge_check")));
@@ -56,25 +63,22 @@ fn readouts(ctx: &PaneCtx) -> Readouts {
 fn loss_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let (r, t) = (ctx.report, ctx.theme);
     let steps = r.series("step");
+    let look = |i| t.series_look(i);
     let mut series = vec![];
     if let Some(pin) = ctx.pinned {
+        let (style, marker) = t.ghost_look();
         series.push(
-            Series::new("pinned loss", pin.series("loss"), t.ghost, t.markers[3])
-                .xs(pin.series("step")),
+            Series::new("pinned loss", pin.series("loss"), style, marker).xs(pin.series("step")),
         );
     }
-    series.push(Series::new("f(A,B)", r.series("loss"), t.series[0], t.markers[0]).xs(steps));
-    series.push(Series::new("f − f*", r.series("gap"), t.series[1], t.markers[1]).xs(steps));
-    Chart {
-        title: "loss and gap to the optimum (log; ··· f*)".into(),
-        series,
-        x: Axis::new("step"),
-        y: Axis::new("f").log(true),
-        fit: None,
-        marker_x: None,
-        ref_y: vec![r.num("optimum")],
-        theme: t,
-    }
+    series.push(Series::new("f(A,B)", r.series("loss"), look(0).0, look(0).1).xs(steps));
+    series.push(Series::new("f − f*", r.series("gap"), look(1).0, look(1).1).xs(steps));
+    Chart::new("loss and gap to the optimum (log)", t)
+        .short("loss, gap (log)")
+        .series(series)
+        .x(Axis::new("step"))
+        .y(Axis::new("f").log(true))
+        .refs(vec![r.num("optimum")], "f*")
 }
 
 fn sv_chart<'a>(ctx: &'a PaneCtx, names: &'a [String]) -> Chart<'a> {
@@ -84,56 +88,42 @@ fn sv_chart<'a>(ctx: &'a PaneCtx, names: &'a [String]) -> Chart<'a> {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            Series::new(
-                format!("σ{} of AB", i + 1),
-                r.series(name),
-                t.series[i % 4],
-                t.markers[i % 4],
-            )
-            .xs(steps)
+            let (style, marker) = t.series_look(i);
+            Series::new(format!("σ{}", i + 1), r.series(name), style, marker).xs(steps)
         })
         .collect();
-    Chart {
-        title: "singular values of AB (··· targets σ_i(X))".into(),
-        series,
-        x: Axis::new("step"),
-        y: Axis::new("σ"),
-        fit: None,
-        marker_x: None,
-        ref_y: r.list("target_sv").to_vec(),
-        theme: t,
-    }
+    Chart::new("singular values of AB against their targets", t)
+        .short("σ_i(AB) vs targets")
+        .series(series)
+        .x(Axis::new("step"))
+        .y(Axis::new("σ"))
+        .refs(r.list("target_sv").to_vec(), "σ_i(X)")
 }
 
 fn balance_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let (r, t) = (ctx.report, ctx.theme);
-    Chart {
-        title: "balancedness ‖AᵀA − BBᵀ‖_F (log)".into(),
-        series: vec![
-            Series::new("", r.series("balance"), t.series[2], t.markers[2]).xs(r.series("step")),
-        ],
-        x: Axis::new("step"),
-        y: Axis::new("‖AᵀA−BBᵀ‖").log(true),
-        fit: None,
-        marker_x: None,
-        ref_y: vec![],
-        theme: t,
-    }
+    let (style, marker) = t.series_look(2);
+    Chart::new("balancedness ‖AᵀA − BBᵀ‖_F (log)", t)
+        .short("balance (log)")
+        .series(vec![
+            Series::new("", r.series("balance"), style, marker).xs(r.series("step")),
+        ])
+        .x(Axis::new("step"))
+        .y(Axis::new("‖AᵀA−BBᵀ‖").log(true))
 }
 
 fn segment_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let (r, t) = (ctx.report, ctx.theme);
     let thetas = r.series("segment_theta");
-    Chart {
-        title: "f on (1−θ)(A,B) + θ(−A,−B): not convex".into(),
-        series: vec![Series::new("", r.series("segment"), t.series[3], t.markers[0]).xs(thetas)],
-        x: Axis::new("θ"),
-        y: Axis::new("f"),
-        fit: None,
-        marker_x: Some((0.5, "(0,0): f=‖X‖²".into())),
-        ref_y: vec![],
-        theme: t,
-    }
+    let (style, marker) = t.series_look(3);
+    Chart::new("f on (1−θ)(A,B) + θ(−A,−B): not convex", t)
+        .short("f from (A,B) to (−A,−B)")
+        .series(vec![
+            Series::new("", r.series("segment"), style, marker).xs(thetas),
+        ])
+        .x(Axis::new("θ"))
+        .y(Axis::new("f"))
+        .marker_x(0.5, "(0,0): f=‖X‖²")
 }
 
 fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
@@ -175,6 +165,7 @@ fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
             "log10 (x − ab)², x = {}: path • and minima ab = x ·",
             short_num(x)
         ),
+        short: "log10 (x−ab)²: path •, minima ·".into(),
         data,
         cols: n,
         rows: n,

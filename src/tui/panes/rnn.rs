@@ -42,30 +42,29 @@ fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'
     let gamma = r.num("gamma");
     let mut series = vec![];
     if let Some(pin) = ctx.pinned {
+        let (style, marker) = t.ghost_look();
         series.push(Series::new(
             "pinned",
             pin.series("grad_norm"),
-            t.ghost,
-            t.markers[3],
+            style,
+            marker,
         ));
     }
+    let (s1, m1) = t.series_look(1);
     series.push(Series::new(
-        format!("(γ‖W‖₂)^k, γ={}", fmt_num(gamma)),
+        format!("(γ‖W‖₂)^k (γ={})", fmt_num(gamma)),
         r.series("bound_norm"),
-        t.series[1],
-        t.markers[1],
+        s1,
+        m1,
     ));
-    series.push(Series::new(
-        "ρ(W)^k",
-        r.series("bound_radius"),
-        t.series[2],
-        t.markers[2],
-    ));
+    let (s2, m2) = t.series_look(2);
+    series.push(Series::new("ρ(W)^k", r.series("bound_radius"), s2, m2));
+    let (s0, m0) = t.series_look(0);
     series.push(Series::new(
         "‖∂l/∂z_{T−k}‖ / ‖∂l/∂z_T‖",
         r.series("grad_norm"),
-        t.series[0],
-        t.markers[0],
+        s0,
+        m0,
     ));
     let n = series.len();
     let fit = if ctx.pinned.is_some() {
@@ -73,16 +72,13 @@ fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'
     } else {
         vec![n - 1]
     };
-    Chart {
-        title: "gradient ratio by lag k (log)".into(),
-        series,
-        x: Axis::new("lag k"),
-        y: Axis::new("ratio").log(true),
-        fit: Some(fit),
-        marker_x: None,
-        ref_y: vec![1.0],
-        theme: t,
-    }
+    Chart::new("gradient ratio by lag k (log)", t)
+        .short("ratio by lag (log)")
+        .series(series)
+        .x(Axis::new("lag k"))
+        .y(Axis::new("ratio").log(true))
+        .fit(fit)
+        .refs(vec![1.0], "")
 }
 
 fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
@@ -107,6 +103,7 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
     let last = axis.last().copied().unwrap_or(f64::NAN);
     Heatmap {
         title: format!("log10 ratio over ‖W_z‖₂ × lag ({done}/{cols} columns)"),
+        short: format!("log10 ratio, ‖W‖₂ × lag ({done}/{cols})"),
         data,
         cols,
         rows,

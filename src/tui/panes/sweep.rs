@@ -32,28 +32,26 @@ pub fn render(sweep: &SweepView, current: f64, theme: &Theme, area: Rect, buf: &
         (None, false) => format!("{} runs, Esc closes", sweep.points.len()),
     };
     let (lo, hi) = (sweep.from, sweep.to);
-    let chart = Chart {
-        title: format!("sweep: {} vs {} ({state})", sweep.metric, sweep.param),
-        series: vec![
-            Series::new(sweep.metric.clone(), &ys, theme.series[0], theme.markers[0]).xs(&xs),
-            Series::new("", &ys, theme.accent, ratatui::symbols::Marker::Dot)
-                .xs(&xs)
-                .scatter(),
-        ],
-        x: Axis::new(sweep.param.clone())
-            .log(sweep.log_x)
-            .bounds(lo.min(hi), hi.max(lo)),
-        y: Axis::new(sweep.metric.clone()).log(wants_log_y(&sweep.metric, &ys)),
-        fit: None,
-        ref_y: if sweep.metric.starts_with("log10") {
-            vec![0.0]
-        } else {
-            vec![]
-        },
-        marker_x: current
-            .is_finite()
-            .then(|| (current, format!("now {}", crate::fmt::fmt_num(current)))),
+    let (style, marker) = theme.series_look(0);
+    let mut chart = Chart::new(
+        format!("sweep: {} vs {} ({state})", sweep.metric, sweep.param),
         theme,
-    };
+    )
+    .series(vec![
+        Series::new(sweep.metric.clone(), &ys, style, marker).xs(&xs),
+        Series::new("", &ys, theme.accent, ratatui::symbols::Marker::Dot)
+            .xs(&xs)
+            .scatter(),
+    ])
+    .x(Axis::new(sweep.param.clone())
+        .log(sweep.log_x)
+        .bounds(lo.min(hi), hi.max(lo)))
+    .y(Axis::new(sweep.metric.clone()).log(wants_log_y(&sweep.metric, &ys)));
+    if sweep.metric.starts_with("log10") {
+        chart = chart.refs(vec![0.0], "0");
+    }
+    if current.is_finite() {
+        chart = chart.marker_x(current, format!("now {}", crate::fmt::fmt_num(current)));
+    }
     chart.render(area, buf);
 }

@@ -13,20 +13,14 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
 
 fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let t = ctx.theme;
-    Chart {
-        title: "x_t (log)".into(),
-        series: vec![Series::new(
+    Chart::new("x_t (log)", t)
+        .series(vec![Series::new(
             "x",
             ctx.report.series("x"),
             t.series[0],
             t.markers[0],
-        )],
-        x: Axis::new("t"),
-        y: Axis::new("x").log(true),
-        fit: None,
-        marker_x: None,
-        ref_y: vec![],
-        theme: t,
-    }
-    .render(area, buf);
+        )])
+        .x(Axis::new("t"))
+        .y(Axis::new("x").log(true))
+        .render(area, buf);
 }

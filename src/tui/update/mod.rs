@@ -39,7 +39,13 @@ fn restart(app: &mut App, paused: bool) -> Vec<Command> {
     } else {
         RunState::Running
     };
-    app.progress = None;
+    let total = app.lab().spec.total_steps();
+    app.progress = Some(super::worker::Progress {
+        step: 0,
+        total,
+        eta: None,
+        rate: None,
+    });
     vec![Command::Load {
         spec: app.lab().spec.clone(),
         generation: app.generation,

@@ -80,6 +80,8 @@ pub struct Mark {
 #[derive(Clone, Debug)]
 pub struct Heatmap<'a> {
     pub title: String,
+    /// The title when the full one does not fit.
+    pub short: String,
     pub data: &'a [f64],
     pub cols: usize,
     pub rows: usize,
@@ -118,7 +120,12 @@ impl Heatmap<'_> {
 
 impl Widget for Heatmap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let inner = super::framed(&self.title, self.theme, area, buf);
+        let title = if self.title.chars().count() + 4 > usize::from(area.width) {
+            &self.short
+        } else {
+            &self.title
+        };
+        let inner = super::framed(title, self.theme, area, buf);
         let ylw = self.y_labels.0.len().max(self.y_labels.1.len()) as u16 + 1;
         let legend_w = 11u16;
         if inner.width < ylw + legend_w + 6 || inner.height < 4 {
@@ -222,6 +229,7 @@ mod tests {
         // Two columns: all low, all high.
         let data = [-1.0, -1.0, -1.0, 1.0, 1.0, f64::NAN];
         let h = Heatmap {
+            short: String::new(),
             title: "h".into(),
             data: &data,
             cols: 2,

@@ -1,18 +1,26 @@
 //! A line/scatter chart with linear or log axes that never hides a bad value: NaN and +∞
-//! are marked on the top edge (`×`, `▲`), −∞ and non-positive values on a log axis on the
-//! bottom edge (`▼`), and the legend counts them. Each series may have its own marker, so
-//! the mono theme tells series apart without colour.
+//! are marked on the top edge (`×`, `▲`), −∞ on the bottom edge (`▼`), all counted in the
+//! legend; values ≤ 0 on a log axis are marked at the bottom too, and said to be below the
+//! axis (they are not errors). Each series has its own marker, so the mono theme tells
+//! series apart without colour.
+//!
+//! The legend sits above the plot, never on the data. A series flat to rounding is drawn
+//! flat, series that coincide are said to coincide, and reference lines are drawn under the
+//! series so a series equal to one stays visible.
 //!
 //! Plotting goes through ratatui's `Canvas`, one per series (canvases only paint the cells
 //! they draw on, so they layer); axes, ticks, legend and marks are drawn here.
 
-use crate::fmt::{fmt_num, short_num};
+mod axis;
+mod legend;
+
 use crate::tui::theme::Theme;
+use axis::{Pos, is_flat, settle, tick_label, ticks, transform};
+use legend::{Entry, layout};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use ratatui::widgets::canvas::{Canvas, Context, Line as CanvasLine, Points};
 
@@ -82,6 +90,8 @@ impl Axis {
 #[derive(Clone, Debug)]
 pub struct Chart<'a> {
     pub title: String,
+    /// The title when the full one does not fit (so a narrow chart keeps its meaning).
+    pub short: Option<&'static str>,
     pub series: Vec<Series<'a>>,
     pub x: Axis,
     pub y: Axis,
@@ -89,116 +99,104 @@ pub struct Chart<'a> {
     pub fit: Option<Vec<usize>>,
     /// A vertical marker line at this x (data units), with a label.
     pub marker_x: Option<(f64, String)>,
-    /// Dotted horizontal reference lines at these y (data units): 1 for ratios, 0 for
+    /// Dashed horizontal reference lines at these y (data units): 1 for ratios, 0 for
     /// logs, targets and optima.
     pub ref_y: Vec<f64>,
+    /// What the reference lines are, for the legend.
+    pub ref_label: Option<String>,
     pub theme: &'a Theme,
 }
 
-/// Where a value lands after the axis transform.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Pos {
-    At(f64),
-    /// NaN or +∞: marked on the top edge.
-    Top(char),
-    /// −∞, or ≤ 0 on a log axis: marked on the bottom edge.
-    Bottom,
-}
-
-fn transform(v: f64, log: bool) -> Pos {
-    if v.is_nan() {
-        Pos::Top('×')
-    } else if v == f64::INFINITY {
-        Pos::Top('▲')
-    } else if v == f64::NEG_INFINITY || (log && v <= 0.0) {
-        Pos::Bottom
-    } else if log {
-        Pos::At(v.log10())
-    } else {
-        Pos::At(v)
-    }
-}
-
-/// `lo..hi` padded so a flat or empty range still has height; log ranges snap to decades.
-fn settle(lo: f64, hi: f64, log: bool) -> (f64, f64) {
-    if !lo.is_finite() || !hi.is_finite() {
-        return if log { (-1.0, 1.0) } else { (0.0, 1.0) };
-    }
-    if log {
-        if hi - lo < 0.5 {
-            // A flat curve: one decade centred on it, not pinned to an edge.
-            let c = 0.5 * (lo + hi);
-            (c - 0.5, c + 0.5)
-        } else {
-            (lo.floor(), hi.ceil())
+impl<'a> Chart<'a> {
+    /// A chart with a title and nothing else yet.
+    pub fn new(title: impl Into<String>, theme: &'a Theme) -> Self {
+        Chart {
+            title: title.into(),
+            short: None,
+            series: Vec::new(),
+            x: Axis::default(),
+            y: Axis::default(),
+            fit: None,
+            marker_x: None,
+            ref_y: Vec::new(),
+            ref_label: None,
+            theme,
         }
-    } else if hi - lo <= f64::EPSILON * hi.abs().max(1.0) * 16.0 {
-        let pad = if lo.abs() > 0.0 { lo.abs() * 0.1 } else { 1.0 };
-        (lo - pad, hi + pad)
-    } else {
-        let pad = (hi - lo) * 0.05;
-        (lo - pad, hi + pad)
     }
-}
 
-/// Tick values (in transformed units) for an axis spanning `lo..hi` with room for `slots`:
-/// whole decades on a log axis (the ends too when fewer than two decades fit), multiples of
-/// 1, 2 or 5 × 10^k on a linear one.
-fn ticks(lo: f64, hi: f64, log: bool, slots: usize) -> Vec<f64> {
-    let slots = slots.max(2);
-    if log {
-        let (a, b) = (lo.ceil() as i64, hi.floor() as i64);
-        if b < a {
-            return vec![lo, hi];
-        }
-        let n = (b - a + 1) as usize;
-        let every = n.div_ceil(slots).max(1) as i64;
-        (a..=b)
-            .filter(|d| (d - a) % every == 0)
-            .map(|d| d as f64)
-            .collect()
-    } else {
-        let raw = (hi - lo) / (slots.min(5) - 1) as f64;
-        if raw.is_nan() || raw <= 0.0 || raw.is_infinite() {
-            return vec![lo, hi];
-        }
-        let mag = 10f64.powf(raw.log10().floor());
-        let step = [1.0, 2.0, 5.0, 10.0]
-            .iter()
-            .map(|m| m * mag)
-            .find(|st| *st >= raw)
-            .unwrap_or(10.0 * mag);
-        let first = (lo / step).ceil() as i64;
-        let last = (hi / step).floor() as i64;
-        (first..=last).map(|i| i as f64 * step).collect()
+    pub fn short(mut self, short: &'static str) -> Self {
+        self.short = Some(short);
+        self
+    }
+
+    pub fn series(mut self, series: Vec<Series<'a>>) -> Self {
+        self.series = series;
+        self
+    }
+
+    pub fn x(mut self, axis: Axis) -> Self {
+        self.x = axis;
+        self
+    }
+
+    pub fn y(mut self, axis: Axis) -> Self {
+        self.y = axis;
+        self
+    }
+
+    pub fn fit(mut self, fit: Vec<usize>) -> Self {
+        self.fit = Some(fit);
+        self
+    }
+
+    pub fn marker_x(mut self, x: f64, label: impl Into<String>) -> Self {
+        self.marker_x = Some((x, label.into()));
+        self
+    }
+
+    /// Reference lines at `ys`, named `label` in the legend.
+    pub fn refs(mut self, ys: Vec<f64>, label: impl Into<String>) -> Self {
+        self.ref_y = ys;
+        self.ref_label = Some(label.into());
+        self
     }
 }
 
-fn tick_label(t: f64, log: bool) -> String {
-    if log {
-        let d = t.round() as i32;
-        if (t - d as f64).abs() > 1e-9 {
-            return short_num(10f64.powf(t));
-        }
-        match d {
-            0 => "1".into(),
-            1 => "10".into(),
-            2 => "100".into(),
-            -1 => "0.1".into(),
-            _ => format!("1e{d}"),
-        }
-    } else {
-        fmt_num(t)
-    }
+/// The reference lines' glyph: dashed, unlike any series marker.
+const REF: &str = "╌";
+/// The vertical marker line's glyph.
+const MARK: &str = "┊";
+/// Fewer plot rows than this and the legend gives up rows before the plot does.
+const MIN_PLOT_ROWS: u16 = 3;
+
+/// Bad values of all series, by kind.
+#[derive(Default)]
+struct Counts {
+    nan: usize,
+    pos_inf: usize,
+    neg_inf: usize,
+    below: usize,
 }
 
 impl Chart<'_> {
+    /// The points of a series after the axis transforms. A series flat to rounding is drawn
+    /// at its mean, so 1 ± 2e-13 is one line, not a staircase.
     fn points(&self, s: &Series) -> Vec<(Pos, Pos)> {
+        let finite = s.ys.iter().copied().filter(|y| y.is_finite());
+        let (lo, hi) = finite
+            .clone()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+                (a.min(y), b.max(y))
+            });
+        let n = finite.clone().count();
+        let mean = finite.sum::<f64>() / n.max(1) as f64;
+        let flat = n > 1 && is_flat(lo, hi);
         s.ys.iter()
             .enumerate()
             .map(|(i, &y)| {
                 let x =
                     s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
+                let y = if flat && y.is_finite() { mean } else { y };
                 (transform(x, self.x.log), transform(y, self.y.log))
             })
             .collect()
@@ -225,15 +223,133 @@ impl Chart<'_> {
         }
         (lo, hi)
     }
+
+    /// The legend: every named series (saying which earlier one it coincides with), the
+    /// reference lines, the marker line, and the bad values.
+    fn legend(&self, counts: &Counts) -> Vec<Entry> {
+        let t = self.theme;
+        let mut entries = Vec::new();
+        // Series that coincide share one entry: "a = b = c", with the last one's marker
+        // (it is drawn on top).
+        let named: Vec<&Series> = self.series.iter().filter(|s| !s.name.is_empty()).collect();
+        let mut taken = vec![false; named.len()];
+        for i in (0..named.len()).rev() {
+            if taken[i] {
+                continue;
+            }
+            // The series drawn on top (the last) first: it is usually the subject.
+            let class: Vec<usize> = (0..=i)
+                .rev()
+                .filter(|&j| !taken[j] && coincide(named[j], named[i]))
+                .collect();
+            let names: Vec<&str> = class.iter().map(|&j| named[j].name.as_str()).collect();
+            for &j in &class {
+                taken[j] = true;
+            }
+            let s = named[i];
+            entries.push(Entry::new(
+                sample(s.marker),
+                s.style,
+                names.join(" = "),
+                t.text,
+            ));
+        }
+        entries.reverse();
+        if let Some(label) = self.ref_label.as_ref().filter(|l| !l.is_empty())
+            && !self.ref_y.is_empty()
+        {
+            entries.push(Entry::new(REF.repeat(2), t.dim, label.clone(), t.text));
+        }
+        if let Some((_, label)) = &self.marker_x {
+            entries.push(Entry::new(
+                MARK.to_string(),
+                t.accent,
+                label.clone(),
+                t.text,
+            ));
+        }
+        let mut bad = Vec::new();
+        if counts.nan > 0 {
+            bad.push(format!("×{} NaN", counts.nan));
+        }
+        if counts.pos_inf > 0 {
+            bad.push(format!("▲{} +∞", counts.pos_inf));
+        }
+        if counts.neg_inf > 0 {
+            bad.push(format!("▼{} −∞", counts.neg_inf));
+        }
+        if !bad.is_empty() {
+            let n = counts.nan + counts.pos_inf + counts.neg_inf;
+            entries.push(Entry::plain(
+                format!("{} ({n} non-finite)", bad.join(" ")),
+                t.error,
+            ));
+        }
+        if counts.below > 0 {
+            // Values ≤ 0 have no place on a log axis; they are results, not errors.
+            entries.push(Entry::plain(format!("▼{} ≤ 0", counts.below), t.dim));
+        }
+        entries
+    }
+}
+
+/// Whether two series hold the same values (to rounding) at the same x.
+fn coincide(a: &Series, b: &Series) -> bool {
+    a.ys.len() == b.ys.len()
+        && a.xs.map(<[f64]>::len) == b.xs.map(<[f64]>::len)
+        && a.xs.zip(b.xs).is_none_or(|(x, y)| x == y)
+        && a.ys.iter().zip(b.ys).all(|(u, v)| {
+            u == v || (u.is_nan() && v.is_nan()) || (u - v).abs() <= 1e-9 * u.abs().max(v.abs())
+        })
+}
+
+/// Two cells that show a marker in the legend.
+fn sample(marker: Marker) -> String {
+    match marker {
+        Marker::Dot => "••".into(),
+        Marker::Block => "██".into(),
+        Marker::Bar => "▄▄".into(),
+        Marker::HalfBlock => "▀▀".into(),
+        Marker::Custom(c) => format!("{c}{c}"),
+        _ => "──".into(),
+    }
 }
 
 impl Widget for Chart<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let inner = super::framed(&self.title, self.theme, area, buf);
+        let title = match self.short {
+            Some(short) if self.title.chars().count() + 4 > usize::from(area.width) => short,
+            _ => self.title.as_str(),
+        };
+        let inner = super::framed(title, self.theme, area, buf);
         if inner.width < 14 || inner.height < 4 {
             return;
         }
         let all: Vec<_> = self.series.iter().map(|s| self.points(s)).collect();
+        let mut counts = Counts::default();
+        for (px, py) in all.iter().flatten() {
+            if !matches!(px, Pos::At(_)) {
+                continue;
+            }
+            match py {
+                Pos::Top('×') => counts.nan += 1,
+                Pos::Top(_) => counts.pos_inf += 1,
+                Pos::NegInf => counts.neg_inf += 1,
+                Pos::Below => counts.below += 1,
+                Pos::At(_) => {}
+            }
+        }
+
+        // The legend above the plot; its first row shares the y axis label's row.
+        let label_w = self.y.label.chars().count() as u16;
+        let max_rows = inner.height.saturating_sub(1 + MIN_PLOT_ROWS).max(1);
+        let rows = layout(
+            self.legend(&counts),
+            inner.width,
+            (label_w + 2).min(inner.width),
+            max_rows,
+        );
+        let legend_h = (rows.len() as u16).max(1);
 
         let (xlo, xhi) = match self.x.bounds {
             Some((a, b)) => (
@@ -266,21 +382,34 @@ impl Widget for Chart<'_> {
         };
 
         // Y tick labels decide the left margin.
-        let plot_h = inner.height.saturating_sub(2).max(2);
+        let plot_h = inner.height.saturating_sub(legend_h + 1).max(2);
         let yt = ticks(ylo, yhi, self.y.log, (plot_h as usize).div_ceil(2));
         let ylabels: Vec<String> = yt.iter().map(|t| tick_label(*t, self.y.log)).collect();
         let margin = ylabels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u16 + 1;
         let plot = Rect {
             x: inner.x + margin,
-            y: inner.y + 1,
+            y: inner.y + legend_h,
             width: inner.width.saturating_sub(margin),
             height: plot_h,
         };
         if plot.width < 4 {
             return;
         }
-        // The axis label on the top row.
         buf.set_string(inner.x, inner.y, &self.y.label, self.theme.dim);
+        for (i, row) in rows.iter().enumerate() {
+            // The first row starts after the y axis label.
+            let skip = if i == 0 {
+                (label_w + 2).min(inner.width)
+            } else {
+                0
+            };
+            let area = Rect {
+                x: inner.x + skip,
+                width: inner.width - skip,
+                ..inner
+            };
+            legend::render_row(row, area, inner.y + i as u16, buf);
+        }
         let row_of = |ty: f64| -> u16 {
             let f = (yhi - ty) / (yhi - ylo);
             plot.y
@@ -329,6 +458,21 @@ impl Widget for Chart<'_> {
             buf.set_string(lx, xrow, &label, self.theme.dim);
         }
 
+        // Reference lines first: a series on one is drawn over it and stays visible.
+        for ty in self
+            .ref_y
+            .iter()
+            .filter_map(|y| match transform(*y, self.y.log) {
+                Pos::At(t) if (ylo..=yhi).contains(&t) => Some(t),
+                _ => None,
+            })
+        {
+            let row = row_of(ty);
+            for x in plot.x..plot.right() {
+                buf[(x, row)].set_symbol(REF).set_style(self.theme.dim);
+            }
+        }
+
         // Series.
         let (xb, yb) = ([xlo, xhi], [ylo, yhi]);
         for (s, pts) in self.series.iter().zip(&all) {
@@ -375,107 +519,34 @@ impl Widget for Chart<'_> {
                 .paint(paint)
                 .render(plot, buf);
         }
-        // Non-finite marks, after the lines so they stay visible.
-        let mut bad = 0usize;
-        for (s, pts) in self.series.iter().zip(&all) {
-            for (px, py) in pts {
-                let Pos::At(x) = px else { continue };
-                let Some(col) = col_of(*x) else { continue };
-                match py {
-                    Pos::Top(ch) => {
-                        bad += 1;
-                        buf.set_string(col, plot.y, ch.to_string(), s.style);
-                    }
-                    Pos::Bottom => {
-                        bad += 1;
-                        buf.set_string(col, plot.y + plot.height - 1, "▼", s.style);
-                    }
-                    Pos::At(_) => {}
-                }
-            }
-        }
-        for ty in self
-            .ref_y
-            .iter()
-            .filter_map(|y| match transform(*y, self.y.log) {
-                Pos::At(t) if (ylo..=yhi).contains(&t) => Some(t),
-                _ => None,
-            })
-        {
-            let row = row_of(ty);
-            for x in plot.x..plot.right() {
-                let cell = &mut buf[(x, row)];
-                if cell.symbol() == " " {
-                    cell.set_symbol("·").set_style(self.theme.dim);
-                }
-            }
-        }
-        if let Some((mx, label)) = &self.marker_x {
+        // The marker line, only where nothing is drawn.
+        if let Some((mx, _)) = &self.marker_x {
             let tx = if self.x.log { mx.log10() } else { *mx };
             if let Some(col) = col_of(tx) {
                 for row in plot.y..plot.y + plot.height {
                     let cell = &mut buf[(col, row)];
-                    if cell.symbol() == " " || cell.symbol() == "⠀" {
-                        cell.set_symbol("┊").set_style(self.theme.accent);
+                    if matches!(cell.symbol(), " " | "⠀" | REF) {
+                        cell.set_symbol(MARK).set_style(self.theme.accent);
                     }
                 }
-                let lw = label.chars().count() as u16;
-                let at = col
-                    .saturating_sub(lw / 2)
-                    .clamp(plot.x, plot.right().saturating_sub(lw));
-                buf.set_string(at, plot.y, label, self.theme.accent);
             }
         }
-        // Legend, top right inside the plot.
-        let mut lines: Vec<Line> = self
-            .series
-            .iter()
-            .filter(|s| !s.name.is_empty())
-            .map(|s| {
-                let sample = match s.marker {
-                    Marker::Dot => "•",
-                    Marker::Block => "█",
-                    Marker::Bar => "▄",
-                    Marker::HalfBlock => "▀",
-                    _ => "─",
-                };
-                Line::from(vec![
-                    Span::styled(format!("{sample}{sample} "), s.style),
-                    Span::styled(s.name.clone(), self.theme.text),
-                ])
-            })
-            .collect();
-        if bad > 0 {
-            lines.push(Line::styled(
-                format!("×▲▼ {bad} non-finite/off-axis"),
-                self.theme.error,
-            ));
-        }
-        let lw = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
-        let lh = lines.len() as u16;
-        if lines.is_empty() || lw + 4 >= plot.width || lh >= plot.height {
-            return;
-        }
-        // Put the legend in whichever top corner hides less of the plot.
-        let inked = |x0: u16| {
-            (plot.y + 1..plot.y + 1 + lh)
-                .flat_map(|y| (x0..x0 + lw + 1).map(move |x| (x, y)))
-                .filter(|&(x, y)| !matches!(buf[(x, y)].symbol(), " " | "⠀" | "·"))
-                .count()
-        };
-        let right = plot.right() - lw - 1;
-        let left = plot.x + 1;
-        let x0 = if inked(left) < inked(right) {
-            left
-        } else {
-            right
-        };
-        for (i, line) in lines.iter().enumerate() {
-            let y = plot.y + 1 + i as u16;
-            for x in x0 - 1..(x0 + lw + 1).min(plot.right()) {
-                buf[(x, y)].set_symbol(" ");
+        // Bad-value marks, after the lines so they stay visible.
+        for (s, pts) in self.series.iter().zip(&all) {
+            for (px, py) in pts {
+                let Pos::At(x) = px else { continue };
+                let Some(col) = col_of(*x) else { continue };
+                let bottom = plot.y + plot.height - 1;
+                match py {
+                    Pos::Top(ch) => {
+                        buf.set_string(col, plot.y, ch.to_string(), s.style);
+                    }
+                    Pos::NegInf | Pos::Below => {
+                        buf.set_string(col, bottom, "▼", s.style);
+                    }
+                    Pos::At(_) => {}
+                }
             }
-            buf.set_line(x0, y, line, lw);
         }
     }
 }
@@ -483,7 +554,7 @@ impl Widget for Chart<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::theme::ThemeName;
+    use crate::tui::theme::{SERIES, ThemeName};
 
     fn render(chart: Chart, w: u16, h: u16) -> Buffer {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
@@ -499,22 +570,22 @@ mod tests {
     fn non_finite_values_are_marked_not_dropped() {
         let theme = Theme::new(ThemeName::Mono);
         let ys = [1.0, 10.0, f64::NAN, 100.0, f64::INFINITY, 0.0];
-        let chart = Chart {
-            title: "t".into(),
-            series: vec![Series::new("g", &ys, theme.series[0], theme.markers[0])],
-            x: Axis::new("k"),
-            y: Axis::new("ratio").log(true),
-            fit: None,
-            marker_x: None,
-            ref_y: vec![],
-            theme: &theme,
-        };
+        let chart = Chart::new("t", &theme)
+            .series(vec![Series::new(
+                "g",
+                &ys,
+                theme.series[0],
+                theme.markers[0],
+            )])
+            .x(Axis::new("k"))
+            .y(Axis::new("ratio").log(true));
         let t = text(&render(chart, 60, 16));
         assert!(t.contains('×'), "NaN mark");
         assert!(t.contains('▲'), "+inf mark");
         assert!(t.contains('▼'), "zero on a log axis");
+        assert!(t.contains("▼1 ≤ 0"), "zero is not an error");
         assert!(
-            t.contains("3 non-finite"),
+            t.contains("2 non-finite"),
             "{}",
             t.chars()
                 .collect::<Vec<_>>()
@@ -547,16 +618,13 @@ mod tests {
             let mut series = Series::new("s", ys, theme.series[0], theme.markers[0]);
             series.xs = xs;
             for (w, h) in [(10, 3), (30, 8), (80, 20)] {
-                let chart = Chart {
-                    title: "t".into(),
-                    series: vec![series.clone()],
-                    x: Axis::new("x").log(log),
-                    y: Axis::new("y").log(log),
-                    fit: Some(vec![0]),
-                    marker_x: Some((2.0, "m".into())),
-                    ref_y: vec![1.0, f64::NAN],
-                    theme: &theme,
-                };
+                let chart = Chart::new("t", &theme)
+                    .series(vec![series.clone()])
+                    .x(Axis::new("x").log(log))
+                    .y(Axis::new("y").log(log))
+                    .fit(vec![0])
+                    .marker_x(2.0, "m")
+                    .refs(vec![1.0, f64::NAN], "r");
                 let _ = render(chart, w, h);
             }
         }
@@ -571,7 +639,7 @@ mod tests {
         );
         assert_eq!(tick_label(-3.0, true), "1e-3");
         assert_eq!(settle(0.2, 0.9, true), (0.0, 1.0));
-        assert_eq!(settle(0.0, 0.0, true), (-0.5, 0.5));
+        assert_eq!(settle(0.0, 0.0, true), (-0.45, 0.55));
         assert_eq!(ticks(-0.5, 0.5, true, 5), vec![0.0]);
         assert_eq!(ticks(0.1, 0.6, true, 5), vec![0.1, 0.6]);
         assert_eq!(
@@ -579,5 +647,110 @@ mod tests {
             vec![-100.0, -50.0, 0.0, 50.0]
         );
         assert_eq!(ticks(0.0, 1.0, false, 6), vec![0.0, 0.5, 1.0]);
+    }
+
+    fn rows(buf: &Buffer) -> Vec<String> {
+        let a = buf.area;
+        (a.y..a.y + a.height)
+            .map(|y| (a.x..a.x + a.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_legend_sits_above_the_plot_not_on_the_data() {
+        let theme = Theme::new(ThemeName::Default);
+        // A line along the top of the plot, where a legend in a corner would cover it.
+        let ys: Vec<f64> = (0..60)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 9.9 })
+            .collect();
+        let chart = Chart::new("t", &theme)
+            .series(vec![
+                Series::new("first series", &ys, theme.series[0], Marker::Dot),
+                Series::new("second", &ys[..30], theme.series[1], Marker::Dot),
+            ])
+            .x(Axis::new("k"))
+            .y(Axis::new("y"));
+        let buf = render(chart, 50, 12);
+        let rows = rows(&buf);
+        // Row 1 (inside the frame) holds the legend; no plot row holds a legend word.
+        assert!(
+            rows[1].contains("first series") && rows[1].contains("second"),
+            "{rows:#?}"
+        );
+        for row in &rows[2..] {
+            assert!(
+                !row.contains("first") && !row.contains("second"),
+                "{rows:#?}"
+            );
+        }
+        // The line at the top of the plot is drawn across the whole width.
+        assert!(rows[2].matches('•').count() > 20, "{rows:#?}");
+    }
+
+    #[test]
+    fn a_series_flat_to_rounding_draws_flat() {
+        let theme = Theme::new(ThemeName::Mono);
+        let ys: Vec<f64> = (0..100)
+            .map(|k| 1.0 + if k % 3 == 0 { 2e-13 } else { -1e-13 })
+            .collect();
+        for log in [false, true] {
+            let chart = Chart::new("t", &theme)
+                .series(vec![Series::new("ratio", &ys, Style::new(), Marker::Dot)])
+                .x(Axis::new("k"))
+                .y(Axis::new("y").log(log));
+            let rows = rows(&render(chart, 60, 14));
+            let inked: Vec<usize> = (2..13).filter(|&r| rows[r].contains('•')).collect();
+            assert_eq!(
+                inked.len(),
+                1,
+                "log={log}: one row, not a staircase: {rows:#?}"
+            );
+        }
+        let noise = [0.0, 6e-15, 1e-15, 3e-15];
+        let chart = Chart::new("t", &theme)
+            .series(vec![Series::new("gap", &noise, Style::new(), Marker::Dot)])
+            .x(Axis::new("k"))
+            .y(Axis::new("y"));
+        let rows = rows(&render(chart, 60, 14));
+        let inked = (2..13).filter(|&r| rows[r].contains('•')).count();
+        assert_eq!(inked, 1, "rounding noise near 0 is flat: {rows:#?}");
+    }
+
+    #[test]
+    fn a_series_on_a_reference_line_stays_visible_and_coincidences_are_named() {
+        let theme = Theme::new(ThemeName::Mono);
+        let ones = [1.0; 40];
+        let chart = Chart::new("t", &theme)
+            .series(vec![
+                Series::new("bound", &ones, Style::new(), Marker::Dot),
+                Series::new("ratio", &ones, Style::new(), Marker::Custom('+')),
+            ])
+            .x(Axis::new("k"))
+            .y(Axis::new("y").log(true))
+            .refs(vec![1.0], "one");
+        let rows = rows(&render(chart, 60, 14));
+        let text = rows.join("\n");
+        assert!(
+            text.contains('+'),
+            "the series is drawn over the reference line: {text}"
+        );
+        assert!(text.contains("ratio = bound"), "{text}");
+    }
+
+    #[test]
+    fn mono_series_and_the_ghost_have_distinct_markers() {
+        let theme = Theme::new(ThemeName::Mono);
+        let mut samples: Vec<String> = (0..SERIES - 1)
+            .map(|i| sample(theme.series_look(i).1))
+            .collect();
+        samples.push(sample(theme.ghost_look().1));
+        let n = samples.len();
+        samples.sort();
+        samples.dedup();
+        assert_eq!(samples.len(), n, "{samples:?}");
+        assert!(
+            !samples.iter().any(|s| s.contains(REF)),
+            "and none looks like a reference line"
+        );
     }
 }
