@@ -636,3 +636,49 @@ fn headless_runs_are_not_paced() {
         "two headless runs took {secs} s, at least one paced run's length"
     );
 }
+
+#[test]
+fn sweep_points_are_capped_and_log_grids_end_exactly_at_the_range() {
+    fails_with(
+        &[
+            "sweep",
+            "rnn",
+            "--param",
+            "spectral_norm",
+            "--from",
+            "0.5",
+            "--to",
+            "1.5",
+            "--points",
+            "18446744073709551615",
+            "--metric",
+            "final_ratio",
+        ],
+        &["more than the 100000 one sweep may have"],
+    );
+    // z0_scale's whole documented range, log-spaced: the last point is exactly 100.
+    let j = json_of(&[
+        "sweep",
+        "rnn",
+        "--param",
+        "z0_scale",
+        "--from",
+        "0.001",
+        "--to",
+        "100",
+        "--log",
+        "--points",
+        "7",
+        "--metric",
+        "final_ratio",
+    ]);
+    let values: Vec<f64> = j["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values.first(), Some(&0.001));
+    assert_eq!(values.last(), Some(&100.0));
+    assert!((values[3] - 0.3162277660168379).abs() < 1e-12, "{values:?}");
+}
