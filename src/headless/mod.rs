@@ -9,3 +9,24 @@ pub mod run;
 pub mod sweep_cmd;
 
 pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
+
+use crate::labs::LabId;
+use crate::run::RunSpec;
+use std::path::Path;
+
+/// The run a `run` or `sweep` command line describes: the lab by name, its preset and
+/// `--set`s checked once; an `--out` that is one of the run's input files is refused.
+pub fn spec_from_args(
+    lab: &str,
+    preset: Option<&str>,
+    sets: &[String],
+    seed: u64,
+    steps: Option<u64>,
+    out: Option<&Path>,
+) -> anyhow::Result<RunSpec> {
+    let spec = RunSpec::from_args(LabId::parse(lab)?, preset, sets, seed, steps)?;
+    if let Some(out) = out {
+        crate::io::check_not_an_input(out, &spec.input_paths())?;
+    }
+    Ok(spec)
+}

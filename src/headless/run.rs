@@ -3,7 +3,6 @@
 use crate::cli::{Format, RunArgs};
 use crate::error::UsageError;
 use crate::io::{Progress, emit};
-use crate::labs::LabId;
 use crate::report::Report;
 use crate::run::{Observer, RunSpec, Runner};
 use anyhow::Result;
@@ -62,17 +61,14 @@ fn warn_if_diverged(report: &Report) {
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
-    let lab = LabId::parse(&args.lab)?;
-    let spec = RunSpec::from_args(
-        lab,
+    let spec = super::spec_from_args(
+        &args.lab,
         args.preset.as_deref(),
         &args.sets,
         args.seed,
         args.steps,
+        args.out.as_deref(),
     )?;
-    if let Some(out) = &args.out {
-        crate::io::check_not_an_input(out, &spec.input_paths())?;
-    }
     let report = execute(spec)?;
     warn_if_diverged(&report);
     let bytes = render_report(&report, args.format)?;

@@ -5,8 +5,6 @@ use crate::cli::{Format, SweepArgs};
 use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
 use crate::io::{Progress, emit};
-use crate::labs::LabId;
-use crate::run::RunSpec;
 use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint, default_jobs};
 use anyhow::Result;
 use serde_json::json;
@@ -74,17 +72,14 @@ pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepP
 }
 
 pub fn sweep(args: SweepArgs) -> Result<()> {
-    let lab = LabId::parse(&args.lab)?;
-    let base = RunSpec::from_args(
-        lab,
+    let base = super::spec_from_args(
+        &args.lab,
         args.preset.as_deref(),
         &args.sets,
         args.seed,
         args.steps,
+        args.out.as_deref(),
     )?;
-    if let Some(out) = &args.out {
-        crate::io::check_not_an_input(out, &base.input_paths())?;
-    }
     let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
     let jobs = match args.jobs {

@@ -7,15 +7,9 @@ use super::{Lab, LabAction, LabDescriptor, LabId, Preset, all_active};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::Report;
 
+#[rustfmt::skip]
 pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::float(
-        "rate",
-        0.5,
-        0.0,
-        1.0,
-        0.05,
-        "the factor each step multiplies by",
-    ),
+    ParamSpec::float("rate", 0.5, 0.0, 1.0, 0.05, "the factor each step multiplies by"),
     ParamSpec::log("start", 1.0, 1e-3, 1e3, "the first value"),
 ];
 

@@ -22,56 +22,16 @@ use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
+#[rustfmt::skip]
 pub const SPECS: &[ParamSpec] = &[
     ParamSpec::int("rows", 30, 1, 1000, "m, the rows of X (ignored with input)"),
-    ParamSpec::int(
-        "cols",
-        20,
-        1,
-        2000,
-        "n, the columns of X (ignored with input)",
-    ),
-    ParamSpec::int(
-        "rank",
-        3,
-        1,
-        200,
-        "r, the inner dimension of A (m×r) and B (r×n)",
-    ),
-    ParamSpec::int(
-        "true_rank",
-        5,
-        1,
-        200,
-        "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)",
-    ),
-    ParamSpec::float(
-        "noise",
-        0.01,
-        0.0,
-        10.0,
-        0.01,
-        "standard deviation of the Gaussian noise added to X (ignored with input)",
-    ),
-    ParamSpec::log(
-        "init_scale",
-        1e-3,
-        1e-8,
-        10.0,
-        "factors start at init_scale·N(0,1): small → singular values learned in order",
-    ),
-    ParamSpec::log(
-        "lr",
-        0.01,
-        1e-6,
-        1.0,
-        "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)",
-    )
-    .live(),
-    ParamSpec::path(
-        "input",
-        "a .npy or .csv file holding X (one 2-D numeric matrix)",
-    ),
+    ParamSpec::int("cols", 20, 1, 1000, "n, the columns of X (ignored with input)"),
+    ParamSpec::int("rank", 3, 1, 100, "r, the inner dimension of A (m×r) and B (r×n)"),
+    ParamSpec::int("true_rank", 5, 1, 100, "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)"),
+    ParamSpec::float("noise", 0.01, 0.0, 10.0, 0.01, "standard deviation of the Gaussian noise added to X (ignored with input)"),
+    ParamSpec::log("init_scale", 1e-3, 1e-8, 10.0, "factors start at init_scale·N(0,1): small → singular values learned in order"),
+    ParamSpec::log("lr", 0.01, 1e-6, 1.0, "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)").live(),
+    ParamSpec::path("input", "a .npy or .csv file holding X (one 2-D numeric matrix)"),
 ];
 
 const PRESETS: &[Preset] = &[

@@ -24,55 +24,16 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use strum::VariantNames;
 
+#[rustfmt::skip]
 pub const SPECS: &[ParamSpec] = &[
     ParamSpec::int("hidden", 32, 2, 256, "p, the size of the hidden state z"),
-    ParamSpec::int(
-        "horizon",
-        100,
-        1,
-        1000,
-        "T, the number of steps backpropagated through",
-    ),
-    ParamSpec::float(
-        "spectral_norm",
-        1.0,
-        0.05,
-        3.0,
-        0.01,
-        "target ‖W_z‖₂ (the largest singular value)",
-    ),
-    ParamSpec::float(
-        "spectral_radius",
-        0.9,
-        0.0,
-        3.0,
-        0.01,
-        "target ρ(W_z) for init=nonnormal (capped at spectral_norm)",
-    ),
-    ParamSpec::int(
-        "block",
-        8,
-        2,
-        64,
-        "Jordan block length b for init=nonnormal: longer blocks grow more before they decay",
-    ),
-    ParamSpec::choice(
-        "init",
-        Init::VARIANTS,
-        "W_z = s·Q (Haar Q) | Gaussian scaled to ‖W‖₂=s | Q(ρI+cN)Qᵀ, N Jordan shifts",
-    ),
-    ParamSpec::choice(
-        "activation",
-        Activation::VARIANTS,
-        "σ; its γ = sup|σ'| is 1, 1, 1, 1/4",
-    ),
-    ParamSpec::log(
-        "z0_scale",
-        1.0,
-        1e-3,
-        100.0,
-        "standard deviation of the initial state z_0",
-    ),
+    ParamSpec::int("horizon", 100, 1, 1000, "T, the number of steps backpropagated through"),
+    ParamSpec::float("spectral_norm", 1.0, 0.05, 3.0, 0.01, "target ‖W_z‖₂ (the largest singular value)"),
+    ParamSpec::float("spectral_radius", 0.9, 0.0, 3.0, 0.01, "target ρ(W_z) for init=nonnormal (capped at spectral_norm)"),
+    ParamSpec::int("block", 8, 2, 64, "Jordan block length b for init=nonnormal: longer blocks grow more before they decay"),
+    ParamSpec::choice("init", Init::VARIANTS, "W_z = s·Q (Haar Q) | Gaussian scaled to ‖W‖₂=s | Q(ρI+cN)Qᵀ, N Jordan shifts"),
+    ParamSpec::choice("activation", Activation::VARIANTS, "σ; its γ = sup|σ'| is 1, 1, 1, 1/4"),
+    ParamSpec::log("z0_scale", 1.0, 1e-3, 100.0, "standard deviation of the initial state z_0"),
 ];
 
 /// The heatmap's columns: spectral norms 0.5, 0.525, …, 1.5.
