@@ -326,3 +326,28 @@ pub fn check_resnet_state(
     }
     Ok(())
 }
+
+/// A safetensors file's bytes with string metadata in its header (`__metadata__`), which
+/// `safetensors.torch.load_file` and `load_state_dict` never see.
+pub fn serialize_with_metadata(
+    tensors: &BTreeMap<String, OwnedTensor>,
+    metadata: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<u8>> {
+    let info = metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(safetensors::serialize(tensors.iter(), Some(info))?)
+}
+
+/// The header metadata of a safetensors file (empty when it has none).
+pub fn read_metadata(bytes: &[u8], file: &str) -> Result<BTreeMap<String, String>, UsageError> {
+    let (_, meta) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| UsageError(format!("'{file}' is not a valid safetensors file: {e}")))?;
+    Ok(meta
+        .metadata()
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect())
+}

@@ -20,6 +20,7 @@ pub mod batchnorm;
 pub mod bench;
 pub mod checkpoint;
 pub mod conv;
+pub mod data;
 pub mod gemm;
 pub mod linear;
 pub mod loss;
@@ -27,6 +28,7 @@ pub mod optim;
 pub mod pool;
 pub mod resnet;
 pub mod summary;
+pub mod train;
 
 pub use activation::Relu;
 pub use batchnorm::BatchNorm2d;

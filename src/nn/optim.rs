@@ -87,6 +87,22 @@ impl<T: Real> Sgd<T> {
     }
 }
 
+/// The momentum buffers, saved and restored so a resumed run continues exactly.
+impl<T: Real> Sgd<T> {
+    /// Each parameter's momentum buffer by name, in visit order (none before the first step).
+    pub fn momentum_buffers(&self) -> &[(String, Vec<T>)] {
+        &self.bufs
+    }
+
+    /// Replace the momentum buffers and the step count (a resumed run). Buffers must be in
+    /// the model's visit order; one whose name or length does not match its parameter is
+    /// started afresh by the next [`Sgd::step`], as for a different model.
+    pub fn restore(&mut self, bufs: Vec<(String, Vec<T>)>, steps: u64) {
+        self.bufs = bufs;
+        self.steps = steps;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
