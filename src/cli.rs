@@ -179,6 +179,8 @@ pub struct ResnetArgs {
 pub enum ResnetCommand {
     /// Per-layer parameter table (type, shapes, counts), totals and the optimiser groups.
     Summary(ResnetSummaryArgs),
+    /// Train a ResNet-18 on the built-in images or CIFAR-10; a JSON summary at the end.
+    Train(ResnetTrainArgs),
 }
 
 /// The first layers of a ResNet-18.
@@ -201,6 +203,77 @@ pub struct ResnetSummaryArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub classes: u64,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+/// Where batch norm sits in each conv–BN–ReLU unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BnOrderArg {
+    /// PyTorch's and the original ResNet's order.
+    ConvBnRelu,
+    ConvReluBn,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Ctrl-C stops after the current step, saves (with --save), evaluates and \
+                        prints the summary, exit code 130; a second Ctrl-C quits at once. \
+                        With --resume the architecture, seed, batch, data and augmentation \
+                        come from the checkpoint (giving a different one is an error); \
+                        --steps/--epochs count from the start of training; lr, momentum and \
+                        weight decay are this command line's."
+)]
+pub struct ResnetTrainArgs {
+    /// The images: synthetic (built in) or cifar10:DIR (DIR holding data_batch_1.bin …
+    /// data_batch_5.bin and test_batch.bin) [default: synthetic]
+    #[arg(long, value_name = "synthetic|cifar10:DIR")]
+    pub data: Option<String>,
+    /// Optimisation steps from the start of training [default: 400]
+    #[arg(long, conflicts_with = "epochs")]
+    pub steps: Option<u64>,
+    /// Passes over the training split instead of --steps (fractions allowed)
+    #[arg(long)]
+    pub epochs: Option<f64>,
+    /// Images per step [default: 32]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub batch: Option<u64>,
+    /// Learning rate (non-negative).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Momentum (PyTorch's: buf = momentum·buf + d; non-negative).
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    pub momentum: f64,
+    /// Weight decay, on conv and linear weights only unless --wd-on-bn-bias (non-negative).
+    #[arg(long, default_value_t = 5e-4, allow_negative_numbers = true)]
+    pub wd: f64,
+    /// Channels of the stem; the stages have 1, 2, 4 and 8 times as many [default: 16]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub width: Option<u64>,
+    /// Batch norm before the ReLU (PyTorch, the original ResNet) or after it [default: conv-bn-relu]
+    #[arg(long, value_enum)]
+    pub bn_order: Option<BnOrderArg>,
+    /// Remove the skip connections (a plain 18-layer network).
+    #[arg(long)]
+    pub no_skip: bool,
+    /// Decay batch-norm and bias parameters too.
+    #[arg(long)]
+    pub wd_on_bn_bias: bool,
+    /// Random crop (4 pixels of padding) and horizontal flip of training images.
+    #[arg(long)]
+    pub augment: bool,
+    /// Seed of the initialisation, the shuffling, the augmentation and the synthetic images [default: 0]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the model (safetensors, torchvision names) and FILE's .optim.safetensors twin.
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub save: Option<PathBuf>,
+    /// Continue the run saved in this checkpoint (model, momentum buffers, step, data stream).
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub resume: Option<PathBuf>,
+    /// Evaluate on the validation split every N steps as well as at the end (0: at the end only).
+    #[arg(long, default_value_t = 0)]
+    pub val_every: u64,
+    #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     pub format: ListFormat,
 }
 

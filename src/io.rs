@@ -214,6 +214,81 @@ impl Progress {
     }
 }
 
+/// A progress bar with the rate and an ETA on stderr, only when stderr is a terminal;
+/// throttled to ~5 updates/s: `train [████████····] 123/400 31% 10.5 steps/s ETA 26s …`.
+pub struct ProgressBar {
+    enabled: bool,
+    label: String,
+    start: std::time::Instant,
+    /// The count at the start (a resumed run's first step), for the rate.
+    first: u64,
+    last: Option<std::time::Instant>,
+}
+
+impl ProgressBar {
+    /// A bar counting from `first`.
+    pub fn new(label: &str, first: u64) -> Self {
+        Self {
+            enabled: std::io::stderr().is_terminal(),
+            label: label.to_string(),
+            start: std::time::Instant::now(),
+            first,
+            last: None,
+        }
+    }
+
+    /// `done` of `total`, with `extra` (a loss, say) after the ETA.
+    pub fn update(&mut self, done: u64, total: u64, extra: &str) {
+        if !self.enabled || self.last.is_some_and(|t| t.elapsed().as_millis() < 200) {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        eprint!("\r{}\x1b[K", self.line(done, total, extra));
+    }
+
+    fn line(&self, done: u64, total: u64, extra: &str) -> String {
+        const W: usize = 20;
+        let frac = if total == 0 {
+            1.0
+        } else {
+            (done as f64 / total as f64).clamp(0.0, 1.0)
+        };
+        let filled = (frac * W as f64).round() as usize;
+        let secs = self.start.elapsed().as_secs_f64();
+        let rate = done.saturating_sub(self.first) as f64 / secs.max(1e-9);
+        let eta = if rate > 0.0 && secs > 0.5 {
+            eta_text(total.saturating_sub(done) as f64 / rate)
+        } else {
+            "---".into()
+        };
+        format!(
+            "{} [{}{}] {done}/{total} {:.0}% {rate:.1} steps/s ETA {eta} {extra}",
+            self.label,
+            "█".repeat(filled),
+            "·".repeat(W - filled),
+            100.0 * frac,
+        )
+    }
+
+    pub fn finish(&mut self) {
+        if self.enabled && self.last.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// `4s`, `1m05s`, `2h03m`.
+fn eta_text(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

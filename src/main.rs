@@ -30,7 +30,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Run(args)) => done(headless::run::run(args)),
         Some(Command::Sweep(args)) => done(headless::sweep_cmd::sweep(args)),
         Some(Command::Bench(args)) => done(headless::bench::bench(args)),
-        Some(Command::Resnet(args)) => done(headless::resnet_cmd::resnet(args)),
+        Some(Command::Resnet(args)) => headless::resnet_cmd::resnet(args),
         Some(Command::Grad(args)) => done(headless::grad_cmd::grad(args)),
     }
 }

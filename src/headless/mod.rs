@@ -5,6 +5,7 @@ pub mod bench;
 pub mod grad_cmd;
 pub mod labs_cmd;
 pub mod resnet_cmd;
+pub mod resnet_train;
 pub mod run;
 pub mod sweep_cmd;
 

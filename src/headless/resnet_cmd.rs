@@ -1,4 +1,5 @@
-//! `gradscope resnet summary`: the ResNet-18 parameter table (DESIGN §5).
+//! `gradscope resnet summary`: the ResNet-18 parameter table (DESIGN §5); `resnet train`
+//! lives in [`super::resnet_train`].
 
 use crate::cli::{ListFormat, ResnetArgs, ResnetCommand, ResnetSummaryArgs, StemArg};
 use crate::io::emit;
@@ -6,9 +7,11 @@ use crate::nn::summary::Summary;
 use crate::nn::{ResNetConfig, Stem};
 use anyhow::Result;
 
-pub fn resnet(args: ResnetArgs) -> Result<()> {
+/// Run a `resnet` subcommand; the exit code on success (130 for an interrupted training).
+pub fn resnet(args: ResnetArgs) -> Result<u8> {
     match args.command {
-        ResnetCommand::Summary(a) => summary(a),
+        ResnetCommand::Summary(a) => summary(a).map(|()| 0),
+        ResnetCommand::Train(a) => super::resnet_train::train(a),
     }
 }
 
