@@ -24,6 +24,7 @@ macro_rules! lab_ids {
 lab_ids!(
     Rnn,
     Mf,
+    Resnet,
     // Toy: a minimal lab that exists only in unit tests, to prove that a lab plugs in
     // through its descriptors alone.
     #[cfg(test)]

@@ -9,6 +9,7 @@
 //! panes' descriptor lookup, and two new files (the lab and its pane).
 
 pub mod mf;
+pub mod resnet;
 pub mod rnn;
 #[cfg(test)]
 pub mod toy;
@@ -138,6 +139,7 @@ impl LabId {
         match self {
             LabId::Rnn => &rnn::DESCRIPTOR,
             LabId::Mf => &mf::DESCRIPTOR,
+            LabId::Resnet => &resnet::DESCRIPTOR,
             #[cfg(test)]
             LabId::Toy => &toy::DESCRIPTOR,
         }

@@ -2,6 +2,7 @@
 //! never compute physics.
 
 pub mod mf;
+pub mod resnet;
 pub mod rnn;
 pub mod sweep;
 #[cfg(test)]
@@ -38,6 +39,7 @@ pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
         LabId::Mf => &mf::PANE,
+        LabId::Resnet => &resnet::PANE,
         #[cfg(test)]
         LabId::Toy => &toy::PANE,
     }
