@@ -58,9 +58,9 @@ pub struct Generator {
 }
 
 /// The strongest pixel noise (standard deviation, on values in [0, 1]).
-const MAX_NOISE: f32 = 0.12;
+const MAX_NOISE: f32 = 0.08;
 /// The least RGB distance between foreground and background colours.
-const MIN_CONTRAST: f32 = 0.35;
+const MIN_CONTRAST: f32 = 0.5;
 
 /// What one image shows, in pixel units (pixel centres at `x + 0.5`).
 #[derive(Clone, Copy, Debug)]
