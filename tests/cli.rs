@@ -499,7 +499,7 @@ fn bench_resnet_and_labs_have_the_contract_shape() {
         .iter()
         .map(|r| r["lab"].as_str().unwrap())
         .collect();
-    assert_eq!(labs, ["rnn", "mf"]);
+    assert_eq!(labs, ["rnn", "mf", "resnet"]);
 }
 
 fn json_of(args: &[&str]) -> Value {

@@ -1,7 +1,7 @@
-//! Training a ResNet-18 on a [`Data`] set: the one training loop behind the `resnet` lab and
-//! `gradscope resnet train`. A [`Trainer`] owns the model, the SGD optimiser (groups by
-//! module type, DESIGN §5) and the batch loader; [`Trainer::step`] is one optimisation step,
-//! [`Trainer::evaluate`] a pass over validation images in either mode.
+//! Training a ResNet-18 on a [`Data`](super::data::Data) set: the one training loop behind
+//! the `resnet` lab and `gradscope resnet train`. A [`Trainer`] owns the model, the SGD
+//! optimiser (groups by module type, DESIGN §5) and the batch loader; [`Trainer::step`] is
+//! one optimisation step, [`Trainer::evaluate`] a pass over validation images in either mode.
 //!
 //! Evaluating in train mode is the classic `model.eval()` omission made on purpose, to show
 //! it: each batch is normalised with its own statistics and, as in PyTorch, the forward pass

@@ -59,11 +59,12 @@ fn readouts(ctx: &PaneCtx) -> Readouts {
             pct(r.num("val_acc_train_mode_final"))
         ),
     );
+    // A fixed width, so the readouts keep their layout whatever the measurement.
     let ips = r.num("images_per_s");
     let ips = if ips.is_finite() {
-        format!("{ips:.0}")
+        format!("{ips:>4.0}")
     } else {
-        "–".into()
+        format!("{:>4}", "–")
     };
     out.item(t, "img/s", ips);
     out.item(t, "params", thousands(r.num("params").max(0.0) as usize));
@@ -117,7 +118,7 @@ fn accuracy_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
         "accuracy: train (mean of 20 steps); val in eval vs train mode",
         t,
     )
-    .short("val acc: eval vs train mode")
+    .short("acc: eval vs train mode")
     .series(series)
     .x(Axis::new("step"))
     .y(Axis::new("acc").bounds(0.0, 1.0))
