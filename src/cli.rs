@@ -42,6 +42,8 @@ pub enum Command {
     Resnet(ResnetArgs),
     /// Gradients and SGD steps of a model on one batch, to check against PyTorch.
     Grad(GradArgs),
+    /// Play a demo script (a lecture): live in the TUI, or headless; record it as asciicast.
+    Demo(DemoArgs),
 }
 
 /// Output format of `run` and `sweep`.
@@ -99,6 +101,28 @@ pub struct RunArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write every chart of the lab's pane as an SVG figure (for slides).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo script (see assets/demos/*.tape).
+    pub file: PathBuf,
+    /// Record the session as asciicast v2 (plays in asciinema).
+    #[arg(long, value_name = "OUT.cast")]
+    pub record: Option<PathBuf>,
+    /// The terminal size of a headless recording (default: the script's `size`, else 120x36).
+    #[arg(long, value_name = "COLSxROWS")]
+    pub size: Option<String>,
+    /// Play faster (2) or slower (0.5): every wait is divided by this.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Without a terminal: a fixed size and a virtual clock, so a recording is the same
+    /// byte for byte every time.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Args)]

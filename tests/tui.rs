@@ -154,7 +154,9 @@ fn mf_landscape_mono_120x40() {
         ],
     );
     let mut app = app_of(spec, ThemeName::Mono, 120, 40);
-    let charts = (gradscope::tui::panes::descriptor(LabId::Mf).charts)(app.lab().report().unwrap());
+    let theme = gradscope::tui::theme::Theme::new(ThemeName::Mono);
+    let charts =
+        gradscope::tui::panes::figure_count(LabId::Mf, app.lab().report().unwrap(), &theme);
     assert_eq!(charts, 5);
     insta::assert_snapshot!(screen(&app, 120, 40));
     // z cycles through all five charts; the fifth is the landscape alone.
@@ -416,7 +418,8 @@ fn zoom_sweep_theme_pin_and_rejections() {
 fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
     for &lab in LabId::all() {
         let mut app = done_app(lab, 1);
-        let charts = (gradscope::tui::panes::descriptor(lab).charts)(app.lab().report().unwrap());
+        let theme = gradscope::tui::theme::Theme::new(ThemeName::Default);
+        let charts = gradscope::tui::panes::figure_count(lab, app.lab().report().unwrap(), &theme);
         for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
             while app.theme() != theme {
                 press(&mut app, "t");
@@ -844,4 +847,42 @@ fn inactive_parameters_are_marked() {
     assert_eq!(inactive, vec!["spectral_radius", "block"]);
     let spec = spec_with(LabId::Rnn, &[("init", "nonnormal")]);
     assert!((LabId::Rnn.descriptor().inactive)(&spec.params).is_empty());
+}
+
+#[test]
+fn figure_record_and_share_keys_ask_the_event_loop_for_effects() {
+    use gradscope::tui::app::Effect;
+    use gradscope::tui::update::take_effects;
+    let mut app = done_app(LabId::Mf, 0);
+    press(&mut app, "z");
+    press(&mut app, "w");
+    press(&mut app, "R");
+    press(&mut app, "y");
+    let effects = take_effects(&mut app);
+    assert_eq!(effects[0], Effect::Figure { only: Some(0) });
+    assert_eq!(effects[1], Effect::ToggleRecording);
+    assert!(matches!(&effects[2], Effect::Clipboard(t) if t.starts_with("gradscope tui --lab mf")));
+    assert!(take_effects(&mut app).is_empty());
+    gradscope::tui::update::recording(&mut app, Some("x.cast".into()));
+    press(&mut app, "Esc");
+    assert!(screen(&app, 120, 40).contains("● REC"));
+}
+
+#[test]
+fn the_projector_theme_paints_its_own_background() {
+    let app = app_of(RunSpec::new(LabId::Rnn), ThemeName::Projector, 100, 30);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let bg = gradscope::tui::theme::Theme::new(ThemeName::Projector)
+        .background
+        .unwrap();
+    let painted = buf.content().iter().filter(|c| c.bg == bg).count();
+
+    assert!(
+        painted * 10 >= buf.content().len() * 9,
+        "{painted} of {} cells",
+        buf.content().len()
+    );
 }

@@ -24,6 +24,10 @@ pub const MIN_HEIGHT: u16 = 24;
 /// Draw the frame for `app` into `buf` over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = Theme::new(app.theme);
+    if let Some(bg) = theme.background {
+        // The theme's own paper: its colours then read the same on light and dark terminals.
+        buf.set_style(area, ratatui::style::Style::new().bg(bg));
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, buf, &theme);
         return;
@@ -191,7 +195,8 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => (area, None),
     };
     match lab.report() {
-        Some(report) => (panes::descriptor(lab.id()).render)(
+        Some(report) => panes::render(
+            lab.id(),
             &PaneCtx {
                 report,
                 pinned: lab.pinned(),
@@ -229,12 +234,16 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (None, None) => (0, lab.spec().total_steps()),
     };
     let rate = lab.id().descriptor().steps_per_second;
-    let mut spans = vec![
+    let mut spans = vec![];
+    if app.recording().is_some() {
+        spans.push(Span::styled(" ● REC ", theme.error));
+    }
+    spans.extend([
         Span::styled(format!(" {} ", state.label()), style),
         Span::styled(format!("  step {step}/{total}  "), theme.text),
         Span::styled(format!("speed {}  ", app.speed().label()), theme.dim),
         Span::styled(format!("seed {}  ", lab.seed()), theme.text),
-    ];
+    ]);
     // A gauge with an ETA on runs that take more than a few seconds at this pace.
     let long = app
         .speed()
