@@ -1,6 +1,7 @@
 //! One view per lab, rendering only from a [`Report`] (and view state): panes format, they
 //! never compute physics.
 
+pub mod bn;
 pub mod mf;
 pub mod rnn;
 pub mod sweep;
@@ -37,6 +38,7 @@ pub struct PaneDescriptor {
 pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
+        LabId::Bn => &bn::PANE,
         LabId::Mf => &mf::PANE,
         #[cfg(test)]
         LabId::Toy => &toy::PANE,
