@@ -19,6 +19,16 @@ pub fn row_norms(w: ArrayView2<f64>) -> Vec<f64> {
     w.rows().into_iter().map(norm).collect()
 }
 
+/// The larger of two numbers, NaN if either is (`f64::max` drops a NaN, which would hide a
+/// diverged run behind the other values).
+pub fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// The mean of a slice (NaN when empty).
 pub fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
@@ -69,7 +79,7 @@ pub fn orthogonality(w: ArrayView2<f64>, g: ArrayView2<f64>) -> f64 {
                 0.0
             }
         })
-        .fold(0.0, f64::max)
+        .fold(0.0, max_nan)
 }
 
 /// The mean of the last `len` values pushed (of fewer at the start).
@@ -107,7 +117,7 @@ pub const SCALE_FACTORS: [f64; 3] = [0.5, 2.0, 10.0];
 /// 0 up to rounding, since l(cW) = l(W) gives ∇l(cW) = ∇l(W)/c.
 pub fn scale_check(net: &Net, x: ArrayView2<f64>, y: &[usize]) -> f64 {
     let (_, g) = net.grads(x, y);
-    let scale = g.w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = g.w.iter().fold(0.0, |m, v| max_nan(m, v.abs()));
     SCALE_FACTORS
         .iter()
         .map(|&c| {
@@ -119,10 +129,10 @@ pub fn scale_check(net: &Net, x: ArrayView2<f64>, y: &[usize]) -> f64 {
             let err =
                 gc.w.iter()
                     .zip(&g.w)
-                    .fold(0.0f64, |m, (a, b)| m.max((c * a - b).abs()));
+                    .fold(0.0, |m, (a, b)| max_nan(m, (c * a - b).abs()));
             if scale > 0.0 { err / scale } else { err }
         })
-        .fold(0.0, f64::max)
+        .fold(0.0, max_nan)
 }
 
 /// A per-step series kept as running sums sampled every `stride` steps (the stride doubles
@@ -153,11 +163,6 @@ impl Cumulative {
             total: 0.0,
             last: f64::NAN,
         }
-    }
-
-    /// Steps recorded.
-    pub fn steps(&self) -> u64 {
-        self.step
     }
 
     /// The value of the latest step (NaN before the first).

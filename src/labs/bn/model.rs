@@ -126,7 +126,7 @@ impl Running {
         }
     }
 
-    /// The statistics of z after row j of W is multiplied by `c[j]`.
+    /// The statistics of z = Wx after W is multiplied by `c`.
     pub fn rescale(&mut self, c: f64) {
         self.mean.iter_mut().for_each(|m| *m *= c);
         self.var.iter_mut().for_each(|v| *v *= c * c);

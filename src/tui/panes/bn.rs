@@ -74,7 +74,7 @@ fn readouts(ctx: &PaneCtx) -> Readouts {
     let orth = RUNS
         .map(|v| last(r, &format!("orthogonality.{v}")))
         .into_iter()
-        .fold(0.0f64, f64::max);
+        .fold(0.0, crate::labs::bn::metrics::max_nan);
     out.item(t, "cos(w,∇l)", short_num(orth));
     out.item(t, "scale check", short_num(r.num("scale_check")));
     out.item(t, "probe loss wd/nowd", pair(r, "probe_loss"));
