@@ -264,7 +264,10 @@ fn rescaling_w_keeps_the_loss_and_the_decayed_run_returns_to_equilibrium() {
     runner.advance(1000, &mut || false, &mut Quiet);
     let before = runner.report();
     let text = runner.act("rescale-up").unwrap();
-    assert!(text.contains("W ×2"), "{text}");
+    assert!(
+        text.starts_with("W×2 at step 1000 (both runs): loss "),
+        "{text}"
+    );
     let after = runner.report();
     for v in ["wd", "nowd"] {
         let (l0, l1) = (
@@ -295,7 +298,7 @@ fn rescaling_w_keeps_the_loss_and_the_decayed_run_returns_to_equilibrium() {
     assert!((wd1 / wd0 - 1.0).abs() < 0.15, "wd: ‖w‖ {wd0} → ×2 → {wd1}");
     let nowd = end.num("weight_norm_final.nowd") / before.num("weight_norm_final.nowd");
     assert!(nowd > 1.95, "nowd keeps the doubled scale: ×{nowd}");
-    assert!(runner.act("rescale-down").unwrap().contains("W ×0.5"));
+    assert!(runner.act("rescale-down").unwrap().starts_with("W×0.5"));
     assert!(runner.act("nonsense").is_err());
 }
 

@@ -857,7 +857,7 @@ fn bn_rescale_key_mid_run_keeps_the_loss_and_shows_the_effective_step_change() {
     // The worker's line says what the rescale did to the probe loss and to η/‖w‖²; the
     // readout keeps it: the loss change at rounding, the effective step quartered.
     let message = tui.app().message().unwrap().text.clone();
-    assert!(message.starts_with("W ×2 at step "), "{message}");
+    assert!(message.starts_with("W×2 at step "), "{message}");
     assert!(text.contains("Δloss"), "{text}");
     assert!(text.contains("η/‖w‖² ×0.25"), "{text}");
     let report = tui.app().lab().report().unwrap();

@@ -53,8 +53,9 @@ How long it takes to settle
 What to notice
   • Δθ of wd lands on the dashed line; Δθ of nowd keeps falling.
   • ‖w‖ of nowd never shrinks; its η/‖w‖² ends far below wd's.
-  • w / W multiply W by 2 / ½ in both runs: the probe loss stays (Δloss at
-    rounding) while η/‖w‖² drops 4× / grows 4×. The wd run returns to its
+  • w / W multiply W by 2 / ½ in both runs: the probe loss stays (Δloss is
+    exactly 0: a power of two scales exactly in floating point) while
+    η/‖w‖² drops 4× / grows 4×. The wd run returns to its
     equilibrium in ~(1−α)/(ηλ) steps; the nowd run keeps the new scale.
   • The chart is the mean over rows (as is angular_update_tail), a few %
     under the line since a mean ≤ an RMS; angular_update_rms_tail, the RMS

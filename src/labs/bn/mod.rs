@@ -356,24 +356,15 @@ impl BnLab {
             loss_change: change,
             eff_lr_ratio: eff1[0] / eff0[0],
         });
-        let parts: Vec<String> = VARIANTS
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                format!(
-                    "{v}: loss {} → {}, η/‖w‖² {} → {}",
-                    fmt_num(loss0[i]),
-                    fmt_num(loss1[i]),
-                    fmt_num(eff0[i]),
-                    fmt_num(eff1[i])
-                )
-            })
-            .collect();
+        // The wd run's numbers (nowd's change the same way); the readouts keep both.
         format!(
-            "W ×{} at step {}: {}",
+            "W×{} at step {} (both runs): loss {} → {}, η/‖w‖² {} → {}",
             fmt_num(c),
             self.steps,
-            parts.join("; ")
+            fmt_num(loss0[0]),
+            fmt_num(loss1[0]),
+            fmt_num(eff0[0]),
+            fmt_num(eff1[0])
         )
     }
 }
