@@ -40,7 +40,7 @@ pub const SPECS: &[ParamSpec] = &[
 const PRESETS: &[Preset] = &[
     Preset {
         name: "equilibrium",
-        help: "ηλ = 1e-3: the wd run settles within a few hundred steps at √(2ηλ/(1+α)) = 0.032 rad",
+        help: "ηλ = 1e-3: the wd run settles in ~(1−α)/(ηλ) = 100 steps at √(2ηλ/(1+α)) = 0.032 rad",
         sets: &[("lr", "0.2"), ("wd", "5e-3"), ("momentum", "0.9")],
     },
     Preset {
