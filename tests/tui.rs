@@ -886,3 +886,60 @@ fn the_projector_theme_paints_its_own_background() {
         buf.content().len()
     );
 }
+
+#[test]
+fn bn_rescale_key_mid_run_keeps_the_loss_and_shows_the_effective_step_change() {
+    let mut tui = inline(RunSpec::new(LabId::Bn));
+    tui.advance(2.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Running);
+    tui.press("x");
+    tui.advance(0.2).unwrap();
+    let text = text_of(tui.terminal().backend());
+    // The worker's line says what the rescale did to the probe loss and to η/‖w‖²; the
+    // readout keeps it: the loss change at rounding, the effective step quartered.
+    let message = tui.app().message().unwrap().text.clone();
+    assert!(message.starts_with("W×2 at step "), "{message}");
+    assert!(text.contains("Δloss"), "{text}");
+    assert!(text.contains("η/‖w‖² ×0.25"), "{text}");
+    let report = tui.app().lab().report().unwrap();
+    assert!(report.num("rescale_loss_change") < 1e-12);
+    tui.press("X");
+    tui.advance(0.2).unwrap();
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.num("rescale_factor"), 0.5);
+    assert!((report.num("rescale_eff_lr_ratio") - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn bn_sweep_of_wd_from_the_keyboard_follows_the_theory_line() {
+    let mut app = done_app(LabId::Bn, 0);
+    press(&mut app, "Down");
+    let cmds = press(&mut app, "s");
+    let Some(Command::Sweep { id, mut plan }) = cmds.into_iter().next() else {
+        panic!("s starts a sweep");
+    };
+    assert_eq!(plan.param, "wd");
+    assert_eq!(plan.metric, "angular_update_ratio");
+    let sweep = app.sweep().unwrap();
+    assert_eq!((sweep.from, sweep.to, sweep.total), (1e-5, 0.1, 41));
+    // Every fourth point, at lr 0.2 and 3000 steps instead of 20000 (CI time): from λ = 1e-3
+    // on, (1−α)/(ηλ) ≤ 500 steps, so each settles, and the ratio to √(2ηλ/(1+α)) is ~1.
+    plan.base.set_str("lr", "0.2").unwrap();
+    plan.base.steps = Some(3000);
+    let cancel = AtomicBool::new(false);
+    for i in (0..41).step_by(4) {
+        let point = plan.run_point(i, &cancel).unwrap();
+        if point.value >= 1e-3 {
+            assert!(
+                (point.metric - 1.0).abs() < 0.15,
+                "λ {}: ratio {}",
+                point.value,
+                point.metric
+            );
+        }
+        on_worker(&mut app, WorkerEvent::SweepPoint { id, point });
+    }
+    on_worker(&mut app, WorkerEvent::SweepDone { id, error: None });
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("sweep: angular_update_ratio vs wd"), "{text}");
+}

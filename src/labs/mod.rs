@@ -8,6 +8,7 @@
 //! Adding a lab: one [`LabId`] variant, one arm in [`LabId::descriptor`], one arm in the
 //! panes' descriptor lookup, and two new files (the lab and its pane).
 
+pub mod bn;
 pub mod mf;
 pub mod rnn;
 #[cfg(test)]
@@ -137,6 +138,7 @@ impl LabId {
     pub fn descriptor(self) -> &'static LabDescriptor {
         match self {
             LabId::Rnn => &rnn::DESCRIPTOR,
+            LabId::Bn => &bn::DESCRIPTOR,
             LabId::Mf => &mf::DESCRIPTOR,
             #[cfg(test)]
             LabId::Toy => &toy::DESCRIPTOR,

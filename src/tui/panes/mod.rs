@@ -3,6 +3,7 @@
 //! order `z` cycles through them and `--plot` exports them) and their layout; [`render`] puts
 //! them on screen the same way for every lab.
 
+pub mod bn;
 pub mod mf;
 pub mod rnn;
 pub mod sweep;
@@ -92,6 +93,7 @@ pub fn grid(area: Rect, rows: &[(u16, usize)]) -> Vec<Rect> {
 pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
+        LabId::Bn => &bn::PANE,
         LabId::Mf => &mf::PANE,
         #[cfg(test)]
         LabId::Toy => &toy::PANE,
