@@ -223,7 +223,8 @@ pub struct GradArgs {
     )]
     pub input: PathBuf,
     /// Where to write the results. resnet18: loss, logits, grad.<param>, the state after the
-    /// steps and eval_logits; lstm|rnn: loss, output, h_n, c_n and grad.<name>.
+    /// steps and eval_logits; lstm|rnn: loss, output, h_n, c_n, and grad. of every weight
+    /// and of input, h0, c0.
     #[arg(long, value_name = "O.safetensors")]
     pub out: PathBuf,
     /// resnet18: SGD steps on the batch (train mode); gradients and logits are those of the

@@ -248,3 +248,47 @@ fn state_gradient_norms_are_the_gradients_of_the_states() {
         }
     }
 }
+
+#[test]
+fn sequence_models_backward_match_finite_differences() {
+    use gradscope::nn::sequence::{SeqModel, Target};
+    let (d, h, t, n) = (3, 4, 5, 3);
+    let k = case(d, h, t, n, 21);
+    let values = [0.5, -1.0, 2.0];
+    let classes = [2, 0, 1];
+    for (kind, target) in [
+        (CellKind::Rnn, Target::Values(&values)),
+        (CellKind::Lstm, Target::Classes(&classes)),
+    ] {
+        let outputs = if matches!(target, Target::Values(_)) {
+            1
+        } else {
+            3
+        };
+        let mut m = SeqModel::<f64>::new(kind, d, h, outputs);
+        m.init_default(&mut gradscope::rng::rng(3, 0));
+        m.forward_backward(k.x.view(), target);
+        let mut grads: Vec<(String, Vec<f64>)> = Vec::new();
+        m.visit_params("", &mut |p| {
+            grads.push((p.name.to_string(), p.param.grad().to_vec()))
+        });
+        assert_eq!(grads.len(), 6, "cell.* and head.*");
+        for (pi, (name, g)) in grads.iter().enumerate() {
+            check_gradient(name, g, &spread(g.len(), 30), 1e-6, 1e-7, |i, delta| {
+                let nudge = |m: &mut SeqModel<f64>, delta: f64| {
+                    let mut j = 0;
+                    m.visit_params("", &mut |p| {
+                        if j == pi {
+                            p.param.value_mut()[i] += delta;
+                        }
+                        j += 1;
+                    });
+                };
+                nudge(&mut m, delta);
+                let l = m.evaluate(k.x.view(), target).loss;
+                nudge(&mut m, -delta);
+                l
+            });
+        }
+    }
+}

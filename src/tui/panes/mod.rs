@@ -1,6 +1,8 @@
 //! One view per lab, rendering only from a [`Report`] (and view state): panes format, they
 //! never compute physics.
 
+pub mod clip;
+pub mod lstm;
 pub mod mf;
 pub mod rnn;
 pub mod sweep;
@@ -37,6 +39,8 @@ pub struct PaneDescriptor {
 pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
+        LabId::Clip => &clip::PANE,
+        LabId::Lstm => &lstm::PANE,
         LabId::Mf => &mf::PANE,
         #[cfg(test)]
         LabId::Toy => &toy::PANE,
