@@ -372,11 +372,12 @@ Exploding gradients and clipping (press v to switch views)
 
 Backpropagation through T steps multiplies T Jacobians; where they are
 large the gradient can be huge — in a few places of the loss surface only.
-Pascanu's one-unit model  x_t = w·σ(x_{t−1}) + b,  x_0 = 0.5,  loss (x_T − 0.7)²
-shows why: for large w the map has two stable fixed points, and where the
-one x_0 falls into changes, x_T jumps. The loss surface has a wall (the
-cliff on the heatmap) whose gradient grows with T. An SGD step that lands on
-it is huge: the parameters are thrown far away and the progress is lost.
+Pascanu's one-unit model shows why:
+  x_t = w·σ(x_{t−1}) + b,   x_0 = 0.5,   loss (x_T − 0.7)².
+For large w the map has two stable fixed points; where the one x_0 falls
+into changes, x_T jumps. The loss surface has a wall (the cliff on the
+heatmap) whose gradient grows with T. An SGD step that lands on it is
+huge: the parameters are thrown far away and the progress is lost.
 
 The remedies bound the step, with threshold τ:
   norm clipping   g ← τ·g/‖g‖ when ‖g‖ > τ

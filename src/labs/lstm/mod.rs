@@ -292,12 +292,13 @@ impl Lab for LstmLab {
 
 pub const EXPLAIN: &str = "\
 Gradient flow through the LSTM cell
-  i, f, o = σ(W x_t + U h_{t−1} + b),   g = tanh(W_g x_t + U_g h_{t−1} + b_g)
+  i, f, o = σ(W x_t + U h_{t−1} + b),  g = tanh(W_g x_t + U_g h_{t−1} + b_g)
   c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t,      h_t = o_t ⊙ tanh(c_t)
 (PyTorch's nn.LSTM: gates in the order i, f, g, o.)
 
 The direct cell path multiplies by no matrix:
-  ∂c_t/∂c_{t−1} = diag(f_t)   so along it   ∂c_T/∂c_{T−k} = diag(∏_{s>T−k} f_s).
+  ∂c_t/∂c_{t−1} = diag(f_t),   so along it
+  ∂c_T/∂c_{T−k} = diag(∏_{s>T−k} f_s).
 The product of the forget gates decides how far credit reaches (∏ f on the
 chart; the total gradient adds the paths through h). The vanilla RNN instead
 multiplies by W_hhᵀ diag(1 − h_t²) at every step and vanishes geometrically.
@@ -309,10 +310,11 @@ A positive forget bias (1 is the usual advice, rather than 0) opens the
 path; keeping it open over a long horizon needs f close to 1 — b = 5, or
 gates that learn to stay open. The σ(b)^k line is that prediction.
 
-The memory task: recall the first of horizon+1 symbols (4 of them, the first
-marked), the rest random distractors; chance is 25%. Three learners on the
-same batches: the LSTM, the RNN, and the RNN with grad_eps added to every
-gradient component — the course's remedy for vanishing gradients.
+The memory task: recall the first of horizon+1 symbols (an alphabet of 4,
+the first step marked), the rest random distractors; chance is 25%. Three
+learners on the same batches: the LSTM, the RNN, and the RNN with grad_eps
+added to every gradient component — the course's remedy for vanishing
+gradients.
 
 What to notice
 • With b = 5 (preset forget-bias-5) the LSTM finds the first symbol 50
@@ -322,6 +324,7 @@ What to notice
   indefinitely — it keeps what its forget gates keep.
 • Adding a constant to the gradient adds a drift to every weight, the same
   whatever the data: no information about the first symbol, so it does not
-  restore long-range credit (under Adam the drift is a full step of lr).
+  restore long-range credit (under Adam, wherever the true gradient is
+  below grad_eps, the drift is a step of about lr every update).
   The remedies are gating, orthogonal or identity initialisation and skip
   connections.";
