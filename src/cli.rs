@@ -234,21 +234,25 @@ pub struct ResnetSummaryArgs {
                         (2 steps, lr 0.1, momentum 0.9, weight decay 5e-4)."
 )]
 pub struct GradArgs {
-    /// The model whose state --weights holds: resnet18.
+    /// The model whose state --weights holds: resnet18, lstm or rnn (single layer).
     pub model: String,
-    /// State dict (safetensors, torchvision names); the architecture is read from its shapes.
+    /// State dict (safetensors, PyTorch names); the architecture is read from its shapes.
     #[arg(long, value_name = "W.safetensors")]
     pub weights: PathBuf,
     #[arg(
         long,
         value_name = "I.safetensors",
-        help = "The batch: input [N, 3, H, W] float and target [N] int64"
+        help = "The batch. resnet18: input [N, 3, H, W] float and target [N] int64; \
+                lstm|rnn: input [T, N, D], grad_output [T, N, H], h0 (and c0) [1, N, H]"
     )]
     pub input: PathBuf,
-    /// Where to write loss, logits, grad.<param>, the state after the steps and eval_logits.
+    /// Where to write the results. resnet18: loss, logits, grad.<param>, the state after the
+    /// steps and eval_logits; lstm|rnn: loss, output, h_n, c_n, and grad. of every weight
+    /// and of input, h0, c0.
     #[arg(long, value_name = "O.safetensors")]
     pub out: PathBuf,
-    /// SGD steps on the batch (train mode); gradients and logits are those of the first.
+    /// resnet18: SGD steps on the batch (train mode); gradients and logits are those of the
+    /// first. (lstm|rnn: one forward and backward pass; the SGD flags do not apply.)
     #[arg(long, default_value_t = 2)]
     pub steps: u64,
     // Negative numbers reach `grad`, which refuses them naming the flag (clap would take

@@ -943,3 +943,35 @@ fn bn_sweep_of_wd_from_the_keyboard_follows_the_theory_line() {
     let text = screen(&app, 120, 40);
     assert!(text.contains("sweep: angular_update_ratio vs wd"), "{text}");
 }
+
+#[test]
+fn clip_views_switch_with_v_and_survive_restarts() {
+    let mut tui = InlineTui::new(
+        RunSpec::new(LabId::Clip),
+        ThemeName::Mono,
+        TestBackend::new(160, 48),
+    )
+    .unwrap();
+    tui.settle(60.0).unwrap();
+    assert!(text_of(tui.terminal().backend()).contains("cliff (v: RNN)"));
+    tui.press("v");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().report().unwrap().text("view"), "rnn");
+    let screen = text_of(tui.terminal().backend());
+    assert!(screen.contains("RNN (v: cliff)"), "{screen}");
+    insta::assert_snapshot!("clip_rnn_view_mono_160x48", screen);
+    // A preset restarts the run; the view the user chose stays, and the diverged variant
+    // is tagged while the others carry on.
+    tui.press("c");
+    tui.settle(60.0).unwrap();
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.param_text("init_scale"), "3");
+    assert_eq!(report.text("view"), "rnn");
+    assert_eq!(report.num("diverged.none"), 1.0);
+    let screen = text_of(tui.terminal().backend());
+    assert!(screen.contains("none DIVERGED at"), "{screen}");
+    assert!(screen.contains("non-finite"), "{screen}");
+    tui.press("v");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().report().unwrap().text("view"), "cliff");
+}

@@ -161,14 +161,24 @@ fn render_tabs(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
-        format!("— {}", app.lab().id().title()),
-        theme.text,
-    ));
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    // The lab's title, then the theme's name, each only where it fits whole.
+    let used = Line::from(spans.clone()).width();
+    let title = format!("— {}", app.lab().id().title());
     let right = format!("theme {} ", theme.label());
-    let w = right.len() as u16;
-    if area.width > w + 40 {
+    let room = usize::from(area.width).saturating_sub(used);
+    let title_w = title.chars().count();
+    let right_w = right.chars().count() + 1;
+    if title_w <= room {
+        spans.push(Span::styled(title, theme.text));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+    let free = if title_w <= room {
+        room - title_w
+    } else {
+        room
+    };
+    if right_w <= free {
+        let w = right_w as u16 - 1;
         buf.set_string(area.right() - w, area.y, right, theme.dim);
     }
 }

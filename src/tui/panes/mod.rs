@@ -4,6 +4,8 @@
 //! them on screen the same way for every lab.
 
 pub mod bn;
+pub mod clip;
+pub mod lstm;
 pub mod mf;
 pub mod rnn;
 pub mod sweep;
@@ -93,6 +95,8 @@ pub fn grid(area: Rect, rows: &[(u16, usize)]) -> Vec<Rect> {
 pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
+        LabId::Clip => &clip::PANE,
+        LabId::Lstm => &lstm::PANE,
         LabId::Bn => &bn::PANE,
         LabId::Mf => &mf::PANE,
         #[cfg(test)]
