@@ -42,6 +42,8 @@ pub enum Command {
     Resnet(ResnetArgs),
     /// Gradients and SGD steps of a model on one batch, to check against PyTorch.
     Grad(GradArgs),
+    /// Play a demo script (a lecture): live in the TUI, or headless; record it as asciicast.
+    Demo(DemoArgs),
 }
 
 /// Output format of `run` and `sweep`.
@@ -99,6 +101,28 @@ pub struct RunArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write every chart of the lab's pane as an SVG figure (for slides).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo script (see assets/demos/*.tape).
+    pub file: PathBuf,
+    /// Record the session as asciicast v2 (plays in asciinema).
+    #[arg(long, value_name = "OUT.cast")]
+    pub record: Option<PathBuf>,
+    /// The terminal size of a headless recording (default: the script's `size`, else 120x36).
+    #[arg(long, value_name = "COLSxROWS")]
+    pub size: Option<String>,
+    /// Play faster (2) or slower (0.5): every wait is divided by this.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Without a terminal: a fixed size and a virtual clock, so a recording is the same
+    /// byte for byte every time.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Args)]
@@ -283,21 +307,25 @@ pub struct ResnetTrainArgs {
                         (2 steps, lr 0.1, momentum 0.9, weight decay 5e-4)."
 )]
 pub struct GradArgs {
-    /// The model whose state --weights holds: resnet18.
+    /// The model whose state --weights holds: resnet18, lstm or rnn (single layer).
     pub model: String,
-    /// State dict (safetensors, torchvision names); the architecture is read from its shapes.
+    /// State dict (safetensors, PyTorch names); the architecture is read from its shapes.
     #[arg(long, value_name = "W.safetensors")]
     pub weights: PathBuf,
     #[arg(
         long,
         value_name = "I.safetensors",
-        help = "The batch: input [N, 3, H, W] float and target [N] int64"
+        help = "The batch. resnet18: input [N, 3, H, W] float and target [N] int64; \
+                lstm|rnn: input [T, N, D], grad_output [T, N, H], h0 (and c0) [1, N, H]"
     )]
     pub input: PathBuf,
-    /// Where to write loss, logits, grad.<param>, the state after the steps and eval_logits.
+    /// Where to write the results. resnet18: loss, logits, grad.<param>, the state after the
+    /// steps and eval_logits; lstm|rnn: loss, output, h_n, c_n, and grad. of every weight
+    /// and of input, h0, c0.
     #[arg(long, value_name = "O.safetensors")]
     pub out: PathBuf,
-    /// SGD steps on the batch (train mode); gradients and logits are those of the first.
+    /// resnet18: SGD steps on the batch (train mode); gradients and logits are those of the
+    /// first. (lstm|rnn: one forward and backward pass; the SGD flags do not apply.)
     #[arg(long, default_value_t = 2)]
     pub steps: u64,
     // Negative numbers reach `grad`, which refuses them naming the flag (clap would take

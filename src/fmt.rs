@@ -74,6 +74,27 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A UTC time as `YYYYMMDD-HHMMSS`, for file names (days to civil dates after Howard
+/// Hinnant's algorithm).
+pub fn utc_stamp(unix_seconds: u64) -> String {
+    let (days, secs) = (unix_seconds / 86_400, unix_seconds % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +120,8 @@ mod tests {
         assert_eq!(csv_num(0.1), "0.1");
         assert_eq!(thousands(11173962), "11,173,962");
         assert_eq!(thousands(12), "12");
+        assert_eq!(utc_stamp(0), "19700101-000000");
+        assert_eq!(utc_stamp(1_795_772_415), "20261127-094015");
+        assert_eq!(utc_stamp(951_782_400), "20000229-000000");
     }
 }

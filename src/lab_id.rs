@@ -23,6 +23,9 @@ macro_rules! lab_ids {
 
 lab_ids!(
     Rnn,
+    Clip,
+    Lstm,
+    Bn,
     Mf,
     Resnet,
     // Toy: a minimal lab that exists only in unit tests, to prove that a lab plugs in

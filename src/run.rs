@@ -42,20 +42,29 @@ impl RunSpec {
         seed: u64,
         steps: Option<u64>,
     ) -> Result<RunSpec, UsageError> {
-        let mut spec = RunSpec {
-            seed,
-            steps,
-            ..RunSpec::new(lab)
-        };
+        RunSpec::new(lab).with_args(preset, sets, seed, steps)
+    }
+
+    /// This spec (a config file's defaults, say) with a command line's preset and `--set`s
+    /// applied over it, checked as [`RunSpec::from_args`] checks.
+    pub fn with_args(
+        mut self,
+        preset: Option<&str>,
+        sets: &[String],
+        seed: u64,
+        steps: Option<u64>,
+    ) -> Result<RunSpec, UsageError> {
+        self.seed = seed;
+        self.steps = steps;
         if let Some(name) = preset {
-            spec.apply_preset(name)?;
+            self.apply_preset(name)?;
         }
         for raw in sets {
             let (k, v) = parse_assignment(raw)?;
-            spec.set_str(&k, &v)?;
+            self.set_str(&k, &v)?;
         }
-        spec.validate()?;
-        Ok(spec)
+        self.validate()?;
+        Ok(self)
     }
 
     /// Reset every parameter to its default, then apply a preset's values.
@@ -238,6 +247,16 @@ impl Runner {
     /// Carry out one of the lab's declared actions.
     pub fn act(&mut self, action: &str) -> Result<String, ParamError> {
         self.lab.act(action)
+    }
+
+    /// The view the lab's pane shows (see [`Lab::view`]).
+    pub fn view(&self) -> Option<&'static str> {
+        self.lab.view()
+    }
+
+    /// Show this view (see [`Lab::set_view`]).
+    pub fn set_view(&mut self, view: &str) {
+        self.lab.set_view(view);
     }
 }
 

@@ -499,7 +499,65 @@ fn bench_resnet_and_labs_have_the_contract_shape() {
         .iter()
         .map(|r| r["lab"].as_str().unwrap())
         .collect();
-    assert_eq!(labs, ["rnn", "mf", "resnet"]);
+    let all: Vec<&str> = gradscope::labs::LabId::all()
+        .iter()
+        .map(|l| l.name())
+        .collect();
+    assert_eq!(labs, all);
+}
+
+#[test]
+fn bn_run_has_every_key_of_design_and_sweeps_wd_headless() {
+    let j = json_of(&["run", "bn", "--steps", "300"]);
+    for v in ["wd", "nowd"] {
+        for s in [
+            "weight_norm",
+            "eff_lr",
+            "angular_update",
+            "train_loss",
+            "val_acc",
+            "orthogonality",
+        ] {
+            let series = j["series"][format!("{s}.{v}")].as_array().unwrap();
+            assert_eq!(series.len(), 300, "{s}.{v}");
+        }
+        for k in ["angular_update_tail", "weight_norm_final", "val_acc_final"] {
+            assert!(j["summary"][format!("{k}.{v}")].is_number(), "{k}.{v}");
+        }
+    }
+    let theory = (2.0f64 * 0.1 * 5e-4 / 1.9).sqrt();
+    let got = j["summary"]["angular_update_theory"].as_f64().unwrap();
+    assert!((got - theory).abs() < 1e-15);
+    assert!(j["summary"]["scale_check"].as_f64().unwrap() < 1e-12);
+    // The sweep of the issue, headless: the equilibrium angle against λ.
+    let j = json_of(&[
+        "sweep",
+        "bn",
+        "--param",
+        "wd",
+        "--from",
+        "0.005",
+        "--to",
+        "0.02",
+        "--points",
+        "3",
+        "--log",
+        "--metric",
+        "angular_update_tail.wd",
+        "--set",
+        "lr=0.2",
+        "--steps",
+        "1000",
+    ]);
+    for p in j["points"].as_array().unwrap() {
+        let (wd, m) = (p["value"].as_f64().unwrap(), p["metric"].as_f64().unwrap());
+        let theory = (2.0 * 0.2 * wd / 1.9).sqrt();
+        assert!((m / theory - 1.0).abs() < 0.15, "λ {wd}: {m} vs {theory}");
+    }
+    fails_with(
+        &["run", "bn", "--set", "batch=512", "--set", "width=512"],
+        &["batch·width·(dim + 20)", "lower batch, width or dim"],
+    );
 }
 
 fn json_of(args: &[&str]) -> Value {

@@ -40,7 +40,7 @@ fn unknown_model_lists_the_accepted_ones() {
     let mut cmd = gradscope();
     cmd.args([
         "grad",
-        "lstm",
+        "vgg",
         "--weights",
         "w",
         "--input",
@@ -48,7 +48,10 @@ fn unknown_model_lists_the_accepted_ones() {
         "--out",
         "o",
     ]);
-    one_line_error(&mut cmd, "unknown model 'lstm'; accepted: resnet18");
+    one_line_error(
+        &mut cmd,
+        "unknown model 'vgg'; accepted: resnet18, lstm, rnn",
+    );
 }
 
 #[test]
@@ -221,4 +224,205 @@ fn summary_rejects_out_of_range_width() {
     let mut cmd = gradscope();
     cmd.args(["resnet", "summary", "--stem", "tiny"]);
     one_line_error(&mut cmd, "--stem");
+}
+
+/// `grad lstm|rnn` with these files.
+fn grad_recurrent(model: &str, weights: &Path, input: &Path, out: &Path) -> Command {
+    let mut cmd = gradscope();
+    cmd.args(["grad", model, "--weights"]).arg(weights);
+    cmd.arg("--input").arg(input).arg("--out").arg(out);
+    cmd
+}
+
+/// A fixture's tensors as owned values, to edit.
+fn tensors(name: &str) -> BTreeMap<String, OwnedTensor> {
+    let bytes = std::fs::read(fixture(name)).unwrap();
+    let st = checkpoint::parse(&bytes, name).unwrap();
+    st.names()
+        .into_iter()
+        .map(|n| {
+            let t = st.tensor(n).unwrap();
+            let v = OwnedTensor {
+                dtype: t.dtype(),
+                shape: t.shape().to_vec(),
+                data: t.data().to_vec(),
+            };
+            (n.to_string(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn inconsistent_recurrent_files_exit_2_naming_file_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.safetensors");
+    let zeros = |shape: &[usize]| OwnedTensor::f32(shape, vec![0.0; shape.iter().product()]);
+    let write = |name: &str, map: &BTreeMap<String, OwnedTensor>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, checkpoint::serialize(map).unwrap()).unwrap();
+        path
+    };
+    let weight_cases: Vec<(&str, &str, Edit, &str)> = vec![
+        (
+            "lstm",
+            "missing",
+            Box::new(|s| {
+                s.remove("bias_hh_l0");
+            }),
+            "has no tensor 'bias_hh_l0'",
+        ),
+        (
+            "lstm",
+            "hh",
+            Box::new(move |s| {
+                s.insert("weight_hh_l0".into(), zeros(&[5, 5]));
+            }),
+            "weight_hh_l0 has shape [5, 5]; lstm needs [4·H, H]",
+        ),
+        (
+            "rnn",
+            "ih",
+            Box::new(move |s| {
+                s.insert("weight_ih_l0".into(), zeros(&[4, 3]));
+            }),
+            "weight_ih_l0 has shape [4, 3], expected [5, D]",
+        ),
+        (
+            "rnn",
+            "bias",
+            Box::new(move |s| {
+                s.insert("bias_ih_l0".into(), zeros(&[6]));
+            }),
+            "'bias_ih_l0' has shape [6], expected [5]",
+        ),
+        (
+            "rnn",
+            "extra",
+            Box::new(move |s| {
+                s.insert("weight_ih_l1".into(), zeros(&[5, 5]));
+            }),
+            "unexpected tensor 'weight_ih_l1'",
+        ),
+        (
+            "rnn",
+            "int",
+            Box::new(|s| {
+                s.insert("bias_hh_l0".into(), OwnedTensor::i64(&[5], [0; 5]));
+            }),
+            "'bias_hh_l0' is I64, expected F32 or F64",
+        ),
+    ];
+    for (model, name, edit, needle) in weight_cases {
+        let mut state = tensors(&format!("{model}_weights.safetensors"));
+        edit(&mut state);
+        let file = format!("{model}_{name}.safetensors");
+        let path = write(&file, &state);
+        let input = fixture(&format!("{model}_input.safetensors"));
+        one_line_error(&mut grad_recurrent(model, &path, &input, &out), needle);
+        one_line_error(&mut grad_recurrent(model, &path, &input, &out), &file);
+    }
+    let input_cases: Vec<(&str, &str, Edit, &str)> = vec![
+        (
+            "lstm",
+            "d",
+            Box::new(move |s| {
+                s.insert("input".into(), zeros(&[7, 2, 4]));
+            }),
+            "input has shape [7, 2, 4], expected [T, N, 3]",
+        ),
+        (
+            "lstm",
+            "go",
+            Box::new(move |s| {
+                s.insert("grad_output".into(), zeros(&[7, 2, 4]));
+            }),
+            "grad_output has shape [7, 2, 4], expected [7, 2, 5]",
+        ),
+        (
+            "lstm",
+            "c0",
+            Box::new(move |s| {
+                s.insert("c0".into(), zeros(&[2, 5]));
+            }),
+            "c0 has shape [2, 5], expected [1, 2, 5]",
+        ),
+        (
+            "rnn",
+            "c0",
+            Box::new(move |s| {
+                s.insert("c0".into(), zeros(&[1, 2, 5]));
+            }),
+            "unexpected tensor 'c0'",
+        ),
+        (
+            "rnn",
+            "empty",
+            Box::new(move |s| {
+                s.insert("input".into(), zeros(&[0, 2, 3]));
+            }),
+            "input has shape [0, 2, 3]",
+        ),
+        (
+            "rnn",
+            "noinput",
+            Box::new(|s| {
+                s.remove("input");
+            }),
+            "has no tensor 'input'",
+        ),
+    ];
+    for (model, name, edit, needle) in input_cases {
+        let mut state = tensors(&format!("{model}_input.safetensors"));
+        edit(&mut state);
+        let file = format!("{model}_in_{name}.safetensors");
+        let path = write(&file, &state);
+        let w = fixture(&format!("{model}_weights.safetensors"));
+        one_line_error(&mut grad_recurrent(model, &w, &path, &out), needle);
+        one_line_error(&mut grad_recurrent(model, &w, &path, &out), &file);
+    }
+    // Truncated, and the weights of the other cell.
+    let bytes = std::fs::read(fixture("lstm_weights.safetensors")).unwrap();
+    let cut = dir.path().join("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+    let input = fixture("lstm_input.safetensors");
+    one_line_error(
+        &mut grad_recurrent("lstm", &cut, &input, &out),
+        "cut.safetensors' is not a valid safetensors file",
+    );
+    one_line_error(
+        &mut grad_recurrent("rnn", &fixture("lstm_weights.safetensors"), &input, &out),
+        "weight_hh_l0 has shape [20, 5]; rnn needs [1·H, H]",
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn h0_and_c0_default_to_zeros_as_in_pytorch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = tensors("lstm_input.safetensors");
+    input.remove("h0");
+    input.remove("c0");
+    let path = dir.path().join("i.safetensors");
+    std::fs::write(&path, checkpoint::serialize(&input).unwrap()).unwrap();
+    let mut zeros = tensors("lstm_input.safetensors");
+    zeros.insert("h0".into(), OwnedTensor::f32(&[1, 2, 5], [0.0; 10]));
+    zeros.insert("c0".into(), OwnedTensor::f32(&[1, 2, 5], [0.0; 10]));
+    let zpath = dir.path().join("z.safetensors");
+    std::fs::write(&zpath, checkpoint::serialize(&zeros).unwrap()).unwrap();
+    let w = fixture("lstm_weights.safetensors");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    grad_recurrent("lstm", &w, &path, &a)
+        .assert()
+        .success()
+        .stdout("");
+    grad_recurrent("lstm", &w, &zpath, &b).assert().success();
+    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    let (a, b) = (
+        checkpoint::parse(&a, "a").unwrap(),
+        checkpoint::parse(&b, "b").unwrap(),
+    );
+    assert_eq!(a.len(), 11);
+    for name in a.names() {
+        assert_eq!(a.tensor(name).unwrap(), b.tensor(name).unwrap(), "{name}");
+    }
 }

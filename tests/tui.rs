@@ -112,10 +112,12 @@ fn mask_measured(screen: &str) -> String {
     while let Some(at) = rest.find("img/s ") {
         let (head, tail) = rest.split_at(at + "img/s ".len());
         out.push_str(head);
-        let n = tail
-            .find(|c: char| !(c.is_ascii_digit() || " ,.".contains(c)))
-            .unwrap_or(tail.len());
-        out.push_str(&"#".repeat(n));
+        let spaces = tail.len() - tail.trim_start_matches(' ').len();
+        let n = tail[spaces..]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map_or(tail.len(), |n| spaces + n);
+        out.push_str(&tail[..spaces]);
+        out.push_str(&"#".repeat(n - spaces));
         rest = &tail[n..];
     }
     out.push_str(rest);
@@ -187,7 +189,9 @@ fn mf_landscape_mono_120x40() {
         ],
     );
     let mut app = app_of(spec, ThemeName::Mono, 120, 40);
-    let charts = (gradscope::tui::panes::descriptor(LabId::Mf).charts)(app.lab().report().unwrap());
+    let theme = gradscope::tui::theme::Theme::new(ThemeName::Mono);
+    let charts =
+        gradscope::tui::panes::figure_count(LabId::Mf, app.lab().report().unwrap(), &theme);
     assert_eq!(charts, 5);
     insta::assert_snapshot!(screen(&app, 120, 40));
     // z cycles through all five charts; the fifth is the landscape alone.
@@ -450,7 +454,8 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
     for &lab in LabId::all() {
         let mut app = finished_default(lab);
         update(&mut app, Action::Resize(160, 48));
-        let charts = (gradscope::tui::panes::descriptor(lab).charts)(app.lab().report().unwrap());
+        let theme = gradscope::tui::theme::Theme::new(ThemeName::Default);
+        let charts = gradscope::tui::panes::figure_count(lab, app.lab().report().unwrap(), &theme);
         for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
             while app.theme() != theme {
                 press(&mut app, "t");
@@ -878,4 +883,131 @@ fn inactive_parameters_are_marked() {
     assert_eq!(inactive, vec!["spectral_radius", "block"]);
     let spec = spec_with(LabId::Rnn, &[("init", "nonnormal")]);
     assert!((LabId::Rnn.descriptor().inactive)(&spec.params).is_empty());
+}
+
+#[test]
+fn figure_record_and_share_keys_ask_the_event_loop_for_effects() {
+    use gradscope::tui::app::Effect;
+    use gradscope::tui::update::take_effects;
+    let mut app = done_app(LabId::Mf, 0);
+    press(&mut app, "z");
+    press(&mut app, "w");
+    press(&mut app, "R");
+    press(&mut app, "y");
+    let effects = take_effects(&mut app);
+    assert_eq!(effects[0], Effect::Figure { only: Some(0) });
+    assert_eq!(effects[1], Effect::ToggleRecording);
+    assert!(matches!(&effects[2], Effect::Clipboard(t) if t.starts_with("gradscope tui --lab mf")));
+    assert!(take_effects(&mut app).is_empty());
+    gradscope::tui::update::recording(&mut app, Some("x.cast".into()));
+    press(&mut app, "Esc");
+    assert!(screen(&app, 120, 40).contains("● REC"));
+}
+
+#[test]
+fn the_projector_theme_paints_its_own_background() {
+    let app = app_of(RunSpec::new(LabId::Rnn), ThemeName::Projector, 100, 30);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))
+        .unwrap();
+    let buf = term.backend().buffer();
+    let bg = gradscope::tui::theme::Theme::new(ThemeName::Projector)
+        .background
+        .unwrap();
+    let painted = buf.content().iter().filter(|c| c.bg == bg).count();
+
+    assert!(
+        painted * 10 >= buf.content().len() * 9,
+        "{painted} of {} cells",
+        buf.content().len()
+    );
+}
+
+#[test]
+fn bn_rescale_key_mid_run_keeps_the_loss_and_shows_the_effective_step_change() {
+    let mut tui = inline(RunSpec::new(LabId::Bn));
+    tui.advance(2.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Running);
+    tui.press("x");
+    tui.advance(0.2).unwrap();
+    let text = text_of(tui.terminal().backend());
+    // The worker's line says what the rescale did to the probe loss and to η/‖w‖²; the
+    // readout keeps it: the loss change at rounding, the effective step quartered.
+    let message = tui.app().message().unwrap().text.clone();
+    assert!(message.starts_with("W×2 at step "), "{message}");
+    assert!(text.contains("Δloss"), "{text}");
+    assert!(text.contains("η/‖w‖² ×0.25"), "{text}");
+    let report = tui.app().lab().report().unwrap();
+    assert!(report.num("rescale_loss_change") < 1e-12);
+    tui.press("X");
+    tui.advance(0.2).unwrap();
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.num("rescale_factor"), 0.5);
+    assert!((report.num("rescale_eff_lr_ratio") - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn bn_sweep_of_wd_from_the_keyboard_follows_the_theory_line() {
+    let mut app = done_app(LabId::Bn, 0);
+    press(&mut app, "Down");
+    let cmds = press(&mut app, "s");
+    let Some(Command::Sweep { id, mut plan }) = cmds.into_iter().next() else {
+        panic!("s starts a sweep");
+    };
+    assert_eq!(plan.param, "wd");
+    assert_eq!(plan.metric, "angular_update_ratio");
+    let sweep = app.sweep().unwrap();
+    assert_eq!((sweep.from, sweep.to, sweep.total), (1e-5, 0.1, 41));
+    // Every fourth point, at lr 0.2 and 3000 steps instead of 20000 (CI time): from λ = 1e-3
+    // on, (1−α)/(ηλ) ≤ 500 steps, so each settles, and the ratio to √(2ηλ/(1+α)) is ~1.
+    plan.base.set_str("lr", "0.2").unwrap();
+    plan.base.steps = Some(3000);
+    let cancel = AtomicBool::new(false);
+    for i in (0..41).step_by(4) {
+        let point = plan.run_point(i, &cancel).unwrap();
+        if point.value >= 1e-3 {
+            assert!(
+                (point.metric - 1.0).abs() < 0.15,
+                "λ {}: ratio {}",
+                point.value,
+                point.metric
+            );
+        }
+        on_worker(&mut app, WorkerEvent::SweepPoint { id, point });
+    }
+    on_worker(&mut app, WorkerEvent::SweepDone { id, error: None });
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("sweep: angular_update_ratio vs wd"), "{text}");
+}
+
+#[test]
+fn clip_views_switch_with_v_and_survive_restarts() {
+    let mut tui = InlineTui::new(
+        RunSpec::new(LabId::Clip),
+        ThemeName::Mono,
+        TestBackend::new(160, 48),
+    )
+    .unwrap();
+    tui.settle(60.0).unwrap();
+    assert!(text_of(tui.terminal().backend()).contains("cliff (v: RNN)"));
+    tui.press("v");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().report().unwrap().text("view"), "rnn");
+    let screen = text_of(tui.terminal().backend());
+    assert!(screen.contains("RNN (v: cliff)"), "{screen}");
+    insta::assert_snapshot!("clip_rnn_view_mono_160x48", screen);
+    // A preset restarts the run; the view the user chose stays, and the diverged variant
+    // is tagged while the others carry on.
+    tui.press("c");
+    tui.settle(60.0).unwrap();
+    let report = tui.app().lab().report().unwrap();
+    assert_eq!(report.param_text("init_scale"), "3");
+    assert_eq!(report.text("view"), "rnn");
+    assert_eq!(report.num("diverged.none"), 1.0);
+    let screen = text_of(tui.terminal().backend());
+    assert!(screen.contains("none DIVERGED at"), "{screen}");
+    assert!(screen.contains("non-finite"), "{screen}");
+    tui.press("v");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().report().unwrap().text("view"), "cliff");
 }

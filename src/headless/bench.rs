@@ -1,13 +1,15 @@
 //! `gradscope bench`: speed measured, not asserted. `render` times a full 160×48 frame of
 //! every pane into an off-screen buffer (median and p99); `labs` measures steps/s of every
 //! lab at its defaults (median of several runs); `resnet` measures ResNet-18 training and
-//! evaluation images/s at width 16 and 64, batch 32.
+//! evaluation images/s at width 16 and 64, batch 32. A lab's run is cut at [`BUDGET`] of
+//! wall time (resnet's default run takes tens of seconds): a rate needs no more, and a pane
+//! renders the same amount of data part-way through.
 
 use crate::cli::{BenchArgs, BenchTarget, ListFormat};
 use crate::labs::LabId;
 use crate::nn::bench::{ResnetThroughput, bench_resnet};
 use crate::run::{Quiet, RunSpec, Runner};
-use crate::tui::fixture::finished_app;
+use crate::tui::fixture::app_after;
 use crate::tui::theme::ThemeName;
 use crate::tui::view;
 use anyhow::Result;
@@ -15,7 +17,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use serde::Serialize;
 use serde_json::json;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// The most wall time one run of a lab takes in `bench render` and `bench labs`.
+pub const BUDGET: Duration = Duration::from_secs(2);
+
+/// A stop condition for [`Runner::advance`]: [`BUDGET`] from now.
+fn within_budget() -> impl FnMut() -> bool {
+    let deadline = Instant::now() + BUDGET;
+    move || Instant::now() >= deadline
+}
 
 /// Render timings of one pane.
 #[derive(Clone, Debug, Serialize)]
@@ -46,7 +57,14 @@ pub fn render_bench(width: u16, height: u16, reps: usize) -> Vec<RenderTiming> {
     LabId::all()
         .iter()
         .map(|&lab| {
-            let app = finished_app(RunSpec::new(lab), ThemeName::Default, width, height);
+            let mut stop = within_budget();
+            let app = app_after(
+                RunSpec::new(lab),
+                ThemeName::Default,
+                width,
+                height,
+                &mut stop,
+            );
             let area = Rect::new(0, 0, width, height);
             let mut times = Vec::with_capacity(reps);
             for _ in 0..reps.max(1) {
@@ -66,7 +84,8 @@ pub fn render_bench(width: u16, height: u16, reps: usize) -> Vec<RenderTiming> {
         .collect()
 }
 
-/// Steps/s of every lab at default parameters: median over `reps` full runs.
+/// Steps/s of every lab at default parameters: median over `reps` runs, each to its end or
+/// for [`BUDGET`].
 pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
     LabId::all()
         .iter()
@@ -78,7 +97,7 @@ pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
                     continue;
                 };
                 let start = Instant::now();
-                run.run_to_end(None, &mut Quiet);
+                run.advance(u64::MAX, &mut within_budget(), &mut Quiet);
                 let secs = start.elapsed().as_secs_f64();
                 steps = run.steps();
                 rates.push(steps as f64 / secs.max(1e-9));

@@ -1,5 +1,6 @@
 //! `gradscope grad MODEL`: gradients and SGD steps of a model on one batch, written as
-//! safetensors so they can be compared with PyTorch (DESIGN §5).
+//! safetensors so they can be compared with PyTorch (DESIGN §5). `lstm` and `rnn` are in
+//! [`super::grad_recurrent`].
 //!
 //! For `resnet18`: train-mode forward, cross-entropy, backward, `--steps` SGD steps
 //! (weight decay on conv/linear weights only), then an eval-mode forward. Output keys:
@@ -14,18 +15,20 @@ use crate::cli::GradArgs;
 use crate::error::UsageError;
 use crate::nn::checkpoint::{self, OwnedTensor};
 use crate::nn::resnet::footprint::{self, MEMORY_BUDGET};
-use crate::nn::{Mode, Module, ResNet, Sgd};
+use crate::nn::{CellKind, Mode, Module, ResNet, Sgd};
 use crate::usage_bail;
 use anyhow::Result;
 use ndarray::{Array2, Array4};
 use std::collections::{BTreeMap, HashMap};
 
 /// Models `grad` knows.
-const MODELS: [&str; 1] = ["resnet18"];
+const MODELS: [&str; 3] = ["resnet18", "lstm", "rnn"];
 
 pub fn grad(args: GradArgs) -> Result<()> {
     match args.model.as_str() {
         "resnet18" => resnet18(&args),
+        "lstm" => super::grad_recurrent::grad(&args, CellKind::Lstm),
+        "rnn" => super::grad_recurrent::grad(&args, CellKind::Rnn),
         other => usage_bail!("unknown model '{other}'; accepted: {}", MODELS.join(", ")),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod grad_cmd;
+pub mod grad_recurrent;
 pub mod labs_cmd;
 pub mod resnet_cmd;
 pub mod resnet_train;

@@ -5,6 +5,7 @@ use crate::error::UsageError;
 use crate::io::{Progress, emit};
 use crate::report::Report;
 use crate::run::{Observer, RunSpec, Runner};
+use crate::tui::theme::ThemeName;
 use anyhow::Result;
 
 /// Serialise a report in the requested format.
@@ -69,8 +70,17 @@ pub fn run(args: RunArgs) -> Result<()> {
         args.steps,
         args.out.as_deref(),
     )?;
+    let lab = spec.lab;
+    if let Some(plot) = &args.plot {
+        crate::io::check_not_an_input(plot, &spec.input_paths())?;
+    }
     let report = execute(spec)?;
     warn_if_diverged(&report);
+    if let Some(plot) = &args.plot {
+        let svg = crate::tui::svg::pane_svg(lab, &report, ThemeName::Default, None)
+            .map_err(anyhow::Error::msg)?;
+        crate::io::write_atomic(plot, svg.as_bytes())?;
+    }
     let bytes = render_report(&report, args.format)?;
     emit(args.out.as_deref(), &bytes)
 }

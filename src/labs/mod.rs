@@ -8,6 +8,9 @@
 //! Adding a lab: one [`LabId`] variant, one arm in [`LabId::descriptor`], one arm in the
 //! panes' descriptor lookup, and two new files (the lab and its pane).
 
+pub mod bn;
+pub mod clip;
+pub mod lstm;
 pub mod mf;
 pub mod resnet;
 pub mod rnn;
@@ -77,6 +80,16 @@ pub trait Lab: Send {
     fn act(&mut self, action: &str) -> Result<String, ParamError> {
         Err(ParamError(format!("this lab has no action '{action}'")))
     }
+
+    /// The view the pane shows, for a lab whose actions switch views (clip); `None` for the
+    /// others. Presentation only: no number of the run depends on it.
+    fn view(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Show this view (one that [`Lab::view`] returned). A restart of the same lab (a new
+    /// parameter value, a preset) keeps the view the user chose.
+    fn set_view(&mut self, _view: &str) {}
 }
 
 /// A named set of parameter values: one telling case of a lab's lesson.
@@ -138,6 +151,9 @@ impl LabId {
     pub fn descriptor(self) -> &'static LabDescriptor {
         match self {
             LabId::Rnn => &rnn::DESCRIPTOR,
+            LabId::Clip => &clip::DESCRIPTOR,
+            LabId::Lstm => &lstm::DESCRIPTOR,
+            LabId::Bn => &bn::DESCRIPTOR,
             LabId::Mf => &mf::DESCRIPTOR,
             LabId::Resnet => &resnet::DESCRIPTOR,
             #[cfg(test)]

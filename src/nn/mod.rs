@@ -1,6 +1,6 @@
 //! The nn engine: layers with forward and backward passes, a ResNet-18 with torchvision's
-//! names and initialisation, SGD with parameter groups, and safetensors checkpoints
-//! (DESIGN §5). Results cross over to PyTorch and back.
+//! names and initialisation, recurrent cells (RNN, LSTM) with backpropagation through time,
+//! SGD with parameter groups and Adam, and safetensors checkpoints (DESIGN §5). Results cross over to PyTorch and back.
 //!
 //! Conventions every layer follows:
 //! - Activations are channel-major 4-D arrays `[C, N, H, W]` ([`Tensor`]), standard layout.
@@ -19,6 +19,7 @@ pub mod activation;
 pub mod batchnorm;
 pub mod bench;
 pub mod checkpoint;
+pub mod clip;
 pub mod conv;
 pub mod data;
 pub mod gemm;
@@ -26,7 +27,9 @@ pub mod linear;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+pub mod recurrent;
 pub mod resnet;
+pub mod sequence;
 pub mod summary;
 pub mod train;
 
@@ -35,7 +38,8 @@ pub use batchnorm::BatchNorm2d;
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use loss::{CrossEntropy, LossOutput};
-pub use optim::Sgd;
+pub use optim::{Adam, Sgd};
+pub use recurrent::{CellKind, Recurrent};
 
 pub use pool::{AdaptiveAvgPool2d, MaxPool2d};
 pub use resnet::{BasicBlock, BnOrder, ResNet, ResNetConfig, Stem};
@@ -176,6 +180,10 @@ pub enum ModuleKind {
     Conv2d,
     BatchNorm2d,
     Linear,
+    /// `nn.RNN` (tanh).
+    Rnn,
+    /// `nn.LSTM`.
+    Lstm,
 }
 
 impl ModuleKind {
@@ -185,6 +193,8 @@ impl ModuleKind {
             Self::Conv2d => "Conv2d",
             Self::BatchNorm2d => "BatchNorm2d",
             Self::Linear => "Linear",
+            Self::Rnn => "RNN",
+            Self::Lstm => "LSTM",
         }
     }
 }

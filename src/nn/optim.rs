@@ -1,5 +1,5 @@
 //! SGD with momentum and weight decay over parameter groups formed by module type,
-//! with PyTorch's semantics (`torch.optim.SGD`, no dampening, no Nesterov):
+//! and Adam ([`Adam`]), with PyTorch's semantics (`torch.optim.SGD`, no dampening, no Nesterov):
 //! `d = g + λ·p`; `buf = α·buf + d` (`buf = d` on the first step); `p ← p − η·buf`.
 //!
 //! Groups come from [`ParamGroup::of`] (module kind and role), never from names: grouping by
@@ -103,6 +103,80 @@ impl<T: Real> Sgd<T> {
     }
 }
 
+/// Adam with PyTorch's semantics (`torch.optim.Adam`, no AMSGrad, L2 weight decay added to
+/// the gradient): `g ← g + λp`; `m ← β₁m + (1−β₁)g`; `v ← β₂v + (1−β₂)g²`;
+/// `p ← p − (η/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε)`. Moments start at zero; state is kept per
+/// parameter name, so a different model never inherits moments.
+#[derive(Clone, Debug)]
+pub struct Adam<T> {
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    pub weight_decay: f64,
+    /// (name, first moment, second moment) per parameter, in visit order.
+    moments: Vec<(String, Vec<T>, Vec<T>)>,
+    steps: u64,
+}
+
+impl<T: Real> Adam<T> {
+    /// PyTorch's defaults besides `lr`: β = (0.9, 0.999), ε = 1e-8, no weight decay.
+    pub fn new(lr: f64) -> Self {
+        Self {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            moments: Vec::new(),
+            steps: 0,
+        }
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// One update of every parameter from its current gradient.
+    pub fn step(&mut self, model: &mut dyn Module<T>) {
+        self.steps += 1;
+        let t = self.steps as i32;
+        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
+        let step_size = self.lr / (1.0 - b1.powi(t));
+        let bc2_sqrt = (1.0 - b2.powi(t)).sqrt();
+        let mut i = 0;
+        let moments = &mut self.moments;
+        model.visit_params("", &mut |p| {
+            let n = p.param.len();
+            if moments
+                .get(i)
+                .is_none_or(|(name, m, _)| name != p.name || m.len() != n)
+            {
+                moments.truncate(i);
+                moments.push((p.name.to_string(), vec![T::zero(); n], vec![T::zero(); n]));
+            }
+            let (_, m, v) = &mut moments[i];
+            let (value, grad) = p.param.value_and_grad_mut();
+            for (((p, g), m), v) in value
+                .iter_mut()
+                .zip(grad)
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
+                let g = g.to_f64() + wd * p.to_f64();
+                let nm = b1 * m.to_f64() + (1.0 - b1) * g;
+                let nv = b2 * v.to_f64() + (1.0 - b2) * g * g;
+                *m = T::from_f64(nm);
+                *v = T::from_f64(nv);
+                let denom = nv.sqrt() / bc2_sqrt + eps;
+                *p = T::from_f64(p.to_f64() - step_size * nm / denom);
+            }
+            i += 1;
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +240,32 @@ mod tests {
         Sgd::new(0.1, 0.9, 0.01, true).step(&mut t);
         let expect = 2.0 - 0.1 * (0.5 + 0.01 * 2.0);
         assert!(values(&mut t).iter().all(|&x| (x - expect).abs() < 1e-15));
+    }
+
+    #[test]
+    fn adam_matches_pytorch_closed_form() {
+        // One scalar parameter, gradients 0.5, −1.0, 2.0: PyTorch's update written out.
+        let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-8);
+        let mut fc = Linear::<f64>::new(1, 1).without_bias();
+        fc.weight.value_mut()[0] = 1.0;
+        let mut adam = Adam::new(lr);
+        let (mut p, mut m, mut v) = (1.0f64, 0.0, 0.0);
+        for (t, g) in [0.5, -1.0, 2.0].into_iter().enumerate() {
+            fc.weight.grad_mut()[0] = g;
+            adam.step(&mut fc);
+            let t = t as i32 + 1;
+            m = b1 * m + (1.0 - b1) * g;
+            v = b2 * v + (1.0 - b2) * g * g;
+            let mhat = m / (1.0 - b1.powi(t));
+            let vhat = v / (1.0 - b2.powi(t));
+            p -= lr * mhat / (vhat.sqrt() + eps);
+            assert!((fc.weight.value()[0] - p).abs() < 1e-12, "step {t}");
+        }
+        // The first step moves by lr·g/(|g| + ε') whatever the scale of g: Adam's sign step.
+        let mut fc = Linear::<f64>::new(1, 1).without_bias();
+        fc.weight.grad_mut()[0] = 1e-6;
+        Adam::new(0.1).step(&mut fc);
+        assert!((fc.weight.value()[0] + 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 1e-12);
+        assert_eq!(adam.steps(), 3);
     }
 }

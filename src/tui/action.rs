@@ -39,6 +39,10 @@ pub enum Action {
     Defaults,
     /// Show (and copy) the command that reproduces the current state.
     Share,
+    /// Write the zoomed figure (or every figure) of the pane as SVG.
+    Figure,
+    /// Start or stop recording the terminal to a .cast file.
+    Record,
     /// Sweep the selected parameter across its valid range.
     Sweep,
     /// In the sweep view: plot the next numeric summary key.

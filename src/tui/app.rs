@@ -156,23 +156,46 @@ pub struct App {
     pub(super) generation: u64,
     /// The terminal's size, for the too-small rule.
     pub(super) size: (u16, u16),
+    /// What update asks of the outside world (clipboard, files, recording), taken by the
+    /// event loop through `update::take_effects`.
+    pub(super) effects: Vec<Effect>,
+    /// The file being recorded to, if recording.
+    pub(super) recording: Option<String>,
+}
+
+/// Something only the event loop can do: it owns the terminal and the file system.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Clipboard(String),
+    /// Write the pane's figures (or figure `only`) as an SVG file.
+    Figure { only: Option<usize> },
+    /// Start or stop recording the terminal to a .cast file.
+    ToggleRecording,
 }
 
 impl App {
     /// The App on `start` (its parameters and seed), every other lab at its defaults.
     pub fn new(start: RunSpec, theme: ThemeName) -> App {
+        App::configured(start, theme, Speed::NATURAL, &[])
+    }
+
+    /// The App on `start`, at `speed`, the other labs at `defaults` (the config file's; a lab
+    /// not in it at its built-in defaults), all with `start`'s seed.
+    pub fn configured(start: RunSpec, theme: ThemeName, speed: Speed, defaults: &[RunSpec]) -> App {
         let seed = start.seed;
         let labs: Vec<LabView> = LabId::all()
             .iter()
             .map(|&id| {
                 if id == start.lab {
-                    LabView::new(start.clone())
-                } else {
-                    LabView::new(RunSpec {
-                        seed,
-                        ..RunSpec::new(id)
-                    })
+                    return LabView::new(start.clone());
                 }
+                let base = defaults
+                    .iter()
+                    .find(|s| s.lab == id)
+                    .cloned()
+                    .unwrap_or_else(|| RunSpec::new(id));
+                LabView::new(RunSpec { seed, ..base })
             })
             .collect();
         let current = labs.iter().position(|l| l.id() == start.lab).unwrap_or(0);
@@ -181,7 +204,7 @@ impl App {
             current,
             run: RunState::Running,
             progress: None,
-            speed: Speed::NATURAL,
+            speed,
             overlay: None,
             scroll: 0,
             input: None,
@@ -196,6 +219,8 @@ impl App {
             next_sweep_id: 1,
             generation: 0,
             size: (super::view::MIN_WIDTH, super::view::MIN_HEIGHT),
+            effects: Vec::new(),
+            recording: None,
         }
     }
 
@@ -261,6 +286,11 @@ impl App {
 
     pub fn quit_requested(&self) -> bool {
         self.quit
+    }
+
+    /// The file being recorded to, if recording.
+    pub fn recording(&self) -> Option<&str> {
+        self.recording.as_deref()
     }
 
     pub fn generation(&self) -> u64 {

@@ -8,6 +8,7 @@ use super::app::App;
 use super::driver::{Driver, FRAME, Inline};
 use super::keymap::{self, parse_key};
 use super::theme::ThemeName;
+use super::update::cue::Cue;
 use super::update::{on_worker, update};
 use super::view;
 use crate::run::RunSpec;
@@ -58,6 +59,13 @@ impl<B: Backend> InlineTui<B> {
             }
             None => false,
         }
+    }
+
+    /// A demo cue, through update (its commands run at the next frame).
+    pub fn cue(&mut self, cue: &Cue) -> Result<(), String> {
+        let cmds = super::update::cue::apply(&mut self.app, cue)?;
+        self.driver.send(cmds);
+        Ok(())
     }
 
     /// An action, as if a key had said it.

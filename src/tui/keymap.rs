@@ -124,6 +124,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('e')], Action::Explain, "e", "explain: formulas and what to notice", Some("explain")),
     b(Normal, &[C('z')], Action::Zoom, "z", "zoom the next chart (cycles, then back)", Some("zoom")),
     b(Normal, &[C('y')], Action::Share, "y", "show and copy the command that reproduces this", Some("share")),
+    b(Normal, &[C('w')], Action::Figure, "w", "write the zoomed chart (or all of them) as an SVG figure", None),
+    b(Normal, &[C('R')], Action::Record, "R", "start / stop recording the terminal to a .cast file", None),
     b(Normal, &[C('t')], Action::CycleTheme, "t", "theme: default → projector → mono", None),
     b(Normal, &[C('?')], Action::Help, "?", "this help", Some("help")),
     b(Normal, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view or zoom", None),

@@ -6,6 +6,9 @@
 //! the App. The UI thread blocks on that channel, so it uses no CPU while paused or done,
 //! and redraws at most ~30 times a second while the lab runs.
 //!
+//! [`terminal`] owns the real terminal (and tees it into a recording); [`live`] is the event
+//! loop; [`inline`] drives the same App and worker on one thread with a virtual clock.
+//!
 //! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP (then
 //! the exit code is 128 + the signal), an error (a guard's `Drop`) and a panic (a hook that
 //! restores, reports and exits). Ctrl-Z and SIGTSTP suspend with the terminal restored; `fg`
@@ -13,13 +16,17 @@
 
 pub mod action;
 pub mod app;
+pub mod config;
 pub mod driver;
 pub mod fixture;
 pub mod inline;
 pub mod keymap;
+pub mod live;
 pub mod panes;
 pub mod share;
 pub mod speed;
+pub mod svg;
+pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -29,17 +36,18 @@ pub mod worker;
 use crate::run::RunSpec;
 use action::Action;
 use anyhow::Result;
-use app::{App, Overlay};
+use app::App;
 use crossterm::event::{Event, KeyEvent};
-use crossterm::{cursor, execute, terminal};
-use driver::{Driver, FRAME, Threaded};
+use driver::{Driver, Threaded};
+use live::{Live, Timeline};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, CrosstermBackend};
-use std::io::{IsTerminal, Write};
+use ratatui::backend::CrosstermBackend;
+use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::Instant;
+use std::sync::mpsc::{self, Sender};
+use terminal::{NewRecording, Recorder, Recording, TeeOut};
 use theme::ThemeName;
+use update::cue::Cue;
 
 /// Everything the UI thread waits for.
 #[derive(Debug)]
@@ -53,53 +61,59 @@ pub enum UiEvent {
     Suspend,
 }
 
-fn restore_terminal() {
-    let _ = terminal::disable_raw_mode();
-    let _ = execute!(
-        std::io::stdout(),
-        terminal::LeaveAlternateScreen,
-        cursor::Show
-    );
+/// How the live TUI starts: the open lab's run, the theme, the speed, every lab's defaults.
+pub struct Start {
+    pub spec: RunSpec,
+    pub theme: ThemeName,
+    pub speed: speed::Speed,
+    /// The other labs' starting parameters (the config file's).
+    pub labs: Vec<RunSpec>,
 }
 
-fn enter_terminal() -> std::io::Result<()> {
-    terminal::enable_raw_mode()?;
-    execute!(
-        std::io::stdout(),
-        terminal::EnterAlternateScreen,
-        cursor::Hide
-    )
+/// A demo to play live: its cues, the speed, and a recording to start with.
+pub struct DemoPlay {
+    pub cues: Vec<(usize, Cue)>,
+    pub speed: f64,
+    pub record: Option<Box<dyn Recording>>,
 }
 
-/// Restores the terminal when dropped: on return and on error.
-struct TerminalGuard;
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
+/// Start the TUI on `spec` (checked by the caller). `new_recording` makes the file the `R`
+/// key records to. Returns the process exit code: 0, or 128 + the signal that ended it.
+pub fn run(start: Start, new_recording: NewRecording) -> Result<u8> {
+    run_live(start, new_recording, None)
 }
 
-/// Start the TUI on `spec` (checked by the caller). Returns the process exit code: 0, or
-/// 128 + the signal that ended it.
-pub fn run(spec: RunSpec, theme: ThemeName) -> Result<u8> {
+/// Play a demo in the live TUI (keys go through the real keymap; Space pauses the demo).
+pub fn run_demo(start: Start, new_recording: NewRecording, demo: DemoPlay) -> Result<u8> {
+    run_live(start, new_recording, Some(demo))
+}
+
+fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -> Result<u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         crate::usage_bail!(
-            "the TUI needs a terminal (stdin/stdout are not a tty); for scripts use `gradscope run` or `gradscope sweep`"
+            "the TUI needs a terminal (stdin/stdout are not a tty); for scripts use `gradscope run` or `gradscope sweep`, for recordings `gradscope demo --headless`"
         );
     }
     // A panic anywhere (UI or worker) restores the terminal, reports, and ends the process:
     // a UI with a dead worker or a raw-mode shell is worse than an exit.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        terminal::restore();
         previous(info);
         std::process::exit(101);
     }));
-    enter_terminal()?;
-    let _guard = TerminalGuard;
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    full_redraw(&mut term)?;
+    let recorder = Recorder::default();
+    let (timeline, start_recording) = match demo {
+        Some(d) => (Some(Timeline::new(d.cues, d.speed)), d.record),
+        None => (None, None),
+    };
+    let guard = terminal::Guard;
+    terminal::enter()?;
+    let mut term = Terminal::new(CrosstermBackend::new(TeeOut::new(recorder.clone())))?;
+    if let Some(rec) = start_recording {
+        recorder.start(rec);
+    }
+    terminal::full_redraw(&mut term)?;
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone())?;
     spawn_signals(tx.clone())?;
@@ -108,13 +122,29 @@ pub fn run(spec: RunSpec, theme: ThemeName) -> Result<u8> {
         let _ = emit_tx.send(UiEvent::Worker(e));
     }))?;
     let size = term.size()?;
-    let mut app = App::new(spec, theme);
+    let mut app = App::configured(start.spec, start.theme, start.speed, &start.labs);
     driver.send(update::update(
         &mut app,
         Action::Resize(size.width, size.height),
     ));
+    if recorder.is_on() {
+        update::recording(&mut app, Some("recording".into()));
+    }
     driver.send(update::update(&mut app, Action::Start));
-    event_loop(&mut term, app, &mut driver, &rx)
+    let mut live = Live {
+        driver: &mut driver,
+        rx: &rx,
+        recorder,
+        new_recording,
+        timeline,
+    };
+    let outcome = live::run(&mut term, app, &mut live);
+    drop(guard);
+    let (code, notes) = outcome?;
+    for note in notes {
+        eprintln!("{note}");
+    }
+    Ok(code)
 }
 
 fn spawn_input(tx: Sender<UiEvent>) -> std::io::Result<()> {
@@ -153,97 +183,4 @@ fn spawn_signals(tx: Sender<UiEvent>) -> Result<()> {
             }
         })?;
     Ok(())
-}
-
-/// Restore the terminal, stop the process as SIGTSTP would, and take the terminal back when
-/// the shell continues it. Returns the terminal's size then (it may have changed).
-fn suspend<B: Backend>(term: &mut Terminal<B>) -> Result<(u16, u16)>
-where
-    B::Error: Send + Sync + 'static,
-{
-    restore_terminal();
-    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP)?;
-    enter_terminal()?;
-    full_redraw(term)
-}
-
-/// Clear the screen and make the next draw repaint every cell. (`Terminal::clear` would ask
-/// the terminal for the cursor position, and the input thread would take the answer.)
-fn full_redraw<B: Backend>(term: &mut Terminal<B>) -> Result<(u16, u16)>
-where
-    B::Error: Send + Sync + 'static,
-{
-    let size = term.size()?;
-    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
-    Ok((size.width, size.height))
-}
-
-/// The loop: wait for an event, update, redraw when something changed and a frame's time
-/// has passed. Returns the exit code.
-fn event_loop<B: Backend>(
-    term: &mut Terminal<B>,
-    mut app: App,
-    driver: &mut dyn Driver,
-    rx: &mpsc::Receiver<UiEvent>,
-) -> Result<u8>
-where
-    B::Error: Send + Sync + 'static,
-{
-    let mut last_draw: Option<Instant> = None;
-    let mut dirty = true;
-    let mut exit = 0u8;
-    while !app.quit_requested() {
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))?;
-            last_draw = Some(Instant::now());
-            dirty = false;
-        }
-        let event = if dirty {
-            let wait = FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed()));
-            match rx.recv_timeout(wait) {
-                Ok(e) => e,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-        } else {
-            match rx.recv() {
-                Ok(e) => e,
-                Err(_) => break,
-            }
-        };
-        dirty = true;
-        let action = match event {
-            UiEvent::Key(key) => keymap::map(app.mode(), &key),
-            UiEvent::Resize(w, h) => Some(Action::Resize(w, h)),
-            UiEvent::Worker(e) => {
-                update::on_worker(&mut app, e);
-                None
-            }
-            UiEvent::Terminate(sig) => {
-                exit = 128u8.saturating_add(u8::try_from(sig).unwrap_or(0));
-                Some(Action::Quit)
-            }
-            UiEvent::Suspend => Some(Action::Suspend),
-        };
-        let Some(action) = action else { continue };
-        if action == Action::Suspend {
-            let (w, h) = suspend(term)?;
-            driver.send(update::update(&mut app, Action::Resize(w, h)));
-            last_draw = None;
-            continue;
-        }
-        let sharing = app.overlay() == Some(Overlay::Share);
-        driver.send(update::update(&mut app, action));
-        if !sharing && app.overlay() == Some(Overlay::Share) {
-            copy_to_clipboard(&share::commands(app.lab().spec())[0]);
-        }
-    }
-    Ok(exit)
-}
-
-/// Ask the terminal to copy `text` (OSC 52); terminals without it ignore the sequence.
-fn copy_to_clipboard(text: &str) {
-    let mut out = std::io::stdout();
-    let _ = out.write_all(share::osc52(text).as_bytes());
-    let _ = out.flush();
 }

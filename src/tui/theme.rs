@@ -43,6 +43,9 @@ pub struct Theme {
     pub ghost: Style,
     /// Whether heatmaps use colour (else glyph density).
     pub color: bool,
+    /// The theme's own background, painted under everything (projector: black, so its
+    /// bright text reads on a light terminal too); `None` keeps the terminal's.
+    pub background: Option<Color>,
 }
 
 const fn fg(c: u8) -> Style {
@@ -88,6 +91,7 @@ impl Theme {
                 markers: [Marker::Braille; SERIES],
                 ghost: fg(242),
                 color: true,
+                background: None,
             },
             ThemeName::Projector => Theme {
                 name,
@@ -132,6 +136,7 @@ impl Theme {
                 markers: [Marker::HalfBlock; SERIES],
                 ghost: fg(248),
                 color: true,
+                background: Some(Color::Indexed(16)),
             },
             ThemeName::Mono => Theme {
                 name,
@@ -158,6 +163,7 @@ impl Theme {
                 ],
                 ghost: Style::new().add_modifier(Modifier::DIM),
                 color: false,
+                background: None,
             },
         }
     }

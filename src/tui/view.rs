@@ -24,6 +24,10 @@ pub const MIN_HEIGHT: u16 = 24;
 /// Draw the frame for `app` into `buf` over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = Theme::new(app.theme);
+    if let Some(bg) = theme.background {
+        // The theme's own paper: its colours then read the same on light and dark terminals.
+        buf.set_style(area, ratatui::style::Style::new().bg(bg));
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, buf, &theme);
         return;
@@ -157,14 +161,24 @@ fn render_tabs(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
-        format!("— {}", app.lab().id().title()),
-        theme.text,
-    ));
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    // The lab's title, then the theme's name, each only where it fits whole.
+    let used = Line::from(spans.clone()).width();
+    let title = format!("— {}", app.lab().id().title());
     let right = format!("theme {} ", theme.label());
-    let w = right.len() as u16;
-    if area.width > w + 40 {
+    let room = usize::from(area.width).saturating_sub(used);
+    let title_w = title.chars().count();
+    let right_w = right.chars().count() + 1;
+    if title_w <= room {
+        spans.push(Span::styled(title, theme.text));
+    }
+    Paragraph::new(Line::from(spans)).render(area, buf);
+    let free = if title_w <= room {
+        room - title_w
+    } else {
+        room
+    };
+    if right_w <= free {
+        let w = right_w as u16 - 1;
         buf.set_string(area.right() - w, area.y, right, theme.dim);
     }
 }
@@ -191,7 +205,8 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         _ => (area, None),
     };
     match lab.report() {
-        Some(report) => (panes::descriptor(lab.id()).render)(
+        Some(report) => panes::render(
+            lab.id(),
             &PaneCtx {
                 report,
                 pinned: lab.pinned(),
@@ -229,12 +244,16 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (None, None) => (0, lab.spec().total_steps()),
     };
     let rate = lab.id().descriptor().steps_per_second;
-    let mut spans = vec![
+    let mut spans = vec![];
+    if app.recording().is_some() {
+        spans.push(Span::styled(" ● REC ", theme.error));
+    }
+    spans.extend([
         Span::styled(format!(" {} ", state.label()), style),
         Span::styled(format!("  step {step}/{total}  "), theme.text),
         Span::styled(format!("speed {}  ", app.speed().label()), theme.dim),
         Span::styled(format!("seed {}  ", lab.seed()), theme.text),
-    ];
+    ]);
     // A gauge with an ETA on runs that take more than a few seconds at this pace.
     let long = app
         .speed()

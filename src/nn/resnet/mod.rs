@@ -325,6 +325,7 @@ mod tests {
                     assert!(v.iter().all(|x| x.abs() <= bound), "{}", p.name);
                     assert!(v.iter().any(|x| x.abs() > 0.5 * bound), "{}", p.name);
                 }
+                (kind, _) => panic!("{}: no {kind:?} in a ResNet", p.name),
             }
         });
     }

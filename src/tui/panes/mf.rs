@@ -7,18 +7,37 @@ use super::{PaneCtx, PaneDescriptor, Readouts};
 use crate::fmt::fmt_num;
 use crate::fmt::short_num;
 use crate::report::Report;
+use crate::tui::widgets::Figure;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap, Mark};
-use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::Widget;
 
 pub static PANE: PaneDescriptor = PaneDescriptor {
-    render,
-    // Loss, singular values, balance, segment, and (1×1 only) the landscape.
-    charts: |r| if has_landscape(r) { 5 } else { 4 },
+    readouts,
+    figures,
+    // Two rows: three over two with the landscape, two over two without.
+    layout: |n, area| {
+        if n > 4 {
+            super::grid(area, &[(50, 3), (50, n - 3)])
+        } else {
+            super::grid(area, &[(50, 2), (50, n.saturating_sub(2))])
+        }
+    },
 };
+
+/// Loss, singular values, balance, segment, and (1×1 only) the landscape.
+fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
+    let mut out = vec![
+        Figure::Chart(loss_chart(ctx)),
+        Figure::Chart(sv_chart(ctx)),
+        Figure::Chart(balance_chart(ctx)),
+        Figure::Chart(segment_chart(ctx)),
+    ];
+    if has_landscape(ctx.report) {
+        out.push(Figure::Heatmap(landscape(ctx)));
+    }
+    out
+}
 
 fn has_landscape(r: &Report) -> bool {
     !r.series("landscape_log10").is_empty()
@@ -81,15 +100,14 @@ fn loss_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
         .refs(vec![r.num("optimum")], "f*")
 }
 
-fn sv_chart<'a>(ctx: &'a PaneCtx, names: &'a [String]) -> Chart<'a> {
+fn sv_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let (r, t) = (ctx.report, ctx.theme);
     let steps = r.series("step");
-    let series = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
+    let series = (0..r.list("target_sv").len())
+        .map(|i| {
             let (style, marker) = t.series_look(i);
-            Series::new(format!("σ{}", i + 1), r.series(name), style, marker).xs(steps)
+            let ys = r.series(&format!("sv.{}", i + 1));
+            Series::new(format!("σ{}", i + 1), ys, style, marker).xs(steps)
         })
         .collect();
     Chart::new("singular values of AB against their targets", t)
@@ -184,38 +202,5 @@ fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
         marked_col: None,
         overlay,
         theme: t,
-    }
-}
-
-fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
-    let r = ctx.report;
-    let body = readouts(ctx).render_above(area, buf);
-    let rank = r.list("target_sv").len();
-    let names: Vec<String> = (1..=rank).map(|i| format!("sv.{i}")).collect();
-    let draw = |i: usize, area: Rect, buf: &mut Buffer| match i {
-        0 => loss_chart(ctx).render(area, buf),
-        1 => sv_chart(ctx, &names).render(area, buf),
-        2 => balance_chart(ctx).render(area, buf),
-        3 => segment_chart(ctx).render(area, buf),
-        _ => landscape(ctx).render(area, buf),
-    };
-    if let Some(i) = ctx.zoom {
-        draw(i, body, buf);
-        return;
-    }
-    let [upper, lower] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-    if has_landscape(r) {
-        let up = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(upper);
-        let low = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(lower);
-        for (i, a) in up.iter().chain(low.iter()).enumerate() {
-            draw(i, *a, buf);
-        }
-    } else {
-        let up = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(upper);
-        let low = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(lower);
-        for (i, a) in up.iter().chain(low.iter()).enumerate() {
-            draw(i, *a, buf);
-        }
     }
 }

@@ -1,6 +1,11 @@
 //! One view per lab, rendering only from a [`Report`] (and view state): panes format, they
-//! never compute physics.
+//! never compute physics. A pane is its readouts, its figures (charts and heatmaps, in the
+//! order `z` cycles through them and `--plot` exports them) and their layout; [`render`] puts
+//! them on screen the same way for every lab.
 
+pub mod bn;
+pub mod clip;
+pub mod lstm;
 pub mod mf;
 pub mod resnet;
 pub mod rnn;
@@ -11,6 +16,7 @@ pub mod toy;
 use crate::labs::LabId;
 use crate::report::Report;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::Figure;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -28,16 +34,71 @@ pub struct PaneCtx<'a> {
 
 /// What the shell needs of a lab's pane.
 pub struct PaneDescriptor {
-    /// Draw the pane from its context.
-    pub render: fn(&PaneCtx, Rect, &mut Buffer),
-    /// How many charts `z` cycles through for this report (mf's landscape adds one).
-    pub charts: fn(&Report) -> usize,
+    /// The readouts above the figures.
+    pub readouts: fn(&PaneCtx) -> Readouts,
+    /// Every figure, in `z` order (mf's landscape adds one for the 1×1 problem).
+    pub figures: for<'a> fn(&'a PaneCtx<'a>) -> Vec<Figure<'a>>,
+    /// Where `count` figures go in `area` when none is zoomed.
+    pub layout: fn(count: usize, area: Rect) -> Vec<Rect>,
+}
+
+/// Draw the pane of `lab`: readouts, then the zoomed figure or every figure in its layout.
+pub fn render(lab: LabId, ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
+    let d = descriptor(lab);
+    let body = (d.readouts)(ctx).render_above(area, buf);
+    let figures = (d.figures)(ctx);
+    match ctx.zoom {
+        Some(i) if i < figures.len() => {
+            if let Some(f) = figures.into_iter().nth(i) {
+                f.render(body, buf);
+            }
+        }
+        _ => {
+            let areas = (d.layout)(figures.len(), body);
+            for (f, a) in figures.into_iter().zip(areas) {
+                f.render(a, buf);
+            }
+        }
+    }
+}
+
+/// How many figures `z` cycles through for this report.
+pub fn figure_count(lab: LabId, report: &Report, theme: &Theme) -> usize {
+    let ctx = PaneCtx {
+        report,
+        pinned: None,
+        zoom: None,
+        theme,
+    };
+    (descriptor(lab).figures)(&ctx).len()
+}
+
+/// Rows of `area` (heights in percent) holding `cols[i]` figures side by side each.
+pub fn grid(area: Rect, rows: &[(u16, usize)]) -> Vec<Rect> {
+    let heights: Vec<Constraint> = rows
+        .iter()
+        .map(|(p, _)| Constraint::Percentage(*p))
+        .collect();
+    let bands = Layout::vertical(heights).split(area);
+    bands
+        .iter()
+        .zip(rows)
+        .flat_map(|(band, (_, n))| {
+            let n = (*n).max(1) as u32;
+            Layout::horizontal(vec![Constraint::Ratio(1, n); n as usize])
+                .split(*band)
+                .to_vec()
+        })
+        .collect()
 }
 
 /// The one place that maps a lab to its pane.
 pub fn descriptor(lab: LabId) -> &'static PaneDescriptor {
     match lab {
         LabId::Rnn => &rnn::PANE,
+        LabId::Clip => &clip::PANE,
+        LabId::Lstm => &lstm::PANE,
+        LabId::Bn => &bn::PANE,
         LabId::Mf => &mf::PANE,
         LabId::Resnet => &resnet::PANE,
         #[cfg(test)]

@@ -2,26 +2,23 @@
 //! loss and accuracy charts (validation in eval mode beside the same pass in train mode),
 //! the per-layer gradient strip over time, the weight norm and the effective learning rate
 //! per optimiser group, and the layer table with the three groups and their weight decay.
-//! The progress gauge with its ETA is the status bar's.
+//! The progress gauge with its ETA is the status bar's. At 80×24 the four charts that matter
+//! most are shown, the weight-norm chart, the effective-lr chart and the table one `z` away.
 
-use super::{PaneCtx, PaneDescriptor, Readouts};
+use super::{PaneCtx, PaneDescriptor, Readouts, grid};
 use crate::fmt::{fmt_num, short_num, thousands};
 use crate::report::Report;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
-use crate::tui::widgets::framed;
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
-use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use crate::tui::widgets::{Figure, TextTable};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
-
-/// Loss, accuracy, gradient strip, weight norms, effective learning rates, layer table.
-const CHARTS: usize = 6;
 
 pub static PANE: PaneDescriptor = PaneDescriptor {
-    render,
-    charts: |_| CHARTS,
+    readouts,
+    figures,
+    layout,
 };
 
 /// The three groups in the order the lab reports them, with their legend names.
@@ -169,10 +166,15 @@ fn group_chart<'a>(ctx: &'a PaneCtx, prefix: &str, title: &str, short: &'static 
         let ys = r.series(&format!("{prefix}.{group}"));
         series.push(Series::new(*label, ys, style, marker).xs(steps));
     }
+    // From step 0, as the loss and accuracy charts (the groups' series start at step 1).
+    let x = match r.steps {
+        0 => Axis::new("step"),
+        n => Axis::new("step").bounds(0.0, n as f64),
+    };
     Chart::new(title, t)
         .short(short)
         .series(series)
-        .x(Axis::new("step"))
+        .x(x)
         .y(Axis::new(prefix.replace('_', " ")).log(true))
 }
 
@@ -232,59 +234,41 @@ fn table_lines(r: &Report, t: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-fn render_table(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
-    let inner = framed("layers, parameters and groups", ctx.theme, area, buf);
-    Paragraph::new(table_lines(ctx.report, ctx.theme)).render(inner, buf);
-}
-
-fn draw(ctx: &PaneCtx, i: usize, area: Rect, buf: &mut Buffer) {
-    match i {
-        0 => loss_chart(ctx).render(area, buf),
-        1 => accuracy_chart(ctx).render(area, buf),
-        2 => strip(ctx).render(area, buf),
-        3 => group_chart(
+/// Loss, accuracy, gradient strip, weight norms, effective learning rates, layer table.
+fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
+    vec![
+        Figure::Chart(loss_chart(ctx)),
+        Figure::Chart(accuracy_chart(ctx)),
+        Figure::Heatmap(strip(ctx)),
+        Figure::Chart(group_chart(
             ctx,
             "weight_norm",
             "weight norm ‖w‖ per group (log)",
             "‖w‖ per group",
-        )
-        .render(area, buf),
-        4 => group_chart(
+        )),
+        Figure::Chart(group_chart(
             ctx,
             "eff_lr",
             "effective learning rate η/mean‖w_t‖² per group (log)",
             "eff. lr per group",
-        )
-        .render(area, buf),
-        _ => render_table(ctx, area, buf),
-    }
+        )),
+        Figure::Table(TextTable {
+            title: "layers, parameters and groups".into(),
+            lines: table_lines(ctx.report, ctx.theme),
+            theme: ctx.theme,
+        }),
+    ]
 }
 
-fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
-    let body = readouts(ctx).render_above(area, buf);
-    if let Some(i) = ctx.zoom {
-        draw(ctx, i, body, buf);
-        return;
-    }
-    let halves = Layout::vertical([Constraint::Percentage(50); 2]).split(body);
-    // Wide enough for three columns: every chart and the table; otherwise the four
-    // charts that matter most, the others one `z` away.
-    let (cols, shown) = if body.width >= 120 && body.height >= 30 {
-        (3, CHARTS)
+/// Wide enough for three columns: every figure (the table top right); otherwise the loss,
+/// accuracy, strip and weight-norm charts in two, the rest one `z` away.
+fn layout(count: usize, body: Rect) -> Vec<Rect> {
+    if body.width >= 120 && body.height >= 30 && count == 6 {
+        let cells = grid(body, &[(50, 3), (50, 3)]);
+        // Figure i goes to cell PLACE[i].
+        const PLACE: [usize; 6] = [0, 1, 3, 4, 5, 2];
+        PLACE.iter().map(|&c| cells[c]).collect()
     } else {
-        (2, 4)
-    };
-    let mut cells = Vec::new();
-    for half in halves.iter() {
-        let row = Layout::horizontal(vec![Constraint::Ratio(1, cols); cols as usize]).split(*half);
-        cells.extend(row.iter().copied());
-    }
-    let order: &[usize] = if shown == CHARTS {
-        &[0, 1, 5, 2, 3, 4]
-    } else {
-        &[0, 1, 2, 3]
-    };
-    for (cell, &i) in cells.iter().zip(order) {
-        draw(ctx, i, *cell, buf);
+        grid(body, &[(50, 2), (50, 2)])
     }
 }

@@ -4,18 +4,24 @@
 
 use super::{PaneCtx, PaneDescriptor, Readouts};
 use crate::fmt::fmt_num;
+use crate::tui::widgets::Figure;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
-use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::Widget;
 
 pub static PANE: PaneDescriptor = PaneDescriptor {
-    render,
-    // The gradient chart and the heatmap.
-    charts: |_| 2,
+    readouts,
+    figures,
+    layout: |_, area| super::grid(area, &[(58, 1), (42, 1)]),
 };
+
+/// The gradient chart and the heatmap.
+fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
+    vec![
+        Figure::Chart(gradient_chart(ctx, ctx.report)),
+        Figure::Heatmap(heatmap(ctx, ctx.report)),
+    ]
+}
 
 fn readouts(ctx: &PaneCtx) -> Readouts {
     let (r, t) = (ctx.report, ctx.theme);
@@ -114,20 +120,5 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
         marked_col: marked,
         overlay: vec![],
         theme: ctx.theme,
-    }
-}
-
-fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
-    let r = ctx.report;
-    let body = readouts(ctx).render_above(area, buf);
-    match ctx.zoom {
-        Some(0) => gradient_chart(ctx, r).render(body, buf),
-        Some(_) => heatmap(ctx, r).render(body, buf),
-        None => {
-            let [a, b] = Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(body);
-            gradient_chart(ctx, r).render(a, buf);
-            heatmap(ctx, r).render(b, buf);
-        }
     }
 }

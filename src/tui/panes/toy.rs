@@ -1,17 +1,20 @@
 //! The toy lab's pane (unit tests only): its one series on a chart.
 
 use super::{PaneCtx, PaneDescriptor};
+use crate::tui::widgets::Figure;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
 
 pub static PANE: PaneDescriptor = PaneDescriptor {
-    render,
-    charts: |_| 1,
+    readouts: |_| super::Readouts::default(),
+    figures,
+    layout: |_, area| vec![area],
 };
 
-fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
+fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
+    vec![Figure::Chart(chart(ctx))]
+}
+
+fn chart<'a>(ctx: &'a PaneCtx<'a>) -> Chart<'a> {
     let t = ctx.theme;
     Chart::new("x_t (log)", t)
         .series(vec![Series::new(
@@ -22,5 +25,4 @@ fn render(ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
         )])
         .x(Axis::new("t"))
         .y(Axis::new("x").log(true))
-        .render(area, buf);
 }

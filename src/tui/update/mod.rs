@@ -8,10 +8,11 @@
 //! starts a new run (paused if the run was paused). Each new run gets a new generation, and
 //! reports of older generations are dropped.
 
+pub mod cue;
 mod sweep;
 
 use super::action::Action;
-use super::app::{App, Message, Overlay, RunState};
+use super::app::{App, Effect, Message, Overlay, RunState};
 use super::theme::Theme;
 use super::worker::{Command, WorkerEvent};
 use crate::labs::LabId;
@@ -32,7 +33,7 @@ pub(super) fn complain(app: &mut App, text: impl Into<String>) {
 }
 
 /// Start a new run of the open lab's spec: running, or paused.
-fn restart(app: &mut App, paused: bool) -> Vec<Command> {
+pub(super) fn restart(app: &mut App, paused: bool) -> Vec<Command> {
     app.generation += 1;
     app.run = if paused {
         RunState::Paused
@@ -79,7 +80,7 @@ fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
 
 /// Set a parameter of the open lab, if the combination stays valid (checked cheaply here),
 /// and tell the worker.
-fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<Command> {
+pub(super) fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<Command> {
     let lab = app.lab();
     if lab.params().get(name) == &value {
         return vec![];
@@ -220,8 +221,9 @@ fn commit_input(app: &mut App) -> Vec<Command> {
 }
 
 fn zoom(app: &mut App) {
+    let theme = Theme::new(app.theme);
     let charts = app.lab().report().map_or(0, |r| {
-        (crate::tui::panes::descriptor(app.lab().id()).charts)(r)
+        crate::tui::panes::figure_count(app.lab().id(), r, &theme)
     });
     app.zoom = match app.zoom {
         None if charts > 0 => Some(0),
@@ -261,7 +263,14 @@ fn close(app: &mut App) -> Vec<Command> {
 /// Apply an action. Returns the commands for the worker.
 pub fn update(app: &mut App, action: Action) -> Vec<Command> {
     match action {
-        Action::Start => restart(app, false),
+        Action::Start => {
+            let mut cmds = Vec::new();
+            if app.speed != crate::tui::speed::Speed::NATURAL {
+                cmds.push(Command::Speed(app.speed));
+            }
+            cmds.extend(restart(app, false));
+            cmds
+        }
         Action::NextLab => open_lab(app, (app.current + 1) % app.labs.len()),
         Action::PrevLab => open_lab(app, (app.current + app.labs.len() - 1) % app.labs.len()),
         Action::SelectLab(i) => open_lab(app, i),
@@ -340,6 +349,22 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Share => {
             toggle_overlay(app, Overlay::Share);
+            if app.overlay == Some(Overlay::Share) {
+                let [tui, _] = crate::tui::share::commands(app.lab().spec());
+                app.effects.push(Effect::Clipboard(tui));
+            }
+            vec![]
+        }
+        Action::Figure => {
+            if app.lab().report().is_none() {
+                say(app, "nothing to draw yet");
+            } else {
+                app.effects.push(Effect::Figure { only: app.zoom });
+            }
+            vec![]
+        }
+        Action::Record => {
+            app.effects.push(Effect::ToggleRecording);
             vec![]
         }
         Action::Sweep => sweep::start(app),
@@ -462,4 +487,22 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) {
             }
         }
     }
+}
+
+/// The effects asked for since the last call, for the event loop to carry out.
+pub fn take_effects(app: &mut App) -> Vec<Effect> {
+    std::mem::take(&mut app.effects)
+}
+
+/// How an effect went: a line for the status bar.
+pub fn effect_done(app: &mut App, result: Result<String, String>) {
+    match result {
+        Ok(text) => say(app, text),
+        Err(text) => complain(app, text),
+    }
+}
+
+/// Recording started (to this file) or stopped.
+pub fn recording(app: &mut App, file: Option<String>) {
+    app.recording = file;
 }

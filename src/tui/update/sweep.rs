@@ -113,16 +113,29 @@ pub fn start(app: &mut App) -> Vec<Command> {
     launch(app, param.name, from, to, log)
 }
 
-/// Start a sweep of `param` over [from, to], replacing any sweep in progress.
+/// Start a sweep of `param` over [from, to] at the usual number of points (fewer for an
+/// integer range), replacing any sweep in progress.
 fn launch(app: &mut App, param: &'static str, from: f64, to: f64, log: bool) -> Vec<Command> {
-    let lab = app.lab();
-    let spec = lab.params().spec(param).ok().copied();
+    let spec = app.lab().params().spec(param).ok().copied();
     let int = matches!(spec.map(|s| s.kind), Some(Kind::Int { .. }));
     let points = if int {
         SWEEP_POINTS.min((to - from).round() as usize + 1)
     } else {
         SWEEP_POINTS
     };
+    launch_range(app, param, from, to, points, log)
+}
+
+/// Start a sweep of `param` over [from, to] at `points` values.
+pub(super) fn launch_range(
+    app: &mut App,
+    param: &'static str,
+    from: f64,
+    to: f64,
+    points: usize,
+    log: bool,
+) -> Vec<Command> {
+    let lab = app.lab();
     let grid = match Grid::new(from, to, points, log) {
         Ok(g) => g,
         Err(e) => {

@@ -105,15 +105,21 @@ impl Heatmap<'_> {
             cell.set_char('×').set_style(self.theme.error);
             return;
         }
-        let t = self.scale.unit(v);
         if self.theme.color {
-            let color = match self.scale {
-                ColorScale::Diverging { .. } => diverging(t),
-                ColorScale::Sequential { .. } => sequential(t),
-            };
-            cell.set_char('█').set_style(Style::new().fg(color));
+            cell.set_char('█')
+                .set_style(Style::new().fg(self.scale_color(v)));
         } else {
-            cell.set_char(density(t)).set_style(self.theme.text);
+            cell.set_char(density(self.scale.unit(v)))
+                .set_style(self.theme.text);
+        }
+    }
+
+    /// The colour of a value on this heatmap's scale.
+    pub fn scale_color(&self, v: f64) -> ratatui::style::Color {
+        let t = self.scale.unit(v);
+        match self.scale {
+            ColorScale::Diverging { .. } => diverging(t),
+            ColorScale::Sequential { .. } => sequential(t),
         }
     }
 }

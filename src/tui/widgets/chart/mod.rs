@@ -513,6 +513,11 @@ impl Widget for Chart<'_> {
                 }
             };
             Canvas::default()
+                .background_color(
+                    self.theme
+                        .background
+                        .unwrap_or(ratatui::style::Color::Reset),
+                )
                 .x_bounds(xb)
                 .y_bounds(yb)
                 .marker(s.marker)

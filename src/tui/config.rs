@@ -1,0 +1,219 @@
+//! The TUI's config file, `$XDG_CONFIG_HOME/gradscope/config.toml` (else
+//! `~/.config/gradscope/config.toml`): a room's theme, the default speed, and per-lab default
+//! parameters. Headless commands never read it, so scripts do not depend on who runs them.
+//!
+//! ```toml
+//! theme = "projector"      # default | projector | mono (--theme and NO_COLOR come first)
+//! speed = 2                # a power of two times each lab's natural pace, or "max"
+//!
+//! [labs.rnn]
+//! spectral_norm = 1.1
+//! init = "nonnormal"
+//! ```
+//!
+//! A config that cannot be used gives one warning line naming the file and the key, and the
+//! built-in defaults are used for everything: a broken config never stops a lecture.
+
+use super::speed::Speed;
+use super::theme::ThemeName;
+use crate::labs::LabId;
+use crate::run::RunSpec;
+use clap::ValueEnum;
+use std::path::{Path, PathBuf};
+
+/// What a config file sets.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub theme: Option<ThemeName>,
+    pub speed: Option<Speed>,
+    /// Every lab's starting parameters (defaults where the file says nothing).
+    pub labs: Vec<RunSpec>,
+}
+
+/// Where the config file is, from `XDG_CONFIG_HOME` and `HOME`.
+pub fn path(xdg: Option<&str>, home: Option<&str>) -> Option<PathBuf> {
+    match (
+        xdg.filter(|x| !x.is_empty()),
+        home.filter(|h| !h.is_empty()),
+    ) {
+        (Some(x), _) => Some(Path::new(x).join("gradscope/config.toml")),
+        (None, Some(h)) => Some(Path::new(h).join(".config/gradscope/config.toml")),
+        (None, None) => None,
+    }
+}
+
+/// Read the config at `path`: its settings, or the defaults and a warning line. A missing
+/// file is no warning.
+pub fn load(path: &Path) -> (Config, Option<String>) {
+    let defaults = Config {
+        labs: LabId::all().iter().map(|&l| RunSpec::new(l)).collect(),
+        ..Config::default()
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (defaults, None),
+        Err(e) => return (defaults, Some(warning(path, &e.to_string()))),
+    };
+    match parse(&text, defaults.clone()) {
+        Ok(config) => (config, None),
+        Err(why) => (defaults, Some(warning(path, &why))),
+    }
+}
+
+fn warning(path: &Path, why: &str) -> String {
+    let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "warning: config '{}': {why}; using the built-in defaults",
+        path.display()
+    )
+}
+
+/// A TOML value as a parameter would be typed.
+fn as_typed(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(x) => Some(x.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_speed(v: &toml::Value) -> Result<Speed, String> {
+    if v.as_str() == Some("max") {
+        return Ok(Speed::Max);
+    }
+    let x = v
+        .as_float()
+        .or_else(|| v.as_integer().map(|i| i as f64))
+        .ok_or("key 'speed' must be a number or \"max\"")?;
+    let k = x.log2();
+    if x > 0.0 && (k - k.round()).abs() < 1e-9 && (-10.0..=10.0).contains(&k) {
+        Ok(Speed::Times(k.round() as i32))
+    } else {
+        Err(format!(
+            "key 'speed' = {x} is not a power of two from 1/1024 to 1024 (or \"max\")"
+        ))
+    }
+}
+
+fn parse(text: &str, mut config: Config) -> Result<Config, String> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    for (key, value) in &table {
+        match key.as_str() {
+            "theme" => {
+                let name = value.as_str().ok_or("key 'theme' must be a string")?;
+                config.theme = Some(ThemeName::from_str(name, true).map_err(|_| {
+                    format!("key 'theme' = '{name}' is not one of default, projector, mono")
+                })?);
+            }
+            "speed" => config.speed = Some(parse_speed(value)?),
+            "labs" => {
+                let labs = value
+                    .as_table()
+                    .ok_or("key 'labs' must be a table of labs")?;
+                for (lab, params) in labs {
+                    let id = LabId::parse(lab).map_err(|e| format!("key 'labs.{lab}': {}", e.0))?;
+                    let params = params
+                        .as_table()
+                        .ok_or_else(|| format!("key 'labs.{lab}' must be a table of parameters"))?;
+                    let Some(spec) = config.labs.iter_mut().find(|s| s.lab == id) else {
+                        continue;
+                    };
+                    for (name, v) in params {
+                        let at = format!("key 'labs.{lab}.{name}'");
+                        let raw = as_typed(v).ok_or_else(|| {
+                            format!("{at} must be a number, a string or a boolean")
+                        })?;
+                        spec.set_str(name, &raw)
+                            .map_err(|e| format!("{at}: {}", e.0))?;
+                    }
+                    spec.validate()
+                        .map_err(|e| format!("key 'labs.{lab}': {}", e.0))?;
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown key '{other}'; accepted: theme, speed, labs"
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> (Config, Option<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        load(&p)
+    }
+
+    #[test]
+    fn a_valid_config_sets_theme_speed_and_lab_defaults() {
+        let (c, warn) = load_text(
+            "theme = \"projector\"\nspeed = 4\n[labs.rnn]\nspectral_norm = 1.1\ninit = \"nonnormal\"\n[labs.mf]\nlr = 0.02\n",
+        );
+        assert_eq!(warn, None);
+        assert_eq!(c.theme, Some(ThemeName::Projector));
+        assert_eq!(c.speed, Some(Speed::Times(2)));
+        let rnn = c.labs.iter().find(|s| s.lab == LabId::Rnn).unwrap();
+        assert_eq!(rnn.params.f64("spectral_norm"), 1.1);
+        assert_eq!(rnn.params.text("init"), "nonnormal");
+        assert_eq!(
+            c.labs
+                .iter()
+                .find(|s| s.lab == LabId::Mf)
+                .unwrap()
+                .params
+                .f64("lr"),
+            0.02
+        );
+    }
+
+    #[test]
+    fn an_invalid_config_warns_once_naming_file_and_key_and_uses_defaults() {
+        for (text, want) in [
+            ("theme = \"neon\"\n", "key 'theme' = 'neon'"),
+            ("speed = 3\n", "key 'speed' = 3"),
+            (
+                "[labs.rnn]\nspectral_norm = 9\n",
+                "key 'labs.rnn.spectral_norm'",
+            ),
+            ("[labs.nope]\nx = 1\n", "key 'labs.nope'"),
+            ("colour = 1\n", "unknown key 'colour'"),
+            ("theme = \n", "config '"),
+        ] {
+            let (c, warn) = load_text(text);
+            let warn = warn.unwrap();
+            assert!(
+                warn.contains(want) && warn.contains("config.toml"),
+                "{text:?}: {warn}"
+            );
+            assert_eq!(warn.lines().count(), 1);
+            assert_eq!(c.theme, None);
+            assert!(c.labs.iter().all(|s| *s == RunSpec::new(s.lab)));
+        }
+    }
+
+    #[test]
+    fn a_missing_config_is_silent_and_the_path_follows_xdg() {
+        let (c, warn) = load(Path::new("/no/such/dir/config.toml"));
+        assert_eq!(warn, None);
+        assert_eq!(c.labs.len(), LabId::all().len());
+        assert_eq!(
+            path(Some("/x"), Some("/h")),
+            Some(PathBuf::from("/x/gradscope/config.toml"))
+        );
+        assert_eq!(
+            path(None, Some("/h")),
+            Some(PathBuf::from("/h/.config/gradscope/config.toml"))
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! The live event loop: wait for an event (a key, a resize, a worker report, a signal, or
+//! the next cue of a demo), update, carry out the effects update asked for (clipboard, SVG
+//! figures, recording), and redraw when something changed and a frame's time has passed.
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::driver::{Driver, FRAME};
+use super::terminal::{NewRecording, Recorder, TeeOut, full_redraw, suspend};
+use super::update::cue::Cue;
+use super::{UiEvent, keymap, share, svg, update, view};
+use anyhow::Result;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::Write;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The terminal of the live TUI.
+pub type LiveTerminal = Terminal<CrosstermBackend<TeeOut>>;
+
+/// A demo being played live: its cues, paced by their waits.
+pub struct Timeline {
+    cues: Vec<(usize, Cue)>,
+    next: usize,
+    due: Instant,
+    speed: f64,
+    paused_at: Option<Instant>,
+}
+
+impl Timeline {
+    pub fn new(cues: Vec<(usize, Cue)>, speed: f64) -> Timeline {
+        Timeline {
+            cues,
+            next: 0,
+            due: Instant::now(),
+            speed,
+            paused_at: None,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.next >= self.cues.len()
+    }
+
+    /// Time until the next cue is due (none when paused or finished).
+    fn wait(&self) -> Option<Duration> {
+        (!self.finished() && self.paused_at.is_none())
+            .then(|| self.due.saturating_duration_since(Instant::now()))
+    }
+
+    /// Pause or resume the demo itself.
+    fn toggle(&mut self) {
+        match self.paused_at.take() {
+            Some(at) => self.due += at.elapsed(),
+            None => self.paused_at = Some(Instant::now()),
+        }
+    }
+
+    /// The cues due now, up to and including the next wait.
+    fn due_cues(&mut self) -> Vec<(usize, Cue)> {
+        let mut out = Vec::new();
+        while self.paused_at.is_none() && !self.finished() && Instant::now() >= self.due {
+            let (line, cue) = self.cues[self.next].clone();
+            self.next += 1;
+            if let Cue::Wait(secs) = cue {
+                self.due = Instant::now() + Duration::from_secs_f64(secs / self.speed);
+                break;
+            }
+            out.push((line, cue));
+        }
+        out
+    }
+}
+
+/// What the loop needs besides the App.
+pub struct Live<'a> {
+    pub driver: &'a mut dyn Driver,
+    pub rx: &'a mpsc::Receiver<UiEvent>,
+    pub recorder: Recorder,
+    pub new_recording: NewRecording,
+    pub timeline: Option<Timeline>,
+}
+
+/// Run until quit. Returns the exit code and lines to print once the terminal is restored.
+pub fn run(term: &mut LiveTerminal, mut app: App, live: &mut Live) -> Result<(u8, Vec<String>)> {
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    let mut exit = 0u8;
+    let mut notes = Vec::new();
+    while !app.quit_requested() {
+        if let Some(timeline) = live.timeline.as_mut() {
+            for (line, cue) in timeline.due_cues() {
+                if let Cue::Mark(label) = &cue {
+                    live.recorder.mark(label);
+                    continue;
+                }
+                match update::cue::apply(&mut app, &cue) {
+                    Ok(cmds) => live.driver.send(cmds),
+                    Err(e) => update::effect_done(&mut app, Err(format!("demo line {line}: {e}"))),
+                }
+                dirty = true;
+            }
+        }
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))?;
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        let cue_wait = live.timeline.as_ref().and_then(Timeline::wait);
+        let frame_wait =
+            dirty.then(|| FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())));
+        let wait = match (cue_wait, frame_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let event = match wait {
+            Some(wait) => match live.rx.recv_timeout(wait) {
+                Ok(e) => e,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+            None => match live.rx.recv() {
+                Ok(e) => e,
+                Err(_) => break,
+            },
+        };
+        dirty = true;
+        let action = match event {
+            UiEvent::Key(key) => keymap::map(app.mode(), &key),
+            UiEvent::Resize(w, h) => Some(Action::Resize(w, h)),
+            UiEvent::Worker(e) => {
+                update::on_worker(&mut app, e);
+                None
+            }
+            UiEvent::Terminate(sig) => {
+                exit = 128u8.saturating_add(u8::try_from(sig).unwrap_or(0));
+                Some(Action::Quit)
+            }
+            UiEvent::Suspend => Some(Action::Suspend),
+        };
+        let Some(action) = action else { continue };
+        if action == Action::Suspend {
+            let (w, h) = suspend(term)?;
+            live.driver
+                .send(update::update(&mut app, Action::Resize(w, h)));
+            last_draw = None;
+            continue;
+        }
+        // While a demo plays, Space pauses the demo itself (and the run with it).
+        if action == Action::TogglePause
+            && let Some(timeline) = live.timeline.as_mut().filter(|t| !t.finished())
+        {
+            timeline.toggle();
+        }
+        live.driver.send(update::update(&mut app, action));
+        effects(term, &mut app, live)?;
+    }
+    if let Some(saved) = live.recorder.stop() {
+        notes.push(match saved {
+            Ok(path) => format!("recorded {path}"),
+            Err(e) => format!("error: the recording was not saved: {e}"),
+        });
+    }
+    Ok((exit, notes))
+}
+
+/// Carry out what update asked of the outside world.
+fn effects(term: &mut LiveTerminal, app: &mut App, live: &mut Live) -> Result<()> {
+    for effect in update::take_effects(app) {
+        match effect {
+            Effect::Clipboard(text) => {
+                // OSC 52; terminals without it ignore the sequence.
+                let mut out = std::io::stdout();
+                let _ = out.write_all(share::osc52(&text).as_bytes());
+                let _ = out.flush();
+            }
+            Effect::Figure { only } => {
+                let result = write_figure(app, only);
+                update::effect_done(app, result);
+            }
+            Effect::ToggleRecording => match live.recorder.stop() {
+                Some(saved) => {
+                    update::recording(app, None);
+                    update::effect_done(app, saved.map(|path| format!("recorded {path}")));
+                }
+                None => {
+                    let size = term.size()?;
+                    match (live.new_recording)(size.width, size.height) {
+                        Ok(rec) => {
+                            live.recorder.start(rec);
+                            // A recording starts with a whole frame, not a diff.
+                            full_redraw(term)?;
+                            update::recording(app, Some("recording".into()));
+                            update::effect_done(app, Ok("recording: R stops and saves".into()));
+                        }
+                        Err(e) => update::effect_done(app, Err(e)),
+                    }
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+/// The zoomed figure, or every figure, as `gradscope-LAB-YYYYMMDD-HHMMSS.svg` here.
+fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
+    let lab = app.lab();
+    let report = lab.report().ok_or("nothing to draw yet")?;
+    let svg = svg::pane_svg(lab.id(), report, app.theme(), only)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = format!(
+        "gradscope-{}-{}.svg",
+        lab.id().name(),
+        crate::fmt::utc_stamp(now)
+    );
+    crate::io::write_atomic(std::path::Path::new(&name), svg.as_bytes())
+        .map_err(|e| crate::error::one_line(&e))?;
+    Ok(format!("wrote {name}"))
+}
