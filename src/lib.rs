@@ -13,6 +13,7 @@
 //! - leaf modules every other may use: [`rng`], [`io`], [`fmt`], [`lab_id`], [`error`].
 
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod fmt;

@@ -112,13 +112,14 @@ fn mask_measured(screen: &str) -> String {
     while let Some(at) = rest.find("img/s ") {
         let (head, tail) = rest.split_at(at + "img/s ".len());
         out.push_str(head);
-        let spaces = tail.len() - tail.trim_start_matches(' ').len();
-        let n = tail[spaces..]
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .map_or(tail.len(), |n| spaces + n);
-        out.push_str(&tail[..spaces]);
-        out.push_str(&"#".repeat(n - spaces));
-        rest = &tail[n..];
+        // The field is four wide, right-aligned; more digits only past 9999 img/s.
+        let field = tail
+            .char_indices()
+            .take_while(|&(i, c)| c.is_ascii_digit() || (i < 4 && " .–".contains(c)))
+            .last()
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        out.push_str(&"#".repeat(tail[..field].chars().count()));
+        rest = &tail[field..];
     }
     out.push_str(rest);
     out

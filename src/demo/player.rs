@@ -48,6 +48,9 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
     let io = |e: std::io::Error| format!("the memory terminal failed: {e}");
     out.write_all(ENTER).map_err(io)?;
     let backend = MemoryTerminal::new(w, h, out.clone());
+    // The labs run on this thread: their wall-clock readouts (resnet's img/s) would make
+    // two recordings differ.
+    crate::clock::withhold_on_this_thread(true);
     let start = RunSpec::new(LabId::all()[0]);
     let mut tui = InlineTui::new(start, ThemeName::Default, backend).map_err(io)?;
     let mut cast = Cast::new(w, h, opts.timestamp, &opts.title);

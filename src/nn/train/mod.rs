@@ -13,8 +13,8 @@ pub mod resume;
 
 use super::data::{ImageSet, Loader};
 use super::{BufferRef, CrossEntropy, Mode, Module, ResNet, ResNetConfig, Sgd};
+use crate::clock::Stopwatch;
 use ndarray::Array4;
-use std::time::Instant;
 
 /// What to train and how.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -180,13 +180,13 @@ impl Trainer {
 
     /// One optimisation step on the next training batch.
     pub fn step(&mut self, train: &ImageSet) -> StepStats {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         self.loader
             .load(train, self.step, &mut self.x, &mut self.labels);
         let out = self.net.forward_backward(self.x.view(), &self.labels);
         self.sgd.step(&mut self.net);
         self.step += 1;
-        let seconds = start.elapsed().as_secs_f64();
+        let seconds = watch.seconds();
         self.images += self.labels.len() as u64;
         self.seconds += seconds;
         StepStats {
