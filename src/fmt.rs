@@ -95,6 +95,18 @@ pub fn utc_stamp(unix_seconds: u64) -> String {
     )
 }
 
+/// A remaining time: `4s`, `1m05s`, `2h03m` (the status bar's and stderr progress's ETA).
+pub fn eta(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

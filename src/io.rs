@@ -257,7 +257,7 @@ impl ProgressBar {
         let secs = self.start.elapsed().as_secs_f64();
         let rate = done.saturating_sub(self.first) as f64 / secs.max(1e-9);
         let eta = if rate > 0.0 && secs > 0.5 {
-            eta_text(total.saturating_sub(done) as f64 / rate)
+            crate::fmt::eta(total.saturating_sub(done) as f64 / rate)
         } else {
             "---".into()
         };
@@ -274,18 +274,6 @@ impl ProgressBar {
         if self.enabled && self.last.is_some() {
             eprint!("\r\x1b[K");
         }
-    }
-}
-
-/// `4s`, `1m05s`, `2h03m`.
-fn eta_text(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     }
 }
 

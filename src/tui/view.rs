@@ -263,7 +263,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         let eta = app.progress().and_then(|p| p.eta);
         spans.push(Span::styled(gauge(step, total, 12), theme.accent));
         spans.push(Span::styled(
-            format!(" ETA {}  ", eta.map_or("---".to_string(), fmt_eta)),
+            format!(" ETA {}  ", eta.map_or("---".to_string(), crate::fmt::eta)),
             theme.dim,
         ));
     }
@@ -291,18 +291,6 @@ fn gauge(step: u64, total: u64, width: usize) -> String {
     }
     .min(width);
     format!("[{}{}]", "█".repeat(filled), "·".repeat(width - filled))
-}
-
-/// `4s`, `1m05s`, `2h03m`.
-fn fmt_eta(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    }
 }
 
 /// The hint bar of the current mode (with the open lab's own actions in Normal mode): help
