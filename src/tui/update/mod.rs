@@ -92,14 +92,23 @@ pub(super) fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<
     }
     let live = lab.params().spec(name).is_ok_and(|s| s.live);
     app.lab_mut().spec = next;
-    say(app, format!("{name} = {value}"));
     match app.run {
-        RunState::Running if live => vec![Command::Set {
-            name: name.to_string(),
-            value,
-        }],
-        RunState::Paused => restart(app, true),
-        _ => restart(app, false),
+        RunState::Running if live => {
+            say(app, format!("{name} = {value}"));
+            vec![Command::Set {
+                name: name.to_string(),
+                value,
+            }]
+        }
+        // Say so: a restart throws away the steps so far (resnet's minute of training).
+        RunState::Paused => {
+            say(app, format!("{name} = {value}: restarted, paused"));
+            restart(app, true)
+        }
+        _ => {
+            say(app, format!("{name} = {value}: restarted"));
+            restart(app, false)
+        }
     }
 }
 
