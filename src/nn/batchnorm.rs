@@ -7,6 +7,7 @@
 //! a one-pass `E[x²] − E[x]²` in f32 loses the 1e-4 agreement with PyTorch's float64
 //! reference when a channel's mean is large against its spread.
 
+use super::profile;
 use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, Real};
 use super::{Tensor, ensure_shape, join, visit_weight_and_bias};
 use rayon::prelude::*;
@@ -97,6 +98,7 @@ impl<T: Real> Module<T> for BatchNorm2d<T> {
 
 impl<T: Real> Layer<T> for BatchNorm2d<T> {
     fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
         let (c, n, h, w) = x.dim();
         assert_eq!(c, self.channels, "batch norm input has {c} channels");
         let m = n * h * w;
@@ -149,10 +151,12 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
                 .enumerate()
                 .for_each(normalise);
         }
+        lap.stop(|| "batchnorm".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let lap = profile::Lap::start();
         let (c, n, h, w) = x.dim();
         let m = n * h * w;
         assert_eq!(dy.shape(), x.shape(), "batch norm dy shape");
@@ -205,6 +209,7 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
             self.bias.grad_mut()[i] = T::from_f64(sum_dy);
             self.weight.grad_mut()[i] = T::from_f64(sum_dy_xhat);
         }
+        lap.stop(|| "batchnorm".into(), "backward");
         &self.dx
     }
 

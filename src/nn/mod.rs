@@ -26,6 +26,7 @@ pub mod linear;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+pub mod profile;
 pub mod recurrent;
 pub mod resnet;
 pub mod sequence;

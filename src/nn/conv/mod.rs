@@ -10,6 +10,7 @@
 mod patches;
 
 use super::gemm::{batch_parts, gemm};
+use super::profile;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
 use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
@@ -18,6 +19,7 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::time::Duration;
 
 /// `nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=...)`.
 #[derive(Clone, Debug)]
@@ -149,7 +151,47 @@ impl<T: Real> Module<T> for Conv2d<T> {
 }
 
 impl<T: Real> Layer<T> for Conv2d<T> {
-    fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
+    fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
+        self.forward_im2col(x, mode);
+        lap.stop(|| self.label(), "forward");
+        &self.out
+    }
+
+    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let mut lap = profile::Lap::start();
+        let (weight, data) = self.backward_im2col(x, dy);
+        if profile::enabled() {
+            let (label, d) = (self.label(), lap.lap());
+            profile::split(
+                &label,
+                d,
+                ("backward-weight", weight),
+                ("backward-data", data),
+            );
+        }
+        &self.dx
+    }
+
+    fn output(&self) -> &Tensor<T> {
+        &self.out
+    }
+
+    fn input_grad(&self) -> &Tensor<T> {
+        &self.dx
+    }
+}
+
+impl<T: Real> Conv2d<T> {
+    /// The layer type in a profile: kernel and stride.
+    fn label(&self) -> String {
+        format!(
+            "conv{}x{}/{}",
+            self.kernel[0], self.kernel[1], self.stride[0]
+        )
+    }
+
+    fn forward_im2col(&mut self, x: &Tensor<T>, _mode: Mode) {
         let g = self.geom(x);
         let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
         ensure_shape(&mut self.out, [self.c_out, g.n, g.ho, g.wo]);
@@ -185,10 +227,11 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                 ch.mapv_inplace(|v| v + bv);
             }
         }
-        &self.out
     }
 
-    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+    /// Weight gradient and (if wanted) input gradient; returns the thread time that went
+    /// into each (for the profile; zero when profiling is off).
+    fn backward_im2col(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> (Duration, Duration) {
         let g = self.geom(x);
         let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
         assert_eq!(dy.shape(), [self.c_out, g.n, g.ho, g.wo], "conv dy shape");
@@ -218,20 +261,23 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         };
         let c_out = self.c_out;
         let rows_per_chunk = chunk_rows::<T>(&g);
-        parts
+        let times = parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
             .zip(dx_parts)
-            .for_each(|((r, partial), dxp)| {
+            .map(|((r, partial), dxp)| {
+                let mut lap = profile::Lap::start();
+                let (mut tw, mut td) = (Duration::ZERO, Duration::ZERO);
                 let dyp = dy2.slice_axis(Axis(1), Slice::from(r.start * howo..r.end * howo));
                 let mut dw = ArrayViewMut2::from_shape((c_out, k), &mut partial[..]).expect("dw");
                 if g.pointwise() {
                     let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
                     gemm(T::one(), &dyp, &xp.t(), T::zero(), &mut dw);
+                    tw += lap.lap();
                     if let Some(mut dxp) = dxp {
                         gemm(T::one(), &wmat.t(), &dyp, T::zero(), &mut dxp);
                     }
-                    return;
+                    return (tw, td + lap.lap());
                 }
                 let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
                 let mut dxp = dxp;
@@ -247,16 +293,23 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                         let dyc = dyp.slice_axis(Axis(1), cols_of(&g, &rows, r.start));
                         let beta = if i == 0 { T::zero() } else { T::one() };
                         gemm(T::one(), &dyc, &colv.t(), beta, &mut dw);
+                        tw += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // The patches are used: reuse their buffer for d(col).
                             let mut dcol =
                                 ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
                             gemm(T::one(), &wmat.t(), &dyc, T::zero(), &mut dcol);
                             col2im(&g, col, rows, r.start, dxp);
+                            td += lap.lap();
                         }
                     }
                 });
-            });
+                (tw, td)
+            })
+            .reduce(
+                || (Duration::ZERO, Duration::ZERO),
+                |a, b| (a.0 + b.0, a.1 + b.1),
+            );
 
         let (first, rest) = self.partials[..parts.len()]
             .split_first()
@@ -269,15 +322,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         if let Some(b) = &mut self.bias {
             bias_grad_from_rows(b, dy2.view());
         }
-        &self.dx
-    }
-
-    fn output(&self) -> &Tensor<T> {
-        &self.out
-    }
-
-    fn input_grad(&self) -> &Tensor<T> {
-        &self.dx
+        times
     }
 }
 
