@@ -30,6 +30,7 @@ pub mod profile;
 pub mod recurrent;
 pub mod resnet;
 pub mod sequence;
+pub mod simd;
 pub mod summary;
 
 pub use activation::Relu;

@@ -8,6 +8,8 @@
 //! im2col: its input already is the column matrix.
 
 mod patches;
+mod winograd;
+mod winograd_pass;
 
 use super::gemm::{batch_parts, gemm};
 use super::profile;
@@ -36,6 +38,11 @@ pub struct Conv2d<T> {
     /// Whether backward computes dL/dx; a network's first layer does not need it (the
     /// returned tensor is then all zero).
     pub input_grad: bool,
+    /// Whether 3×3 stride-1 convolutions take the Winograd F(2×2, 3×3) path (the default);
+    /// `false` forces im2col + GEMM, the reference the Winograd path is tested against.
+    pub winograd: bool,
+    /// The Winograd-transformed weights `[16][C_out][C_in]`, rebuilt every pass.
+    wino_u: Vec<T>,
     out: Tensor<T>,
     dx: Tensor<T>,
     partials: Vec<Vec<T>>,
@@ -80,6 +87,8 @@ impl<T: Real> Conv2d<T> {
             weight: Param::zeros(&[c_out, c_in, kernel[0], kernel[1]]),
             bias: None,
             input_grad: true,
+            winograd: true,
+            wino_u: Vec::new(),
             out: Tensor::zeros([0, 0, 0, 0]),
             dx: Tensor::zeros([0, 0, 0, 0]),
             partials: Vec::new(),
@@ -153,16 +162,24 @@ impl<T: Real> Module<T> for Conv2d<T> {
 impl<T: Real> Layer<T> for Conv2d<T> {
     fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
         let lap = profile::Lap::start();
-        self.forward_im2col(x, mode);
-        lap.stop(|| self.label(), "forward");
+        if self.uses_winograd(x) {
+            self.forward_winograd(x);
+        } else {
+            self.forward_im2col(x, mode);
+        }
+        lap.stop(|| self.label(x), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
         let mut lap = profile::Lap::start();
-        let (weight, data) = self.backward_im2col(x, dy);
+        let (weight, data) = if self.uses_winograd(x) {
+            self.backward_winograd(x, dy)
+        } else {
+            self.backward_im2col(x, dy)
+        };
         if profile::enabled() {
-            let (label, d) = (self.label(), lap.lap());
+            let (label, d) = (self.label(x), lap.lap());
             profile::split(
                 &label,
                 d,
@@ -183,12 +200,19 @@ impl<T: Real> Layer<T> for Conv2d<T> {
 }
 
 impl<T: Real> Conv2d<T> {
-    /// The layer type in a profile: kernel and stride.
-    fn label(&self) -> String {
-        format!(
-            "conv{}x{}/{}",
-            self.kernel[0], self.kernel[1], self.stride[0]
-        )
+    /// The layer type in a profile: kernel, stride and algorithm.
+    fn label(&self, x: &Tensor<T>) -> String {
+        let algo = if self.uses_winograd(x) {
+            "winograd"
+        } else {
+            "im2col"
+        };
+        let [kh, kw] = self.kernel;
+        format!("conv{kh}x{kw}/{} {algo}", self.stride[0])
+    }
+
+    fn uses_winograd(&self, x: &Tensor<T>) -> bool {
+        self.winograd && winograd::applies(&self.geom(x))
     }
 
     fn forward_im2col(&mut self, x: &Tensor<T>, _mode: Mode) {
