@@ -1,6 +1,6 @@
 //! Opt-in wall-clock accounting per layer type and phase, for `bench resnet --profile`.
 //!
-//! Layers wrap their passes in [`time`]; when profiling is off (the default) that is one
+//! Layers time their passes with a [`Lap`]; when profiling is off (the default) that is one
 //! relaxed atomic load. The orchestration of a network is sequential (layers parallelise
 //! inside), so the wall times of the phases add up to the step's time. A convolution's
 //! backward computes its weight and input gradients in one pass over shared patches; it
@@ -109,5 +109,27 @@ impl Lap {
         if let Some(t) = self.0 {
             record(&layer(), phase, t.elapsed());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_shares_a_wall_time_by_thread_times() {
+        // Profiling is process-wide: record under a label no layer uses, read only it.
+        let label = "test-only split";
+        split(
+            label,
+            Duration::from_millis(100),
+            ("a", Duration::from_millis(30)),
+            ("b", Duration::from_millis(10)),
+        );
+        let got: Vec<Entry> = entries().into_iter().filter(|e| e.layer == label).collect();
+        assert_eq!(got.len(), 2);
+        assert!((got[0].seconds - 0.075).abs() < 1e-9 && got[0].phase == "a");
+        assert!((got[1].seconds - 0.025).abs() < 1e-9 && got[1].phase == "b");
+        assert!(Lap::start().lap() == Duration::ZERO || enabled());
     }
 }
