@@ -189,6 +189,9 @@ pub struct BenchArgs {
     /// steps for resnet).
     #[arg(long)]
     pub reps: Option<usize>,
+    /// With resnet: also report where a step's time goes, per layer type and phase.
+    #[arg(long)]
+    pub profile: bool,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

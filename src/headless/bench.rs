@@ -1,13 +1,17 @@
 //! `gradscope bench`: speed measured, not asserted. `render` times a full 160×48 frame of
 //! every pane into an off-screen buffer (median and p99); `labs` measures steps/s of every
 //! lab at its defaults (median of several runs); `resnet` measures ResNet-18 training and
-//! evaluation images/s at width 16 and 64, batch 32. A lab's run is cut at [`BUDGET`] of
-//! wall time (resnet's default run takes tens of seconds): a rate needs no more, and a pane
-//! renders the same amount of data part-way through.
+//! evaluation images/s at width 16 and 64, batch 32, with the CPU model and SIMD level it
+//! ran with, and with `--profile` where a step's time goes per layer type and phase. A lab's
+//! run is cut at [`BUDGET`] of wall time (resnet's default run takes tens of seconds): a
+//! rate needs no more, and a pane renders the same amount of data part-way through.
 
 use crate::cli::{BenchArgs, BenchTarget, ListFormat};
 use crate::labs::LabId;
-use crate::nn::bench::{ResnetThroughput, bench_resnet};
+use crate::nn::bench::{
+    CpuInfo, ResnetProfile, ResnetThroughput, bench_resnet, bench_resnet_profiled, cpu_info,
+};
+use crate::nn::profile::Entry;
 use crate::run::{Quiet, RunSpec, Runner};
 use crate::tui::fixture::app_after;
 use crate::tui::theme::ThemeName;
@@ -120,12 +124,114 @@ pub fn resnet_bench(reps: usize) -> Vec<ResnetThroughput> {
         .collect()
 }
 
+/// [`resnet_bench`] with a profile of each width.
+pub fn resnet_bench_profiled(reps: usize) -> (Vec<ResnetThroughput>, Vec<ResnetProfile>) {
+    [16, 64]
+        .into_iter()
+        .map(|width| bench_resnet_profiled(width, 32, reps.max(1)))
+        .unzip()
+}
+
+/// The coarse bucket of a profile entry: conv forward, backward-data, backward-weight,
+/// then one per other layer type.
+fn bucket(e: &Entry) -> String {
+    if e.layer.starts_with("conv") {
+        format!("conv {}", e.phase)
+    } else {
+        e.layer.clone()
+    }
+}
+
+/// Entries summed by [`bucket`], largest first, with the unaccounted glue as `other`.
+fn buckets(entries: &[Entry], step_s: f64) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for e in entries {
+        let b = bucket(e);
+        match out.iter_mut().find(|(k, _)| *k == b) {
+            Some((_, s)) => *s += e.seconds,
+            None => out.push((b, e.seconds)),
+        }
+    }
+    let accounted: f64 = out.iter().map(|(_, s)| s).sum();
+    out.push((
+        "other (glue, allocation)".into(),
+        (step_s - accounted).max(0.0),
+    ));
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+fn profile_json(p: &ResnetProfile) -> serde_json::Value {
+    let rows = |entries: &[Entry], step_s: f64| {
+        let detail: Vec<_> = entries
+            .iter()
+            .map(|e| json!({"layer": e.layer, "phase": e.phase, "ms": e.seconds * 1e3}))
+            .collect();
+        let summary: Vec<_> = buckets(entries, step_s)
+            .into_iter()
+            .map(|(k, s)| json!({"part": k, "ms": s * 1e3, "share": s / step_s}))
+            .collect();
+        json!({"step_ms": step_s * 1e3, "summary": summary, "detail": detail})
+    };
+    json!({
+        "width": p.width,
+        "batch": p.batch,
+        "train": rows(&p.train, p.train_step_s),
+        "eval": rows(&p.eval, p.eval_step_s),
+    })
+}
+
+fn profile_table(p: &ResnetProfile) -> String {
+    let mut s = format!(
+        "profile, width {}, batch {}: train step {:.1} ms, eval step {:.1} ms\n",
+        p.width,
+        p.batch,
+        p.train_step_s * 1e3,
+        p.eval_step_s * 1e3
+    );
+    for (mode, entries, step_s) in [
+        ("train", &p.train, p.train_step_s),
+        ("eval", &p.eval, p.eval_step_s),
+    ] {
+        s += &format!("  {mode}: by part\n");
+        for (k, sec) in buckets(entries, step_s) {
+            let share = 100.0 * sec / step_s;
+            s += &format!("    {k:<28} {:>9.2} ms {share:>5.1} %\n", sec * 1e3);
+        }
+        s += &format!("  {mode}: by layer type and phase\n");
+        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        sorted.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+        for e in sorted {
+            let share = 100.0 * e.seconds / step_s;
+            s += &format!(
+                "    {:<20} {:<16} {:>9.2} ms {share:>5.1} %\n",
+                e.layer,
+                e.phase,
+                e.seconds * 1e3
+            );
+        }
+    }
+    s
+}
+
+fn cpu_line(c: &CpuInfo) -> String {
+    format!("cpu: {}, {}, {} threads\n", c.model, c.simd, c.threads)
+}
+
 pub fn bench(args: BenchArgs) -> Result<()> {
     let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
     let reps = |default: usize| args.reps.unwrap_or(default).max(1);
     let render = want(BenchTarget::Render).then(|| render_bench(160, 48, reps(200)));
     let speeds = want(BenchTarget::Labs).then(|| labs_bench(reps(5)));
-    let resnet = want(BenchTarget::Resnet).then(|| resnet_bench(reps(5)));
+    let (resnet, profiles) = match want(BenchTarget::Resnet) {
+        false => (None, None),
+        true if args.profile => {
+            let (r, p) = resnet_bench_profiled(reps(5));
+            (Some(r), Some(p))
+        }
+        true => (Some(resnet_bench(reps(5))), None),
+    };
+    let cpu = cpu_info();
     let text = match args.format {
         ListFormat::Json => {
             let mut doc = json!({});
@@ -137,6 +243,10 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             }
             if let Some(r) = &resnet {
                 doc["resnet"] = json!(r);
+                doc["cpu"] = json!(cpu);
+            }
+            if let Some(p) = &profiles {
+                doc["profile"] = p.iter().map(profile_json).collect();
             }
             doc.to_string() + "\n"
         }
@@ -160,6 +270,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
                 }
             }
             if let Some(rows) = &resnet {
+                s += &cpu_line(&cpu);
                 s += &format!(
                     "resnet-18, cifar stem, 32×32, median of {} steps\n",
                     reps(5)
@@ -174,6 +285,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
                         t.width, t.batch, t.train_images_per_s, t.eval_images_per_s
                     );
                 }
+            }
+            for p in profiles.iter().flatten() {
+                s += &profile_table(p);
             }
             s
         }

@@ -9,6 +9,7 @@
 
 use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, Real};
 use super::{Tensor, ensure_shape, join, visit_weight_and_bias};
+use super::{profile, simd};
 use rayon::prelude::*;
 
 /// Below this many elements per channel the per-channel work is not worth a thread.
@@ -65,12 +66,78 @@ impl<T: Real> BatchNorm2d<T> {
     }
 }
 
+/// Σ f(x) in f64 over 8 interleaved partial sums: a sequential sum is bound by the adder's
+/// latency; eight independent ones vectorise. The order is fixed, so results are
+/// reproducible (and within rounding of the sequential sum).
+#[inline(always)]
+fn sum_lanes<T: Real>(x: &[T], f: impl Fn(T) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
+/// Σ f(x, y) in f64, as [`sum_lanes`].
+#[inline(always)]
+fn sum_lanes2<T: Real>(x: &[T], y: &[T], f: impl Fn(T, T) -> f64) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (mut cx, mut cy) = (x.chunks_exact(8), y.chunks_exact(8));
+    for (a8, b8) in (&mut cx).zip(&mut cy) {
+        for ((a, &u), &v) in acc.iter_mut().zip(a8).zip(b8) {
+            *a += f(u, v);
+        }
+    }
+    let tail: f64 = cx
+        .remainder()
+        .iter()
+        .zip(cy.remainder())
+        .map(|(&u, &v)| f(u, v))
+        .sum();
+    acc.iter().sum::<f64>() + tail
+}
+
 /// Mean and biased variance of one channel, two-pass in f64.
 fn moments<T: Real>(x: &[T]) -> (f64, f64) {
+    simd::vectorized(|| {
+        let m = x.len() as f64;
+        let mean = sum_lanes(x, |v| v.to_f64()) / m;
+        let var = sum_lanes(x, |v| (v.to_f64() - mean) * (v.to_f64() - mean)) / m;
+        (mean, var)
+    })
+}
+
+/// One channel's backward: returns (Σdy, Σdy·x̂) (= dβ, dγ) and writes dx, given the
+/// channel's mean, 1/σ and γ it was normalised with.
+#[inline(always)]
+fn channel_grad<T: Real>(
+    dx: &mut [T],
+    x: &[T],
+    dy: &[T],
+    (mu, is, gamma): (f64, f64, f64),
+    train: bool,
+) -> (f64, f64) {
     let m = x.len() as f64;
-    let mean = x.iter().map(|v| v.to_f64()).sum::<f64>() / m;
-    let var = x.iter().map(|v| (v.to_f64() - mean).powi(2)).sum::<f64>() / m;
-    (mean, var)
+    let sum_dy = sum_lanes(dy, |d| d.to_f64());
+    let sum_dy_xhat = sum_lanes2(x, dy, |x, d| d.to_f64() * (x.to_f64() - mu)) * is;
+    let g = gamma * is;
+    if train {
+        // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
+        let (a, b) = (sum_dy / m, sum_dy_xhat / m);
+        for ((dx, x), dy) in dx.iter_mut().zip(x).zip(dy) {
+            let xhat = (x.to_f64() - mu) * is;
+            *dx = T::from_f64(g * (dy.to_f64() - a - xhat * b));
+        }
+    } else {
+        for (dx, dy) in dx.iter_mut().zip(dy) {
+            *dx = T::from_f64(g * dy.to_f64());
+        }
+    }
+    (sum_dy, sum_dy_xhat)
 }
 
 impl<T: Real> Module<T> for BatchNorm2d<T> {
@@ -97,6 +164,7 @@ impl<T: Real> Module<T> for BatchNorm2d<T> {
 
 impl<T: Real> Layer<T> for BatchNorm2d<T> {
     fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
         let (c, n, h, w) = x.dim();
         assert_eq!(c, self.channels, "batch norm input has {c} channels");
         let m = n * h * w;
@@ -134,9 +202,11 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
         let normalise = |(i, (y, x)): (usize, (&mut [T], &[T]))| {
             let scale = gamma[i].to_f64() * invstd[i];
             let (mu, b) = (mean[i], beta[i].to_f64());
-            for (y, x) in y.iter_mut().zip(x) {
-                *y = T::from_f64((x.to_f64() - mu) * scale + b);
-            }
+            simd::vectorized(|| {
+                for (y, x) in y.iter_mut().zip(x) {
+                    *y = T::from_f64((x.to_f64() - mu) * scale + b);
+                }
+            })
         };
         if m >= PAR_MIN {
             ys.par_chunks_mut(m)
@@ -149,10 +219,12 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
                 .enumerate()
                 .for_each(normalise);
         }
+        lap.stop(|| "batchnorm".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let lap = profile::Lap::start();
         let (c, n, h, w) = x.dim();
         let m = n * h * w;
         assert_eq!(dy.shape(), x.shape(), "batch norm dy shape");
@@ -169,27 +241,8 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
         );
         // Per channel: Σdy and Σdy·x̂ (= dβ and dγ), then dx.
         let channel = |(i, (dx, (x, dy))): ChannelTask<'_, T>| -> (f64, f64) {
-            let (mu, is) = (mean[i], invstd[i]);
-            let (mut sum_dy, mut sum_dy_xhat) = (0.0, 0.0);
-            for (x, dy) in x.iter().zip(dy) {
-                let d = dy.to_f64();
-                sum_dy += d;
-                sum_dy_xhat += d * (x.to_f64() - mu) * is;
-            }
-            let g = gamma[i].to_f64() * is;
-            if train {
-                // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂))
-                let (a, b) = (sum_dy / m as f64, sum_dy_xhat / m as f64);
-                for ((dx, x), dy) in dx.iter_mut().zip(x).zip(dy) {
-                    let xhat = (x.to_f64() - mu) * is;
-                    *dx = T::from_f64(g * (dy.to_f64() - a - xhat * b));
-                }
-            } else {
-                for (dx, dy) in dx.iter_mut().zip(dy) {
-                    *dx = T::from_f64(g * dy.to_f64());
-                }
-            }
-            (sum_dy, sum_dy_xhat)
+            let (mu, is, g) = (mean[i], invstd[i], gamma[i].to_f64());
+            simd::vectorized(|| channel_grad(dx, x, dy, (mu, is, g), train))
         };
         let dxs = self.dx.as_slice_mut().expect("standard layout");
         let sums: Vec<(f64, f64)> = if m >= PAR_MIN {
@@ -205,6 +258,7 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
             self.bias.grad_mut()[i] = T::from_f64(sum_dy);
             self.weight.grad_mut()[i] = T::from_f64(sum_dy_xhat);
         }
+        lap.stop(|| "batchnorm".into(), "backward");
         &self.dx
     }
 
@@ -214,5 +268,27 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
 
     fn input_grad(&self) -> &Tensor<T> {
         &self.dx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_sums_match_sequential_sums_at_every_tail_length() {
+        for len in 0..27 {
+            let x: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin() + 0.5).collect();
+            let y: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let seq: f64 = x.iter().map(|&v| f64::from(v)).sum();
+            let seq2: f64 = x
+                .iter()
+                .zip(&y)
+                .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                .sum();
+            assert!((sum_lanes(&x, |v| v.to_f64()) - seq).abs() <= 1e-13 * (1.0 + seq.abs()));
+            let s2 = sum_lanes2(&x, &y, |a, b| a.to_f64() * b.to_f64());
+            assert!((s2 - seq2).abs() <= 1e-13 * (1.0 + seq2.abs()), "{len}");
+        }
     }
 }

@@ -27,9 +27,11 @@ pub mod linear;
 pub mod loss;
 pub mod optim;
 pub mod pool;
+pub mod profile;
 pub mod recurrent;
 pub mod resnet;
 pub mod sequence;
+pub mod simd;
 pub mod summary;
 pub mod train;
 

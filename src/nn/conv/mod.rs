@@ -8,8 +8,11 @@
 //! im2col: its input already is the column matrix.
 
 mod patches;
+mod winograd;
+mod winograd_pass;
 
 use super::gemm::{batch_parts, gemm};
+use super::profile;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
 use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
@@ -18,6 +21,7 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::time::Duration;
 
 /// `nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=...)`.
 #[derive(Clone, Debug)]
@@ -34,6 +38,11 @@ pub struct Conv2d<T> {
     /// Whether backward computes dL/dx; a network's first layer does not need it (the
     /// returned tensor is then all zero).
     pub input_grad: bool,
+    /// Whether 3×3 stride-1 convolutions take the Winograd F(2×2, 3×3) path (the default);
+    /// `false` forces im2col + GEMM, the reference the Winograd path is tested against.
+    pub winograd: bool,
+    /// The Winograd-transformed weights `[16][C_out][C_in]`, rebuilt every pass.
+    wino_u: Vec<T>,
     out: Tensor<T>,
     dx: Tensor<T>,
     partials: Vec<Vec<T>>,
@@ -78,6 +87,8 @@ impl<T: Real> Conv2d<T> {
             weight: Param::zeros(&[c_out, c_in, kernel[0], kernel[1]]),
             bias: None,
             input_grad: true,
+            winograd: true,
+            wino_u: Vec::new(),
             out: Tensor::zeros([0, 0, 0, 0]),
             dx: Tensor::zeros([0, 0, 0, 0]),
             partials: Vec::new(),
@@ -149,7 +160,62 @@ impl<T: Real> Module<T> for Conv2d<T> {
 }
 
 impl<T: Real> Layer<T> for Conv2d<T> {
-    fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
+    fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
+        if self.uses_winograd(x) {
+            self.forward_winograd(x);
+        } else {
+            self.forward_im2col(x, mode);
+        }
+        lap.stop(|| self.label(x), "forward");
+        &self.out
+    }
+
+    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+        let mut lap = profile::Lap::start();
+        let (weight, data) = if self.uses_winograd(x) {
+            self.backward_winograd(x, dy)
+        } else {
+            self.backward_im2col(x, dy)
+        };
+        if profile::enabled() {
+            let (label, d) = (self.label(x), lap.lap());
+            profile::split(
+                &label,
+                d,
+                ("backward-weight", weight),
+                ("backward-data", data),
+            );
+        }
+        &self.dx
+    }
+
+    fn output(&self) -> &Tensor<T> {
+        &self.out
+    }
+
+    fn input_grad(&self) -> &Tensor<T> {
+        &self.dx
+    }
+}
+
+impl<T: Real> Conv2d<T> {
+    /// The layer type in a profile: kernel, stride and algorithm.
+    fn label(&self, x: &Tensor<T>) -> String {
+        let algo = if self.uses_winograd(x) {
+            "winograd"
+        } else {
+            "im2col"
+        };
+        let [kh, kw] = self.kernel;
+        format!("conv{kh}x{kw}/{} {algo}", self.stride[0])
+    }
+
+    fn uses_winograd(&self, x: &Tensor<T>) -> bool {
+        self.winograd && winograd::applies(&self.geom(x))
+    }
+
+    fn forward_im2col(&mut self, x: &Tensor<T>, _mode: Mode) {
         let g = self.geom(x);
         let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
         ensure_shape(&mut self.out, [self.c_out, g.n, g.ho, g.wo]);
@@ -185,10 +251,11 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                 ch.mapv_inplace(|v| v + bv);
             }
         }
-        &self.out
     }
 
-    fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
+    /// Weight gradient and (if wanted) input gradient; returns the thread time that went
+    /// into each (for the profile; zero when profiling is off).
+    fn backward_im2col(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> (Duration, Duration) {
         let g = self.geom(x);
         let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
         assert_eq!(dy.shape(), [self.c_out, g.n, g.ho, g.wo], "conv dy shape");
@@ -218,20 +285,23 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         };
         let c_out = self.c_out;
         let rows_per_chunk = chunk_rows::<T>(&g);
-        parts
+        let times = parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
             .zip(dx_parts)
-            .for_each(|((r, partial), dxp)| {
+            .map(|((r, partial), dxp)| {
+                let mut lap = profile::Lap::start();
+                let (mut tw, mut td) = (Duration::ZERO, Duration::ZERO);
                 let dyp = dy2.slice_axis(Axis(1), Slice::from(r.start * howo..r.end * howo));
                 let mut dw = ArrayViewMut2::from_shape((c_out, k), &mut partial[..]).expect("dw");
                 if g.pointwise() {
                     let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
                     gemm(T::one(), &dyp, &xp.t(), T::zero(), &mut dw);
+                    tw += lap.lap();
                     if let Some(mut dxp) = dxp {
                         gemm(T::one(), &wmat.t(), &dyp, T::zero(), &mut dxp);
                     }
-                    return;
+                    return (tw, td + lap.lap());
                 }
                 let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
                 let mut dxp = dxp;
@@ -247,16 +317,23 @@ impl<T: Real> Layer<T> for Conv2d<T> {
                         let dyc = dyp.slice_axis(Axis(1), cols_of(&g, &rows, r.start));
                         let beta = if i == 0 { T::zero() } else { T::one() };
                         gemm(T::one(), &dyc, &colv.t(), beta, &mut dw);
+                        tw += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // The patches are used: reuse their buffer for d(col).
                             let mut dcol =
                                 ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
                             gemm(T::one(), &wmat.t(), &dyc, T::zero(), &mut dcol);
                             col2im(&g, col, rows, r.start, dxp);
+                            td += lap.lap();
                         }
                     }
                 });
-            });
+                (tw, td)
+            })
+            .reduce(
+                || (Duration::ZERO, Duration::ZERO),
+                |a, b| (a.0 + b.0, a.1 + b.1),
+            );
 
         let (first, rest) = self.partials[..parts.len()]
             .split_first()
@@ -269,15 +346,7 @@ impl<T: Real> Layer<T> for Conv2d<T> {
         if let Some(b) = &mut self.bias {
             bias_grad_from_rows(b, dy2.view());
         }
-        &self.dx
-    }
-
-    fn output(&self) -> &Tensor<T> {
-        &self.out
-    }
-
-    fn input_grad(&self) -> &Tensor<T> {
-        &self.dx
+        times
     }
 }
 

@@ -2,7 +2,7 @@
 //! the parent module's docs for what `conv-relu-bn` and `skip = false` mean).
 
 use super::BnOrder;
-use crate::nn::{BatchNorm2d, Conv2d, Relu};
+use crate::nn::{BatchNorm2d, Conv2d, Relu, profile};
 use crate::nn::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor, add_into, join};
 
 /// `downsample = Sequential(conv1x1(stride), BatchNorm2d)`.
@@ -103,7 +103,9 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
                 Some(d) => d.bn.forward(d.conv.forward(x, mode), mode),
                 None => x,
             };
+            let lap = profile::Lap::start();
             add_into(&mut self.sum, main, shortcut);
+            lap.stop(|| "residual add".into(), "forward");
         }
         match (self.bn_order, self.skip) {
             (BnOrder::ConvBnRelu, true) => self.relu2.forward(&self.sum, mode),
@@ -150,7 +152,9 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
             }
             None => dmain,
         };
+        let lap = profile::Lap::start();
         add_into(&mut self.dx, self.conv1.input_grad(), dshort);
+        lap.stop(|| "residual add".into(), "backward");
         &self.dx
     }
 

@@ -19,7 +19,7 @@ pub use config::{BnOrder, ResNetConfig, Stem};
 use super::loss::{CrossEntropy, LossOutput};
 use super::pool::{AdaptiveAvgPool2d, MaxPool2d};
 use super::{BatchNorm2d, Conv2d, Linear, Relu};
-use super::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor};
+use super::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor, profile};
 use super::{cnhw_to_nchw, join, nchw_to_cnhw};
 use ndarray::{Array2, ArrayView4};
 
@@ -138,7 +138,9 @@ impl<T: Real> ResNet<T> {
     /// (channel-major; [`Self::logits`] gives `[N, classes]`). Panics on an input that
     /// [`Self::check_input`] rejects.
     pub fn forward(&mut self, x: ArrayView4<'_, T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
         nchw_to_cnhw(x, &mut self.input);
+        lap.stop(|| "input layout".into(), "forward");
         let a = self.conv1.forward(&self.input, mode);
         let s = match self.config.bn_order {
             BnOrder::ConvBnRelu => self.relu.forward(self.bn1.forward(a, mode), mode),
@@ -152,7 +154,10 @@ impl<T: Real> ResNet<T> {
             h = b.forward(h, mode);
         }
         let pooled = self.avgpool.forward(h, mode);
-        self.fc.forward(pooled, mode)
+        let lap = profile::Lap::start();
+        self.fc.forward(pooled, mode);
+        lap.stop(|| "linear".into(), "forward");
+        self.fc.output()
     }
 
     /// The logits of the last forward as `[N, classes]`.
@@ -167,8 +172,10 @@ impl<T: Real> ResNet<T> {
     /// every parameter gradient.
     pub fn backward(&mut self, dlogits: &Tensor<T>) {
         let last = self.blocks.last().expect("eight blocks").output();
-        let dpooled = self.fc.backward(self.avgpool.output(), dlogits);
-        self.avgpool.backward(last, dpooled);
+        let lap = profile::Lap::start();
+        self.fc.backward(self.avgpool.output(), dlogits);
+        lap.stop(|| "linear".into(), "backward");
+        self.avgpool.backward(last, self.fc.input_grad());
         for i in (0..self.blocks.len()).rev() {
             let (before, rest) = self.blocks.split_at_mut(i);
             let (block, after) = rest.split_first_mut().expect("block i exists");
@@ -210,7 +217,10 @@ impl<T: Real> ResNet<T> {
     /// and backward: afterwards every parameter holds its gradient.
     pub fn forward_backward(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
         let mut loss = std::mem::take(&mut self.loss);
-        let out = loss.forward(self.forward(x, Mode::Train), targets);
+        self.forward(x, Mode::Train);
+        let lap = profile::Lap::start();
+        let out = loss.forward(self.fc.output(), targets);
+        lap.stop(|| "loss".into(), "forward");
         self.backward(loss.grad());
         self.loss = loss;
         out
