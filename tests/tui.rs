@@ -72,13 +72,20 @@ fn app_of(spec: RunSpec, theme: ThemeName, w: u16, h: u16) -> App {
 }
 
 /// The App after a finished default run of `lab` (seed 0, default theme, 80×24), computed
-/// once per test process: resnet's default run takes tens of seconds and two tests draw it.
+/// once per test process. resnet's run is cut to its first 12 steps: it computes in f32 with
+/// kernels chosen at run time by the CPU's SIMD level (AVX2 or AVX-512, FMA or not), and 400
+/// steps of SGD grow last-bit differences into different readouts on another machine; 12
+/// steps stay inside the readouts' rounding and draw every part of the pane.
 fn finished_default(lab: LabId) -> App {
     static CACHE: OnceLock<Mutex<HashMap<LabId, App>>> = OnceLock::new();
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
+    let mut spec = RunSpec::new(lab);
+    if lab == LabId::Resnet {
+        spec.steps = Some(12);
+    }
     cache
         .entry(lab)
-        .or_insert_with(|| app_of(RunSpec::new(lab), ThemeName::Default, 80, 24))
+        .or_insert_with(|| app_of(spec, ThemeName::Default, 80, 24))
         .clone()
 }
 

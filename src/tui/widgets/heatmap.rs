@@ -211,7 +211,9 @@ impl Widget for Heatmap<'_> {
             self.cell(v, buf, lx, map.y + i);
             self.cell(v, buf, lx + 1, map.y + i);
         }
-        let label = short_num;
+        // The labels' room: to the frame's edge, never over it.
+        let room = usize::from(inner.right().saturating_sub(lx + 3));
+        let label = |v: f64| fit_label(v, room);
         buf.set_string(lx + 3, map.y, label(hi), self.theme.dim);
         buf.set_string(lx + 3, map.y + lh - 1, label(lo), self.theme.dim);
         if lh >= 5 {
@@ -224,10 +226,36 @@ impl Widget for Heatmap<'_> {
     }
 }
 
+/// `v` in at most `room` characters: three significant digits, else two, else one, else
+/// cut (`-0.0527` → `-0.053` in six).
+fn fit_label(v: f64, room: usize) -> String {
+    let full = short_num(v);
+    if full.chars().count() <= room || !v.is_finite() || v == 0.0 {
+        return full.chars().take(room).collect();
+    }
+    let mag = v.abs().log10().floor() as i32;
+    for digits in [1, 0] {
+        let p = 10f64.powi(digits - mag);
+        let s = crate::fmt::fmt_num((v * p).round() / p);
+        if s.chars().count() <= room {
+            return s;
+        }
+    }
+    full.chars().take(room).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tui::theme::ThemeName;
+
+    #[test]
+    fn legend_labels_fit_their_room() {
+        assert_eq!(fit_label(-0.0527, 6), "-0.053");
+        assert_eq!(fit_label(-0.0527, 5), "-0.05");
+        assert_eq!(fit_label(0.576, 6), "0.576");
+        assert!(fit_label(-123456.0, 6).chars().count() <= 6);
+    }
 
     #[test]
     fn mono_heatmap_shows_density_and_legend() {
