@@ -103,12 +103,15 @@ fn sum_lanes2<T: Real>(x: &[T], y: &[T], f: impl Fn(T, T) -> f64) -> f64 {
 
 /// Mean and biased variance of one channel, two-pass in f64.
 fn moments<T: Real>(x: &[T]) -> (f64, f64) {
-    simd::vectorized(|| {
-        let m = x.len() as f64;
-        let mean = sum_lanes(x, |v| v.to_f64()) / m;
-        let var = sum_lanes(x, |v| (v.to_f64() - mean) * (v.to_f64() - mean)) / m;
-        (mean, var)
-    })
+    simd::vectorized(
+        #[inline(always)]
+        || {
+            let m = x.len() as f64;
+            let mean = sum_lanes(x, |v| v.to_f64()) / m;
+            let var = sum_lanes(x, |v| (v.to_f64() - mean) * (v.to_f64() - mean)) / m;
+            (mean, var)
+        },
+    )
 }
 
 /// One channel's backward: returns (Σdy, Σdy·x̂) (= dβ, dγ) and writes dx, given the
@@ -202,11 +205,14 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
         let normalise = |(i, (y, x)): (usize, (&mut [T], &[T]))| {
             let scale = gamma[i].to_f64() * invstd[i];
             let (mu, b) = (mean[i], beta[i].to_f64());
-            simd::vectorized(|| {
-                for (y, x) in y.iter_mut().zip(x) {
-                    *y = T::from_f64((x.to_f64() - mu) * scale + b);
-                }
-            })
+            simd::vectorized(
+                #[inline(always)]
+                || {
+                    for (y, x) in y.iter_mut().zip(x) {
+                        *y = T::from_f64((x.to_f64() - mu) * scale + b);
+                    }
+                },
+            )
         };
         if m >= PAR_MIN {
             ys.par_chunks_mut(m)
@@ -242,7 +248,10 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
         // Per channel: Σdy and Σdy·x̂ (= dβ and dγ), then dx.
         let channel = |(i, (dx, (x, dy))): ChannelTask<'_, T>| -> (f64, f64) {
             let (mu, is, g) = (mean[i], invstd[i], gamma[i].to_f64());
-            simd::vectorized(|| channel_grad(dx, x, dy, (mu, is, g), train))
+            simd::vectorized(
+                #[inline(always)]
+                || channel_grad(dx, x, dy, (mu, is, g), train),
+            )
         };
         let dxs = self.dx.as_slice_mut().expect("standard layout");
         let sums: Vec<(f64, f64)> = if m >= PAR_MIN {

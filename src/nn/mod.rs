@@ -25,6 +25,7 @@ pub mod data;
 pub mod gemm;
 pub mod linear;
 pub mod loss;
+pub mod microkernel;
 pub mod optim;
 pub mod pool;
 pub mod profile;
@@ -63,7 +64,16 @@ thread_local! {
 
 /// The scalar of the engine: `f32` (training, checkpoints) or `f64` (reference checks).
 pub trait Real:
-    LinalgScalar + Send + Sync + Debug + PartialOrd + AddAssign + SubAssign + MulAssign + Default
+    LinalgScalar
+    + Send
+    + Sync
+    + Debug
+    + PartialOrd
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + Default
+    + microkernel::Lanes
 {
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;

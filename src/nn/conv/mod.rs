@@ -43,6 +43,8 @@ pub struct Conv2d<T> {
     pub winograd: bool,
     /// The Winograd-transformed weights `[16][C_out][C_in]`, rebuilt every pass.
     wino_u: Vec<T>,
+    /// The same, each position's matrix transposed (`[16][C_in][C_out]`), for backward.
+    wino_ut: Vec<T>,
     out: Tensor<T>,
     dx: Tensor<T>,
     partials: Vec<Vec<T>>,
@@ -89,6 +91,7 @@ impl<T: Real> Conv2d<T> {
             input_grad: true,
             winograd: true,
             wino_u: Vec::new(),
+            wino_ut: Vec::new(),
             out: Tensor::zeros([0, 0, 0, 0]),
             dx: Tensor::zeros([0, 0, 0, 0]),
             partials: Vec::new(),

@@ -18,7 +18,7 @@
 
 use super::patches::Geom;
 use crate::nn::Real;
-use crate::nn::gemm::gemm;
+use crate::nn::microkernel::{Mat, MatMut, gemm_nn, gemm_nt};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::ops::Range;
 
@@ -452,36 +452,73 @@ fn add_interleaved<T: Real>(dst: &mut [T], even: &[T], odd: &[T], skip: usize) {
     }
 }
 
-/// The 16 GEMMs of a chunk: `c_ξ ← a_ξ · b_ξ` (`a` `[16][m][k]`, `b` `[16][k][n]`,
-/// `c` `[16][m][n]`, each transposed when asked), `c` scaled by `beta` first.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn batched_gemm<T: Real>(
+/// The 16 products of a chunk, `c_ξ ← a_ξ · b_ξ` (`+ c_ξ` when `accumulate`): `a` is
+/// `[16][m][k]`, `b` `[16][k][n]`, `c` `[16][m][n]`.
+pub(super) fn products_nn<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: &[T],
-    a_t: bool,
     b: &[T],
-    b_t: bool,
-    beta: T,
     c: &mut [T],
+    accumulate: bool,
 ) {
     for xi in 0..16 {
-        let av = &a[xi * m * k..][..m * k];
-        let bv = &b[xi * k * n..][..k * n];
-        let av = if a_t {
-            ArrayView2::from_shape((k, m), av)
-                .expect("a")
-                .reversed_axes()
-        } else {
-            ArrayView2::from_shape((m, k), av).expect("a")
-        };
-        let bv = if b_t {
-            ArrayView2::from_shape((n, k), bv)
-                .expect("b")
-                .reversed_axes()
-        } else {
-            ArrayView2::from_shape((k, n), bv).expect("b")
-        };
-        let mut cv = ArrayViewMut2::from_shape((m, n), &mut c[xi * m * n..][..m * n]).expect("c");
-        gemm(T::one(), &av, &bv, beta, &mut cv);
+        gemm_nn(
+            (m, k, n),
+            Mat {
+                data: &a[xi * m * k..][..m * k],
+                ld: k,
+            },
+            Mat {
+                data: &b[xi * k * n..][..k * n],
+                ld: n,
+            },
+            MatMut {
+                data: &mut c[xi * m * n..][..m * n],
+                ld: n,
+            },
+            accumulate,
+        );
+    }
+}
+
+/// The 16 products `c_ξ ← a_ξ · b_ξᵀ` (`+ c_ξ` when `accumulate`): `a` is `[16][m][n]`,
+/// `b` `[16][k][n]`, `c` `[16][m][k]`; `n` (the tiles) is the reduction.
+pub(super) fn products_nt<T: Real>(
+    (m, k, n): (usize, usize, usize),
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    accumulate: bool,
+) {
+    for xi in 0..16 {
+        gemm_nt(
+            (m, k, n),
+            Mat {
+                data: &a[xi * m * n..][..m * n],
+                ld: n,
+            },
+            Mat {
+                data: &b[xi * k * n..][..k * n],
+                ld: n,
+            },
+            MatMut {
+                data: &mut c[xi * m * k..][..m * k],
+                ld: k,
+            },
+            accumulate,
+        );
+    }
+}
+
+/// `u_t[ξ][c][o] = u[ξ][o][c]`: the transformed weights per position, transposed, for
+/// the input gradient `dV_ξ = U_ξᵀ dM_ξ`.
+pub(super) fn transpose_planes<T: Real>(u: &[T], c_out: usize, c_in: usize, ut: &mut [T]) {
+    let plane = c_out * c_in;
+    for (src, dst) in u.chunks_exact(plane).zip(ut.chunks_exact_mut(plane)) {
+        for (o, row) in src.chunks_exact(c_in).enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                dst[c * c_out + o] = v;
+            }
+        }
     }
 }

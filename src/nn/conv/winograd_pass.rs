@@ -5,8 +5,9 @@
 //! do not depend on the thread count.
 
 use super::winograd::{
-    batched_gemm, chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
-    output_transform, scratch_len, tile_row_chunks, tiles, transform_weights, weight_grad,
+    chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
+    output_transform, products_nn, products_nt, scratch_len, tile_row_chunks, tiles,
+    transform_weights, transpose_planes, weight_grad,
 };
 use super::{Conv2d, split_cols};
 use crate::nn::gemm::batch_parts;
@@ -43,9 +44,15 @@ impl<T: Real> Conv2d<T> {
                     let tc = qs.len() * tw;
                     let (v, rest) = buf.split_at_mut(16 * c_in * tc);
                     let (m, pad) = rest.split_at_mut(16 * c_out * tc);
-                    simd::vectorized(|| input_transform(&g, xs, qs.clone(), v, pad));
-                    batched_gemm((c_out, c_in, tc), u, false, v, false, T::zero(), m);
-                    simd::vectorized(|| output_transform(&g, m, c_out, qs, r.start, &mut yp, pad));
+                    simd::vectorized(
+                        #[inline(always)]
+                        || input_transform(&g, xs, qs.clone(), v, pad),
+                    );
+                    products_nn((c_out, c_in, tc), u, v, m, false);
+                    simd::vectorized(
+                        #[inline(always)]
+                        || output_transform(&g, m, c_out, qs, r.start, &mut yp, pad),
+                    );
                 }
             });
         });
@@ -90,8 +97,12 @@ impl<T: Real> Conv2d<T> {
         } else {
             parts.iter().map(|_| None).collect()
         };
+        if self.input_grad {
+            self.wino_ut.resize(ulen, T::zero());
+            transpose_planes(&self.wino_u, c_out, c_in, &mut self.wino_ut);
+        }
         let rows = chunk_tile_rows::<T>(&g, c_out);
-        let u = &self.wino_u;
+        let ut = &self.wino_ut;
         let times = parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
@@ -109,17 +120,30 @@ impl<T: Real> Conv2d<T> {
                         let tc = qs.len() * tw;
                         let (v, rest) = buf.split_at_mut(16 * c_in * tc);
                         let (dm, pad) = rest.split_at_mut(16 * c_out * tc);
-                        simd::vectorized(|| {
-                            input_transform(&g, xs, qs.clone(), v, pad);
-                            output_grad_transform(&g, &dyp, c_out, qs.clone(), r.start, dm, pad);
-                        });
-                        let beta = if i == 0 { T::zero() } else { T::one() };
-                        batched_gemm((c_out, tc, c_in), dm, false, v, true, beta, du);
+                        simd::vectorized(
+                            #[inline(always)]
+                            || {
+                                input_transform(&g, xs, qs.clone(), v, pad);
+                                output_grad_transform(
+                                    &g,
+                                    &dyp,
+                                    c_out,
+                                    qs.clone(),
+                                    r.start,
+                                    dm,
+                                    pad,
+                                );
+                            },
+                        );
+                        products_nt((c_out, c_in, tc), dm, v, du, i > 0);
                         tw_ += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // V is used: its buffer takes dV.
-                            batched_gemm((c_in, c_out, tc), u, true, dm, false, T::zero(), v);
-                            simd::vectorized(|| input_grad_transform(&g, v, qs, r.start, dxp, pad));
+                            products_nn((c_in, c_out, tc), ut, dm, v, false);
+                            simd::vectorized(
+                                #[inline(always)]
+                                || input_grad_transform(&g, v, qs, r.start, dxp, pad),
+                            );
                             td += lap.lap();
                         }
                     }
