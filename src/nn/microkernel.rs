@@ -88,11 +88,13 @@ pub struct Mat<'a, T> {
     pub ld: usize,
 }
 
-/// The mutable result operand.
-#[derive(Debug)]
-pub struct MatMut<'a, T> {
-    pub data: &'a mut [T],
-    pub ld: usize,
+/// The result operand, row by row (rows need not be evenly spaced: a column range of a
+/// larger matrix, split between threads, is fine).
+pub type Rows<'r, 'a, T> = &'r mut [&'a mut [T]];
+
+/// The first `m` rows of the row-major matrix in `data` with row stride `ld`.
+pub fn rows_of<T>(data: &mut [T], ld: usize, m: usize) -> Vec<&mut [T]> {
+    data.chunks_mut(ld.max(1)).take(m).collect()
 }
 
 /// Rows of the reduction dimension one pass of [`gemm_nn`] streams through before it
@@ -104,7 +106,7 @@ pub fn gemm_nn<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: Mat<'_, T>,
     b: Mat<'_, T>,
-    c: MatMut<'_, T>,
+    c: Rows<'_, '_, T>,
     accumulate: bool,
 ) {
     assert!(
@@ -116,7 +118,7 @@ pub fn gemm_nn<T: Real>(
         "gemm_nn: b too short"
     );
     assert!(
-        m == 0 || c.data.len() >= (m - 1) * c.ld + n,
+        c.len() >= m && c[..m].iter().all(|r| r.len() >= n),
         "gemm_nn: c too short"
     );
     pulp::Arch::new().dispatch(Nn {
@@ -133,7 +135,7 @@ pub fn gemm_nt<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: Mat<'_, T>,
     b: Mat<'_, T>,
-    c: MatMut<'_, T>,
+    c: Rows<'_, '_, T>,
     accumulate: bool,
 ) {
     assert!(
@@ -145,7 +147,7 @@ pub fn gemm_nt<T: Real>(
         "gemm_nt: b too short"
     );
     assert!(
-        m == 0 || c.data.len() >= (m - 1) * c.ld + k,
+        c.len() >= m && c[..m].iter().all(|r| r.len() >= k),
         "gemm_nt: c too short"
     );
     pulp::Arch::new().dispatch(Nt {
@@ -157,15 +159,15 @@ pub fn gemm_nt<T: Real>(
     });
 }
 
-struct Nn<'a, T> {
+struct Nn<'a, 'b, T> {
     dims: (usize, usize, usize),
     a: Mat<'a, T>,
     b: Mat<'a, T>,
-    c: MatMut<'a, T>,
+    c: Rows<'a, 'b, T>,
     accumulate: bool,
 }
 
-impl<T: Real> WithSimd for Nn<'_, T> {
+impl<T: Real> WithSimd for Nn<'_, '_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
@@ -179,7 +181,7 @@ impl<T: Real> WithSimd for Nn<'_, T> {
 
 /// Column blocks of two vectors, row blocks of `MR`, the reduction in passes of [`KC`].
 #[inline(always)]
-fn nn<T: Real, S: Simd, const MR: usize>(s: S, op: Nn<'_, T>) {
+fn nn<T: Real, S: Simd, const MR: usize>(s: S, op: Nn<'_, '_, T>) {
     let Nn {
         dims: (m, k, n),
         a,
@@ -207,9 +209,9 @@ fn nn<T: Real, S: Simd, const MR: usize>(s: S, op: Nn<'_, T>) {
                     ($($r:literal)*) => {
                         match rows {
                             $($r => if w == width {
-                                nn_block::<T, S, $r, false>(s, &blk, w, a, b, &mut *c.data, c.ld)
+                                nn_block::<T, S, $r, false>(s, &blk, w, a, b, &mut *c)
                             } else {
-                                nn_block::<T, S, $r, true>(s, &blk, w, a, b, &mut *c.data, c.ld)
+                                nn_block::<T, S, $r, true>(s, &blk, w, a, b, &mut *c)
                             },)*
                             _ => unreachable!("row block of {rows}"),
                         }
@@ -241,8 +243,7 @@ fn nn_block<T: Real, S: Simd, const R: usize, const PART: bool>(
     w: usize,
     a: Mat<'_, T>,
     b: Mat<'_, T>,
-    c: &mut [T],
-    ldc: usize,
+    c: Rows<'_, '_, T>,
 ) {
     let l = T::lanes::<S>();
     let (w0, w1) = (w.min(l), w.saturating_sub(l));
@@ -257,7 +258,7 @@ fn nn_block<T: Real, S: Simd, const R: usize, const PART: bool>(
     let mut acc = [[zero; 2]; R];
     if blk.acc_in {
         for (r, acc) in acc.iter_mut().enumerate() {
-            *acc = load(&c[(blk.i + r) * ldc + blk.j..]);
+            *acc = load(&c[blk.i + r][blk.j..]);
         }
     }
     let arows: [&[T]; R] =
@@ -271,7 +272,7 @@ fn nn_block<T: Real, S: Simd, const R: usize, const PART: bool>(
         }
     }
     for (r, acc) in acc.iter().enumerate() {
-        let out = &mut c[(blk.i + r) * ldc + blk.j..][..w];
+        let out = &mut c[blk.i + r][blk.j..][..w];
         if PART {
             T::store_part(s, &mut out[..w0], acc[0]);
             T::store_part(s, &mut out[w0..w0 + w1], acc[1]);
@@ -282,15 +283,15 @@ fn nn_block<T: Real, S: Simd, const R: usize, const PART: bool>(
     }
 }
 
-struct Nt<'a, T> {
+struct Nt<'a, 'b, T> {
     dims: (usize, usize, usize),
     a: Mat<'a, T>,
     b: Mat<'a, T>,
-    c: MatMut<'a, T>,
+    c: Rows<'a, 'b, T>,
     accumulate: bool,
 }
 
-impl<T: Real> WithSimd for Nt<'_, T> {
+impl<T: Real> WithSimd for Nt<'_, '_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
@@ -304,7 +305,7 @@ impl<T: Real> WithSimd for Nt<'_, T> {
 
 /// Blocks of `MI` rows of `a` × `NQ` rows of `b`, each a dot product along `n`.
 #[inline(always)]
-fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, T>) {
+fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, '_, T>) {
     let Nt {
         dims: (m, k, n),
         a,
@@ -322,7 +323,7 @@ fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, T>) {
             macro_rules! go {
                 ($(($x:literal, $y:literal))*) => {
                     match (ri, rq) {
-                        $(($x, $y) => nt_block::<T, S, $x, $y>(s, at, n, a, b, &mut *c.data, c.ld, accumulate),)*
+                        $(($x, $y) => nt_block::<T, S, $x, $y>(s, at, n, a, b, &mut *c, accumulate),)*
                         _ => unreachable!("block {ri}×{rq}"),
                     }
                 };
@@ -339,7 +340,7 @@ fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, T>) {
 }
 
 /// `c[i + x][q + y] (+)= Σ_t a[i + x][t]·b[q + y][t]` for `x < RI`, `y < RQ`.
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize>(
     s: S,
@@ -347,8 +348,7 @@ fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize>(
     n: usize,
     a: Mat<'_, T>,
     b: Mat<'_, T>,
-    c: &mut [T],
-    ldc: usize,
+    c: Rows<'_, '_, T>,
     accumulate: bool,
 ) {
     let l = T::lanes::<S>();
@@ -377,7 +377,7 @@ fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize>(
     }
     for x in 0..RI {
         for y in 0..RQ {
-            let out = &mut c[(i + x) * ldc + q + y];
+            let out = &mut c[i + x][q + y];
             let v = T::sum(s, acc[x][y]);
             *out = if accumulate { *out + v } else { v };
         }
@@ -441,10 +441,7 @@ mod tests {
                     dims: (m, k, n),
                     a: Mat { data: &a, ld: lda },
                     b: Mat { data: &b, ld: ldb },
-                    c: MatMut {
-                        data: &mut c,
-                        ld: ldc,
-                    },
+                    c: &mut rows_of(&mut c, ldc, m),
                     accumulate,
                 };
                 if !run_on(isa, op) {
@@ -484,10 +481,7 @@ mod tests {
                         dims: (m, k, n),
                         a: Mat { data: &a, ld: lda },
                         b: Mat { data: &b, ld: ldb },
-                        c: MatMut {
-                            data: &mut c,
-                            ld: ldc,
-                        },
+                        c: &mut rows_of(&mut c, ldc, m),
                         accumulate,
                     },
                 );

@@ -11,11 +11,12 @@ mod patches;
 mod winograd;
 mod winograd_pass;
 
-use super::gemm::{batch_parts, gemm};
+use super::gemm::batch_parts;
+use super::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
 use super::profile;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
 use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
-use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
+use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use patches::{Geom, chunk_rows, col2im, cols_of, im2col, row_chunks};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -45,9 +46,20 @@ pub struct Conv2d<T> {
     wino_u: Vec<T>,
     /// The same, each position's matrix transposed (`[16][C_in][C_out]`), for backward.
     wino_ut: Vec<T>,
+    /// The weight as a `[C_in·kh·kw, C_out]` matrix, rebuilt every backward pass.
+    weight_t: Vec<T>,
     out: Tensor<T>,
     dx: Tensor<T>,
     partials: Vec<Vec<T>>,
+}
+
+/// The rows of `v` as slices (each row of a standard-layout matrix's column range is
+/// contiguous).
+fn view_rows<'a, T>(v: &'a mut ArrayViewMut2<'_, T>) -> Vec<&'a mut [T]> {
+    v.rows_mut()
+        .into_iter()
+        .map(|r| r.into_slice().expect("rows are contiguous"))
+        .collect()
 }
 
 /// Cut `v` along axis 1 into the column ranges of `parts` (each image is `scale` columns).
@@ -92,6 +104,7 @@ impl<T: Real> Conv2d<T> {
             winograd: true,
             wino_u: Vec::new(),
             wino_ut: Vec::new(),
+            weight_t: Vec::new(),
             out: Tensor::zeros([0, 0, 0, 0]),
             dx: Tensor::zeros([0, 0, 0, 0]),
             partials: Vec::new(),
@@ -220,32 +233,42 @@ impl<T: Real> Conv2d<T> {
 
     fn forward_im2col(&mut self, x: &Tensor<T>, _mode: Mode) {
         let g = self.geom(x);
-        let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
-        ensure_shape(&mut self.out, [self.c_out, g.n, g.ho, g.wo]);
+        let (hw, howo, k, c_out) = (g.h * g.w, g.ho * g.wo, g.k(), self.c_out);
+        ensure_shape(&mut self.out, [c_out, g.n, g.ho, g.wo]);
         let parts = batch_parts(g.n, howo);
         let xs = x.as_slice().expect("standard layout");
-        let x2 = ArrayView2::from_shape((g.c_in, g.n * hw), xs).expect("input shape");
-        let wmat = ArrayView2::from_shape((self.c_out, k), self.weight.value()).expect("weight");
+        let w = Mat {
+            data: self.weight.value(),
+            ld: k,
+        };
         let y2 = self
             .out
             .view_mut()
-            .into_shape_with_order((self.c_out, g.n * howo));
+            .into_shape_with_order((c_out, g.n * howo));
         let y_parts = split_cols(y2.expect("output shape"), &parts, howo);
         let rows_per_chunk = chunk_rows::<T>(&g);
         parts.par_iter().zip(y_parts).for_each(|(r, mut yp)| {
             if g.pointwise() {
-                let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
-                gemm(T::one(), &wmat, &xp, T::zero(), &mut yp);
+                let xp = Mat {
+                    data: &xs[r.start * hw..],
+                    ld: g.n * hw,
+                };
+                let dims = (c_out, g.c_in, r.len() * hw);
+                gemm_nn(dims, w, xp, &mut view_rows(&mut yp), false);
                 return;
             }
             let max_cols = (rows_per_chunk * g.wo).min(r.len() * howo);
             T::with_scratch(k * max_cols, |buf| {
                 for rows in row_chunks(&g, r, rows_per_chunk) {
-                    let col = &mut buf[..k * rows.len() * g.wo];
+                    let cols = rows.len() * g.wo;
+                    let col = &mut buf[..k * cols];
                     im2col(&g, xs, rows.clone(), col);
-                    let colv = ArrayView2::from_shape((k, rows.len() * g.wo), &*col).expect("col");
                     let mut yc = yp.slice_axis_mut(Axis(1), cols_of(&g, &rows, r.start));
-                    gemm(T::one(), &wmat, &colv, T::zero(), &mut yc);
+                    let col = Mat {
+                        data: col,
+                        ld: cols,
+                    };
+                    gemm_nn((c_out, k, cols), w, col, &mut view_rows(&mut yc), false);
                 }
             });
         });
@@ -260,8 +283,8 @@ impl<T: Real> Conv2d<T> {
     /// into each (for the profile; zero when profiling is off).
     fn backward_im2col(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> (Duration, Duration) {
         let g = self.geom(x);
-        let (hw, howo, k) = (g.h * g.w, g.ho * g.wo, g.k());
-        assert_eq!(dy.shape(), [self.c_out, g.n, g.ho, g.wo], "conv dy shape");
+        let (hw, howo, k, c_out) = (g.h * g.w, g.ho * g.wo, g.k(), self.c_out);
+        assert_eq!(dy.shape(), [c_out, g.n, g.ho, g.wo], "conv dy shape");
         let parts = batch_parts(g.n, howo);
         let wlen = self.weight.len();
         if self.partials.len() < parts.len() {
@@ -271,12 +294,21 @@ impl<T: Real> Conv2d<T> {
             .iter_mut()
             .for_each(|p| p.resize(wlen, T::zero()));
         ensure_shape(&mut self.dx, [g.c_in, g.n, g.h, g.w]);
+        // Wᵀ (`[k, C_out]`), the left operand of the input gradient.
+        self.weight_t.resize(wlen, T::zero());
+        for (o, row) in self.weight.value().chunks_exact(k).enumerate() {
+            for (p, &v) in row.iter().enumerate() {
+                self.weight_t[p * c_out + o] = v;
+            }
+        }
+        let wt = Mat {
+            data: &self.weight_t,
+            ld: c_out,
+        };
 
         let xs = x.as_slice().expect("standard layout");
-        let x2 = ArrayView2::from_shape((g.c_in, g.n * hw), xs).expect("input shape");
         let dys = dy.as_slice().expect("standard layout");
-        let dy2 = ArrayView2::from_shape((self.c_out, g.n * howo), dys).expect("dy shape");
-        let wmat = ArrayView2::from_shape((self.c_out, k), self.weight.value()).expect("weight");
+        let dy2 = ArrayView2::from_shape((c_out, g.n * howo), dys).expect("dy shape");
         let dx_parts: Vec<Option<ArrayViewMut2<'_, T>>> = if self.input_grad {
             let dx2 = self.dx.view_mut().into_shape_with_order((g.c_in, g.n * hw));
             split_cols(dx2.expect("dx shape"), &parts, hw)
@@ -286,8 +318,12 @@ impl<T: Real> Conv2d<T> {
         } else {
             parts.iter().map(|_| None).collect()
         };
-        let c_out = self.c_out;
         let rows_per_chunk = chunk_rows::<T>(&g);
+        // The columns of dy from global column `col0` on.
+        let dy_from = |col0: usize| Mat {
+            data: &dys[col0..],
+            ld: g.n * howo,
+        };
         let times = parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
@@ -295,14 +331,23 @@ impl<T: Real> Conv2d<T> {
             .map(|((r, partial), dxp)| {
                 let mut lap = profile::Lap::start();
                 let (mut tw, mut td) = (Duration::ZERO, Duration::ZERO);
-                let dyp = dy2.slice_axis(Axis(1), Slice::from(r.start * howo..r.end * howo));
-                let mut dw = ArrayViewMut2::from_shape((c_out, k), &mut partial[..]).expect("dw");
+                let mut dw = rows_of(partial, k, c_out);
                 if g.pointwise() {
-                    let xp = x2.slice_axis(Axis(1), Slice::from(r.start * hw..r.end * hw));
-                    gemm(T::one(), &dyp, &xp.t(), T::zero(), &mut dw);
+                    let (dyp, cols) = (dy_from(r.start * howo), r.len() * hw);
+                    let xp = Mat {
+                        data: &xs[r.start * hw..],
+                        ld: g.n * hw,
+                    };
+                    gemm_nt((c_out, g.c_in, cols), dyp, xp, &mut dw, false);
                     tw += lap.lap();
                     if let Some(mut dxp) = dxp {
-                        gemm(T::one(), &wmat.t(), &dyp, T::zero(), &mut dxp);
+                        gemm_nn(
+                            (g.c_in, c_out, cols),
+                            wt,
+                            dyp,
+                            &mut view_rows(&mut dxp),
+                            false,
+                        );
                     }
                     return (tw, td + lap.lap());
                 }
@@ -316,16 +361,17 @@ impl<T: Real> Conv2d<T> {
                         let cols = rows.len() * g.wo;
                         let col = &mut buf[..k * cols];
                         im2col(&g, xs, rows.clone(), col);
-                        let colv = ArrayView2::from_shape((k, cols), &*col).expect("col");
-                        let dyc = dyp.slice_axis(Axis(1), cols_of(&g, &rows, r.start));
-                        let beta = if i == 0 { T::zero() } else { T::one() };
-                        gemm(T::one(), &dyc, &colv.t(), beta, &mut dw);
+                        let dyc = dy_from(rows.start * g.wo);
+                        let colm = Mat {
+                            data: col,
+                            ld: cols,
+                        };
+                        gemm_nt((c_out, k, cols), dyc, colm, &mut dw, i > 0);
                         tw += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // The patches are used: reuse their buffer for d(col).
-                            let mut dcol =
-                                ArrayViewMut2::from_shape((k, cols), &mut *col).expect("");
-                            gemm(T::one(), &wmat.t(), &dyc, T::zero(), &mut dcol);
+                            let mut dcol = rows_of(col, cols, k);
+                            gemm_nn((k, c_out, cols), wt, dyc, &mut dcol, false);
                             col2im(&g, col, rows, r.start, dxp);
                             td += lap.lap();
                         }

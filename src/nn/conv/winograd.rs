@@ -18,7 +18,7 @@
 
 use super::patches::Geom;
 use crate::nn::Real;
-use crate::nn::microkernel::{Mat, MatMut, gemm_nn, gemm_nt};
+use crate::nn::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::ops::Range;
 
@@ -33,6 +33,34 @@ pub(super) fn tiles(g: &Geom) -> (usize, usize) {
     (g.ho.div_ceil(2), g.wo.div_ceil(2))
 }
 
+/// [`tiles`], with the tile-row length `TW` known at compile time when it is not 0: the
+/// transforms are instantiated for the common row lengths, so their short row loops
+/// compile to straight-line SIMD code instead of loops with remainders.
+#[inline(always)]
+fn tiles_of<const TW: usize>(g: &Geom) -> (usize, usize) {
+    let (th, tw) = tiles(g);
+    debug_assert!(
+        TW == 0 || TW == tw,
+        "instantiated for {TW}, called for {tw}"
+    );
+    (th, if TW == 0 { tw } else { TW })
+}
+
+/// Call `$f::<T, TW>($args)` with `TW` the constant equal to `$tw` if there is one.
+macro_rules! with_row_len {
+    ($tw:expr, $f:ident($($arg:expr),* $(,)?)) => {
+        match $tw {
+            1 => $f::<_, 1>($($arg),*),
+            2 => $f::<_, 2>($($arg),*),
+            4 => $f::<_, 4>($($arg),*),
+            8 => $f::<_, 8>($($arg),*),
+            16 => $f::<_, 16>($($arg),*),
+            _ => $f::<_, 0>($($arg),*),
+        }
+    };
+}
+pub(super) use with_row_len;
+
 /// Bytes of transformed tiles (`V` and `M`) a chunk aims at, and the fewest tiles a
 /// chunk holds so each GEMM has a reasonable inner dimension.
 const CHUNK_BYTES: usize = 512 * 1024;
@@ -45,11 +73,20 @@ pub(super) fn chunk_tile_rows<T>(g: &Geom, c_out: usize) -> usize {
     (count / tiles(g).1).max(1)
 }
 
+/// Distance between the 16 planes `[channels][tc]` of transformed tiles: one cache line
+/// more than a plane. The transforms read or write all 16 planes at once; at a
+/// power-of-two distance (16 channels × 256 tiles × 4 bytes = 16 KB) the 16 streams
+/// all fall in one L1 set and evict each other.
+pub(super) fn plane_stride<T>(channels: usize, tc: usize) -> usize {
+    channels * tc + 64 / std::mem::size_of::<T>()
+}
+
 /// Scratch elements one chunk of `rows` tile rows needs: `V` (reused for `dV`), `M`
 /// (`dM`), and [`AUX_ROWS`] padded rows for the transforms.
-pub(super) fn scratch_len(g: &Geom, c_out: usize, rows: usize) -> usize {
+pub(super) fn scratch_len<T>(g: &Geom, c_out: usize, rows: usize) -> usize {
     let (_, tw) = tiles(g);
-    16 * (g.c_in + c_out) * rows * tw + AUX_ROWS * (2 * tw + 2)
+    let tc = rows * tw;
+    16 * (plane_stride::<T>(g.c_in, tc) + plane_stride::<T>(c_out, tc)) + AUX_ROWS * (2 * tw + 2)
 }
 
 /// The tile rows (global index `image·tile_rows + row`) of `images`, in chunks of `size`.
@@ -149,16 +186,16 @@ fn deinterleave<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` and `t + 1`, so the column step (`B`) is element-wise over the row's tiles and
 /// vectorises.
 #[inline(always)]
-pub(super) fn input_transform<T: Real>(
+pub(super) fn input_transform<T: Real, const TW: usize>(
     g: &Geom,
     x: &[T],
     qs: Range<usize>,
     v: &mut [T],
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles(g);
+    let (th, tw) = tiles_of::<TW>(g);
     let (hw, tc, wp) = (g.h * g.w, qs.len() * tw, 2 * tw + 2);
-    let plane = g.c_in * tc;
+    let plane = plane_stride::<T>(g.c_in, tc);
     let (d, rest) = aux.split_at_mut(4 * wp);
     let [r, ev, od] = split_n::<T, 3>(rest, wp);
     let (ev, od) = (&mut ev[..tw + 1], &mut od[..tw + 1]);
@@ -216,7 +253,7 @@ fn gather_rows<T: Real>(g: &Geom, plane: &[T], ty: usize, d: &mut [T], wp: usize
 /// (`[C_out, images·H_out·W_out]` for the images from `first` on). Element-wise over a
 /// tile row's tiles, then interleaved into the two output rows.
 #[inline(always)]
-pub(super) fn output_transform<T: Real>(
+pub(super) fn output_transform<T: Real, const TW: usize>(
     g: &Geom,
     m: &[T],
     c_out: usize,
@@ -225,9 +262,9 @@ pub(super) fn output_transform<T: Real>(
     y: &mut ArrayViewMut2<'_, T>,
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles(g);
+    let (th, tw) = tiles_of::<TW>(g);
     let (howo, tc) = (g.ho * g.wo, qs.len() * tw);
-    let plane = c_out * tc;
+    let plane = plane_stride::<T>(c_out, tc);
     let [t0, t1, t2, t3, y00, y01, y10, y11] = split_n::<T, 8>(aux, tw);
     for o in 0..c_out {
         let mut yrow = y.row_mut(o);
@@ -281,7 +318,7 @@ fn interleave<T: Real>(row: &mut [T], even: &[T], odd: &[T]) {
 /// `dM = A dY Aᵀ` of the tiles of `qs` from `dy` (`[C_out, images·H_out·W_out]` for the
 /// images from `first` on) into `dm` (`[16][C_out][tiles]`); outputs past the edge count 0.
 #[inline(always)]
-pub(super) fn output_grad_transform<T: Real>(
+pub(super) fn output_grad_transform<T: Real, const TW: usize>(
     g: &Geom,
     dy: &ArrayView2<'_, T>,
     c_out: usize,
@@ -290,9 +327,9 @@ pub(super) fn output_grad_transform<T: Real>(
     dm: &mut [T],
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles(g);
+    let (th, tw) = tiles_of::<TW>(g);
     let (howo, tc) = (g.ho * g.wo, qs.len() * tw);
-    let plane = c_out * tc;
+    let plane = plane_stride::<T>(c_out, tc);
     let [a0, b0, a1, b1, sa, sb] = split_n::<T, 6>(aux, tw);
     for o in 0..c_out {
         let dyrow = dy.row(o);
@@ -359,7 +396,7 @@ fn split_row<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` gets tile `t`'s first and tile `t − 1`'s third value, odd column `t` likewise: two
 /// element-wise sums, interleaved onto the input row.
 #[inline(always)]
-pub(super) fn input_grad_transform<T: Real>(
+pub(super) fn input_grad_transform<T: Real, const TW: usize>(
     g: &Geom,
     dv: &[T],
     qs: Range<usize>,
@@ -367,9 +404,9 @@ pub(super) fn input_grad_transform<T: Real>(
     dx: &mut ArrayViewMut2<'_, T>,
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles(g);
+    let (th, tw) = tiles_of::<TW>(g);
     let (hw, tc, wp) = (g.h * g.w, qs.len() * tw, 2 * tw + 2);
-    let plane = g.c_in * tc;
+    let plane = plane_stride::<T>(g.c_in, tc);
     let [e0, e1, e2, e3, p0, p1, p2, p3, ev, od] = split_n::<T, 10>(aux, wp);
     let (ev, od) = (&mut ev[..tw + 1], &mut od[..tw + 1]);
     for c in 0..g.c_in {
@@ -453,7 +490,8 @@ fn add_interleaved<T: Real>(dst: &mut [T], even: &[T], odd: &[T], skip: usize) {
 }
 
 /// The 16 products of a chunk, `c_ξ ← a_ξ · b_ξ` (`+ c_ξ` when `accumulate`): `a` is
-/// `[16][m][k]`, `b` `[16][k][n]`, `c` `[16][m][n]`.
+/// `[16][m][k]` (weights, planes back to back), `b` `[16][k][n]` and `c` `[16][m][n]`
+/// (tiles, planes [`plane_stride`] apart).
 pub(super) fn products_nn<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: &[T],
@@ -461,6 +499,7 @@ pub(super) fn products_nn<T: Real>(
     c: &mut [T],
     accumulate: bool,
 ) {
+    let (sb, sc) = (plane_stride::<T>(k, n), plane_stride::<T>(m, n));
     for xi in 0..16 {
         gemm_nn(
             (m, k, n),
@@ -469,20 +508,18 @@ pub(super) fn products_nn<T: Real>(
                 ld: k,
             },
             Mat {
-                data: &b[xi * k * n..][..k * n],
+                data: &b[xi * sb..][..k * n],
                 ld: n,
             },
-            MatMut {
-                data: &mut c[xi * m * n..][..m * n],
-                ld: n,
-            },
+            &mut rows_of(&mut c[xi * sc..][..m * n], n, m),
             accumulate,
         );
     }
 }
 
-/// The 16 products `c_ξ ← a_ξ · b_ξᵀ` (`+ c_ξ` when `accumulate`): `a` is `[16][m][n]`,
-/// `b` `[16][k][n]`, `c` `[16][m][k]`; `n` (the tiles) is the reduction.
+/// The 16 products `c_ξ ← a_ξ · b_ξᵀ` (`+ c_ξ` when `accumulate`): `a` is `[16][m][n]`
+/// and `b` `[16][k][n]` (tiles, planes [`plane_stride`] apart), `c` `[16][m][k]`
+/// (weights); `n` (the tiles) is the reduction.
 pub(super) fn products_nt<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: &[T],
@@ -490,21 +527,19 @@ pub(super) fn products_nt<T: Real>(
     c: &mut [T],
     accumulate: bool,
 ) {
+    let (sa, sb) = (plane_stride::<T>(m, n), plane_stride::<T>(k, n));
     for xi in 0..16 {
         gemm_nt(
             (m, k, n),
             Mat {
-                data: &a[xi * m * n..][..m * n],
+                data: &a[xi * sa..][..m * n],
                 ld: n,
             },
             Mat {
-                data: &b[xi * k * n..][..k * n],
+                data: &b[xi * sb..][..k * n],
                 ld: n,
             },
-            MatMut {
-                data: &mut c[xi * m * k..][..m * k],
-                ld: k,
-            },
+            &mut rows_of(&mut c[xi * m * k..][..m * k], k, m),
             accumulate,
         );
     }

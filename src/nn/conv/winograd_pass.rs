@@ -6,8 +6,8 @@
 
 use super::winograd::{
     chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
-    output_transform, products_nn, products_nt, scratch_len, tile_row_chunks, tiles,
-    transform_weights, transpose_planes, weight_grad,
+    output_transform, plane_stride, products_nn, products_nt, scratch_len, tile_row_chunks, tiles,
+    transform_weights, transpose_planes, weight_grad, with_row_len,
 };
 use super::{Conv2d, split_cols};
 use crate::nn::gemm::batch_parts;
@@ -39,19 +39,24 @@ impl<T: Real> Conv2d<T> {
         let u = &self.wino_u;
         parts.par_iter().zip(y_parts).for_each(|(r, mut yp)| {
             let max_rows = rows.min(r.len() * th);
-            T::with_scratch(scratch_len(&g, c_out, max_rows), |buf| {
+            T::with_scratch(scratch_len::<T>(&g, c_out, max_rows), |buf| {
                 for qs in tile_row_chunks(&g, r, rows) {
                     let tc = qs.len() * tw;
-                    let (v, rest) = buf.split_at_mut(16 * c_in * tc);
-                    let (m, pad) = rest.split_at_mut(16 * c_out * tc);
+                    let (v, rest) = buf.split_at_mut(16 * plane_stride::<T>(c_in, tc));
+                    let (m, pad) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
                     simd::vectorized(
                         #[inline(always)]
-                        || input_transform(&g, xs, qs.clone(), v, pad),
+                        || with_row_len!(tw, input_transform(&g, xs, qs.clone(), v, pad)),
                     );
                     products_nn((c_out, c_in, tc), u, v, m, false);
                     simd::vectorized(
                         #[inline(always)]
-                        || output_transform(&g, m, c_out, qs, r.start, &mut yp, pad),
+                        || {
+                            with_row_len!(
+                                tw,
+                                output_transform(&g, m, c_out, qs, r.start, &mut yp, pad)
+                            )
+                        },
                     );
                 }
             });
@@ -115,23 +120,26 @@ impl<T: Real> Conv2d<T> {
                     d.fill(T::zero());
                 }
                 let max_rows = rows.min(r.len() * th);
-                T::with_scratch(scratch_len(&g, c_out, max_rows), |buf| {
+                T::with_scratch(scratch_len::<T>(&g, c_out, max_rows), |buf| {
                     for (i, qs) in tile_row_chunks(&g, r, rows).enumerate() {
                         let tc = qs.len() * tw;
-                        let (v, rest) = buf.split_at_mut(16 * c_in * tc);
-                        let (dm, pad) = rest.split_at_mut(16 * c_out * tc);
+                        let (v, rest) = buf.split_at_mut(16 * plane_stride::<T>(c_in, tc));
+                        let (dm, pad) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
                         simd::vectorized(
                             #[inline(always)]
                             || {
-                                input_transform(&g, xs, qs.clone(), v, pad);
-                                output_grad_transform(
-                                    &g,
-                                    &dyp,
-                                    c_out,
-                                    qs.clone(),
-                                    r.start,
-                                    dm,
-                                    pad,
+                                with_row_len!(tw, input_transform(&g, xs, qs.clone(), v, pad));
+                                with_row_len!(
+                                    tw,
+                                    output_grad_transform(
+                                        &g,
+                                        &dyp,
+                                        c_out,
+                                        qs.clone(),
+                                        r.start,
+                                        dm,
+                                        pad
+                                    )
                                 );
                             },
                         );
@@ -142,7 +150,12 @@ impl<T: Real> Conv2d<T> {
                             products_nn((c_in, c_out, tc), ut, dm, v, false);
                             simd::vectorized(
                                 #[inline(always)]
-                                || input_grad_transform(&g, v, qs, r.start, dxp, pad),
+                                || {
+                                    with_row_len!(
+                                        tw,
+                                        input_grad_transform(&g, v, qs, r.start, dxp, pad)
+                                    )
+                                },
                             );
                             td += lap.lap();
                         }
