@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::check_gradient;
 use gradscope::nn::{Conv2d, Layer, Mode, Real, Tensor};
 use ndarray::Array4;
 use rand::RngExt;
@@ -88,7 +90,10 @@ fn rel(a: &[f64], b: &[f64]) -> f64 {
 /// Odd shapes: padding 0, 1 and 3; channel counts not a multiple of any SIMD width; batch
 /// 1; outputs of odd size (a half tile at the edge), a 1×1 input, a 2×3 one; and sizes that
 /// split into several batch parts and several chunks per part (chunk ends mid-image).
-const SHAPES: [Shape; 11] = [
+/// The "same" convolutions of a ResNet (padding 1, even sizes, 1, 2, 4, 8 or 16 tiles per
+/// tile row) take the fixed-row transforms: every one of those row lengths is here, square
+/// and not, with chunks that end mid-image (12 × 32: six tile rows an image).
+const SHAPES: [Shape; 16] = [
     sh(1, 1, 1, 1, 1, 1),
     sh(3, 5, 1, 1, 5, 7),
     sh(2, 3, 0, 2, 5, 4),
@@ -100,6 +105,11 @@ const SHAPES: [Shape; 11] = [
     sh(7, 9, 2, 2, 6, 11),
     sh(3, 3, 1, 3, 40, 40),
     sh(33, 17, 1, 5, 12, 10),
+    sh(5, 3, 1, 2, 2, 2),
+    sh(9, 10, 1, 3, 6, 16),
+    sh(4, 6, 1, 3, 12, 32),
+    sh(3, 4, 1, 2, 10, 4),
+    sh(20, 18, 1, 1, 4, 2),
 ];
 
 #[test]
@@ -112,6 +122,38 @@ fn winograd_matches_im2col_in_f64() {
             let e = rel(a, b);
             assert!(e < 1e-12, "{s:?} {what}: relative error {e:e}");
         }
+    }
+}
+
+#[test]
+fn winograd_gradients_pass_finite_differences() {
+    // One general-transform shape and one fixed-row shape (padding 1, 4 × 8).
+    for (i, s) in [sh(3, 4, 2, 2, 5, 7), sh(3, 4, 1, 2, 4, 8)].into_iter().enumerate() {
+        let x = randn::<f64>([s.c_in, s.n, s.h, s.w], 20 + i as u64);
+        let mut c = conv::<f64>(s, true);
+        let [y, dx, dw, _] = run(&mut c, &x, 21);
+        let r = randn::<f64>([s.c_out, s.n, y.len() / (s.c_out * s.n), 1], 21);
+        let r = r.as_slice().unwrap().to_vec();
+        // L = Σ r ⊙ y, so dL/dy = r (the same r `run` used).
+        let loss = |c: &mut Conv2d<f64>, x: &Tensor<f64>| -> f64 {
+            let y = c.forward(x, Mode::Train);
+            y.iter().zip(&r).map(|(a, b)| a * b).sum()
+        };
+        let idx_w: Vec<usize> = (0..dw.len()).step_by(7).collect();
+        check_gradient(&format!("{s:?} dW"), &dw, &idx_w, 1e-6, 1e-7, |k, d| {
+            c.weight.value_mut()[k] += d;
+            let l = loss(&mut c, &x);
+            c.weight.value_mut()[k] -= d;
+            l
+        });
+        let idx_x: Vec<usize> = (0..dx.len()).step_by(5).collect();
+        let mut xp = x.clone();
+        check_gradient(&format!("{s:?} dx"), &dx, &idx_x, 1e-6, 1e-7, |k, d| {
+            xp.as_slice_mut().unwrap()[k] += d;
+            let l = loss(&mut c, &xp);
+            xp.as_slice_mut().unwrap()[k] -= d;
+            l
+        });
     }
 }
 

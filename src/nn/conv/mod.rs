@@ -10,6 +10,7 @@
 mod patches;
 mod winograd;
 mod winograd_pass;
+mod winograd_rows;
 
 use super::gemm::batch_parts;
 use super::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};

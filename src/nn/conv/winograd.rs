@@ -33,34 +33,6 @@ pub(super) fn tiles(g: &Geom) -> (usize, usize) {
     (g.ho.div_ceil(2), g.wo.div_ceil(2))
 }
 
-/// [`tiles`], with the tile-row length `TW` known at compile time when it is not 0: the
-/// transforms are instantiated for the common row lengths, so their short row loops
-/// compile to straight-line SIMD code instead of loops with remainders.
-#[inline(always)]
-fn tiles_of<const TW: usize>(g: &Geom) -> (usize, usize) {
-    let (th, tw) = tiles(g);
-    debug_assert!(
-        TW == 0 || TW == tw,
-        "instantiated for {TW}, called for {tw}"
-    );
-    (th, if TW == 0 { tw } else { TW })
-}
-
-/// Call `$f::<T, TW>($args)` with `TW` the constant equal to `$tw` if there is one.
-macro_rules! with_row_len {
-    ($tw:expr, $f:ident($($arg:expr),* $(,)?)) => {
-        match $tw {
-            1 => $f::<_, 1>($($arg),*),
-            2 => $f::<_, 2>($($arg),*),
-            4 => $f::<_, 4>($($arg),*),
-            8 => $f::<_, 8>($($arg),*),
-            16 => $f::<_, 16>($($arg),*),
-            _ => $f::<_, 0>($($arg),*),
-        }
-    };
-}
-pub(super) use with_row_len;
-
 /// Bytes of transformed tiles (`V` and `M`) a chunk aims at, and the fewest tiles a
 /// chunk holds so each GEMM has a reasonable inner dimension.
 const CHUNK_BYTES: usize = 512 * 1024;
@@ -186,14 +158,14 @@ fn deinterleave<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` and `t + 1`, so the column step (`B`) is element-wise over the row's tiles and
 /// vectorises.
 #[inline(always)]
-pub(super) fn input_transform<T: Real, const TW: usize>(
+pub(super) fn input_transform<T: Real>(
     g: &Geom,
     x: &[T],
     qs: Range<usize>,
     v: &mut [T],
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles_of::<TW>(g);
+    let (th, tw) = tiles(g);
     let (hw, tc, wp) = (g.h * g.w, qs.len() * tw, 2 * tw + 2);
     let plane = plane_stride::<T>(g.c_in, tc);
     let (d, rest) = aux.split_at_mut(4 * wp);
@@ -253,7 +225,7 @@ fn gather_rows<T: Real>(g: &Geom, plane: &[T], ty: usize, d: &mut [T], wp: usize
 /// (`[C_out, images·H_out·W_out]` for the images from `first` on). Element-wise over a
 /// tile row's tiles, then interleaved into the two output rows.
 #[inline(always)]
-pub(super) fn output_transform<T: Real, const TW: usize>(
+pub(super) fn output_transform<T: Real>(
     g: &Geom,
     m: &[T],
     c_out: usize,
@@ -262,7 +234,7 @@ pub(super) fn output_transform<T: Real, const TW: usize>(
     y: &mut ArrayViewMut2<'_, T>,
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles_of::<TW>(g);
+    let (th, tw) = tiles(g);
     let (howo, tc) = (g.ho * g.wo, qs.len() * tw);
     let plane = plane_stride::<T>(c_out, tc);
     let [t0, t1, t2, t3, y00, y01, y10, y11] = split_n::<T, 8>(aux, tw);
@@ -318,7 +290,7 @@ fn interleave<T: Real>(row: &mut [T], even: &[T], odd: &[T]) {
 /// `dM = A dY Aᵀ` of the tiles of `qs` from `dy` (`[C_out, images·H_out·W_out]` for the
 /// images from `first` on) into `dm` (`[16][C_out][tiles]`); outputs past the edge count 0.
 #[inline(always)]
-pub(super) fn output_grad_transform<T: Real, const TW: usize>(
+pub(super) fn output_grad_transform<T: Real>(
     g: &Geom,
     dy: &ArrayView2<'_, T>,
     c_out: usize,
@@ -327,7 +299,7 @@ pub(super) fn output_grad_transform<T: Real, const TW: usize>(
     dm: &mut [T],
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles_of::<TW>(g);
+    let (th, tw) = tiles(g);
     let (howo, tc) = (g.ho * g.wo, qs.len() * tw);
     let plane = plane_stride::<T>(c_out, tc);
     let [a0, b0, a1, b1, sa, sb] = split_n::<T, 6>(aux, tw);
@@ -396,7 +368,7 @@ fn split_row<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` gets tile `t`'s first and tile `t − 1`'s third value, odd column `t` likewise: two
 /// element-wise sums, interleaved onto the input row.
 #[inline(always)]
-pub(super) fn input_grad_transform<T: Real, const TW: usize>(
+pub(super) fn input_grad_transform<T: Real>(
     g: &Geom,
     dv: &[T],
     qs: Range<usize>,
@@ -404,7 +376,7 @@ pub(super) fn input_grad_transform<T: Real, const TW: usize>(
     dx: &mut ArrayViewMut2<'_, T>,
     aux: &mut [T],
 ) {
-    let (th, tw) = tiles_of::<TW>(g);
+    let (th, tw) = tiles(g);
     let (hw, tc, wp) = (g.h * g.w, qs.len() * tw, 2 * tw + 2);
     let plane = plane_stride::<T>(g.c_in, tc);
     let [e0, e1, e2, e3, p0, p1, p2, p3, ev, od] = split_n::<T, 10>(aux, wp);

@@ -7,8 +7,9 @@
 use super::winograd::{
     chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
     output_transform, plane_stride, products_nn, products_nt, scratch_len, tile_row_chunks, tiles,
-    transform_weights, transpose_planes, weight_grad, with_row_len,
+    transform_weights, transpose_planes, weight_grad,
 };
+use super::winograd_rows::{self as rows, with_fixed_row};
 use super::{Conv2d, split_cols};
 use crate::nn::gemm::batch_parts;
 use crate::nn::{Real, Tensor, bias_grad_from_rows, ensure_shape, profile, simd};
@@ -26,6 +27,7 @@ impl<T: Real> Conv2d<T> {
         let g = self.geom(x);
         let (c_out, c_in, howo) = (self.c_out, g.c_in, g.ho * g.wo);
         let (th, tw) = tiles(&g);
+        let fixed = rows::applies(&g);
         ensure_shape(&mut self.out, [c_out, g.n, g.ho, g.wo]);
         self.refresh_wino_weights();
         let parts = batch_parts(g.n, howo);
@@ -46,16 +48,26 @@ impl<T: Real> Conv2d<T> {
                     let (m, pad) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
                     simd::vectorized(
                         #[inline(always)]
-                        || with_row_len!(tw, input_transform(&g, xs, qs.clone(), v, pad)),
+                        || {
+                            if fixed {
+                                with_fixed_row!(tw, rows::input_transform(&g, xs, qs.clone(), v))
+                            } else {
+                                input_transform(&g, xs, qs.clone(), v, pad)
+                            }
+                        },
                     );
                     products_nn((c_out, c_in, tc), u, v, m, false);
                     simd::vectorized(
                         #[inline(always)]
                         || {
-                            with_row_len!(
-                                tw,
+                            if fixed {
+                                with_fixed_row!(
+                                    tw,
+                                    rows::output_transform(&g, m, c_out, qs, r.start, &mut yp)
+                                )
+                            } else {
                                 output_transform(&g, m, c_out, qs, r.start, &mut yp, pad)
-                            )
+                            }
                         },
                     );
                 }
@@ -78,6 +90,7 @@ impl<T: Real> Conv2d<T> {
         let g = self.geom(x);
         let (c_out, c_in, hw, howo) = (self.c_out, g.c_in, g.h * g.w, g.ho * g.wo);
         let (th, tw) = tiles(&g);
+        let fixed = rows::applies(&g);
         assert_eq!(dy.shape(), [c_out, g.n, g.ho, g.wo], "conv dy shape");
         self.refresh_wino_weights();
         let parts = batch_parts(g.n, howo);
@@ -128,9 +141,27 @@ impl<T: Real> Conv2d<T> {
                         simd::vectorized(
                             #[inline(always)]
                             || {
-                                with_row_len!(tw, input_transform(&g, xs, qs.clone(), v, pad));
-                                with_row_len!(
-                                    tw,
+                                if fixed {
+                                    with_fixed_row!(
+                                        tw,
+                                        rows::input_transform(&g, xs, qs.clone(), v)
+                                    )
+                                } else {
+                                    input_transform(&g, xs, qs.clone(), v, pad)
+                                };
+                                if fixed {
+                                    with_fixed_row!(
+                                        tw,
+                                        rows::output_grad_transform(
+                                            &g,
+                                            &dyp,
+                                            c_out,
+                                            qs.clone(),
+                                            r.start,
+                                            dm
+                                        )
+                                    )
+                                } else {
                                     output_grad_transform(
                                         &g,
                                         &dyp,
@@ -138,9 +169,9 @@ impl<T: Real> Conv2d<T> {
                                         qs.clone(),
                                         r.start,
                                         dm,
-                                        pad
+                                        pad,
                                     )
-                                );
+                                };
                             },
                         );
                         products_nt((c_out, c_in, tc), dm, v, du, i > 0);
@@ -151,10 +182,14 @@ impl<T: Real> Conv2d<T> {
                             simd::vectorized(
                                 #[inline(always)]
                                 || {
-                                    with_row_len!(
-                                        tw,
+                                    if fixed {
+                                        with_fixed_row!(
+                                            tw,
+                                            rows::input_grad_transform(&g, v, qs, r.start, dxp)
+                                        )
+                                    } else {
                                         input_grad_transform(&g, v, qs, r.start, dxp, pad)
-                                    )
+                                    }
                                 },
                             );
                             td += lap.lap();
