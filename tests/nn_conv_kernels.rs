@@ -128,7 +128,10 @@ fn winograd_matches_im2col_in_f64() {
 #[test]
 fn winograd_gradients_pass_finite_differences() {
     // One general-transform shape and one fixed-row shape (padding 1, 4 × 8).
-    for (i, s) in [sh(3, 4, 2, 2, 5, 7), sh(3, 4, 1, 2, 4, 8)].into_iter().enumerate() {
+    for (i, s) in [sh(3, 4, 2, 2, 5, 7), sh(3, 4, 1, 2, 4, 8)]
+        .into_iter()
+        .enumerate()
+    {
         let x = randn::<f64>([s.c_in, s.n, s.h, s.w], 20 + i as u64);
         let mut c = conv::<f64>(s, true);
         let [y, dx, dw, _] = run(&mut c, &x, 21);

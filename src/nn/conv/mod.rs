@@ -404,9 +404,24 @@ impl<T: Real> Conv2d<T> {
 mod tests {
     use super::*;
 
+    /// The layer against the definition, summed term by term, forward and backward
+    /// (`dL/dy = 1`): stride 2 along both axes, odd and even widths (the last strided
+    /// column of a row is the one `im2col` copies on its own), 1×1 and rectangular kernels.
     #[test]
     fn direct_convolution_agrees() {
-        let mut conv = Conv2d::<f64>::rect(2, 3, [3, 2], [2, 1], [1, 0]).with_bias();
+        for (kernel, stride, pad, (h, w)) in [
+            ([3, 2], [2, 1], [1, 0], (5, 4)),
+            ([3, 3], [2, 2], [1, 1], (5, 7)),
+            ([3, 3], [2, 2], [1, 1], (6, 8)),
+            ([1, 1], [2, 2], [0, 0], (5, 6)),
+            ([3, 3], [2, 2], [0, 0], (7, 9)),
+        ] {
+            check_direct(kernel, stride, pad, h, w);
+        }
+    }
+
+    fn check_direct(kernel: [usize; 2], stride: [usize; 2], pad: [usize; 2], h: usize, w: usize) {
+        let mut conv = Conv2d::<f64>::rect(2, 3, kernel, stride, pad).with_bias();
         let mut i = 0.0;
         conv.weight.value_mut().iter_mut().for_each(|v| {
             i += 1.0;
@@ -417,34 +432,46 @@ mod tests {
             .unwrap()
             .value_mut()
             .copy_from_slice(&[0.1, -0.2, 0.3]);
-        let x = Tensor::from_shape_fn([2, 3, 5, 4], |(c, n, h, w)| {
-            ((c * 60 + n * 20 + h * 4 + w) as f64 * 0.71).cos()
+        let x = Tensor::from_shape_fn([2, 3, h, w], |(c, n, hh, ww)| {
+            ((c * 60 + n * 20 + hh * w + ww) as f64 * 0.71).cos()
         });
         let y = conv.forward(&x, Mode::Train).clone();
-        let (ho, wo) = conv.output_size(5, 4).unwrap();
+        let (ho, wo) = conv.output_size(h, w).unwrap();
         assert_eq!(y.shape(), [3, 3, ho, wo]);
+        let dx = conv
+            .backward(&x, &Tensor::from_elem([3, 3, ho, wo], 1.0))
+            .clone();
         let wt = conv.weight.view();
+        let mut want_dx = Tensor::<f64>::zeros([2, 3, h, w]);
         for o in 0..3 {
             for n in 0..3 {
                 for oh in 0..ho {
                     for ow in 0..wo {
                         let mut acc = conv.bias.as_ref().unwrap().value()[o];
                         for c in 0..2 {
-                            for ki in 0..3 {
-                                for kj in 0..2 {
-                                    let ih = (oh * 2 + ki) as isize - 1;
-                                    let iw = (ow + kj) as isize;
-                                    if (0..5).contains(&ih) && (0..4).contains(&iw) {
-                                        acc += wt[[o, c, ki, kj]]
-                                            * x[[c, n, ih as usize, iw as usize]];
+                            for ki in 0..kernel[0] {
+                                for kj in 0..kernel[1] {
+                                    let ih = (oh * stride[0] + ki) as isize - pad[0] as isize;
+                                    let iw = (ow * stride[1] + kj) as isize - pad[1] as isize;
+                                    if (0..h as isize).contains(&ih)
+                                        && (0..w as isize).contains(&iw)
+                                    {
+                                        let at = [c, n, ih as usize, iw as usize];
+                                        acc += wt[[o, c, ki, kj]] * x[at];
+                                        want_dx[at] += wt[[o, c, ki, kj]];
                                     }
                                 }
                             }
                         }
-                        assert!((y[[o, n, oh, ow]] - acc).abs() < 1e-12);
+                        assert!(
+                            (y[[o, n, oh, ow]] - acc).abs() < 1e-12,
+                            "{kernel:?} {stride:?}"
+                        );
                     }
                 }
             }
         }
+        let err = (&dx - &want_dx).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(err < 1e-12, "{kernel:?} {stride:?}: dx error {err}");
     }
 }

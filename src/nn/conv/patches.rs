@@ -2,7 +2,7 @@
 //! (`[C_in·kh·kw, rows·W_out]`, row-major) and its scatter-add back onto the input
 //! gradient, processed in chunks small enough to stay in the L2 cache.
 
-use crate::nn::Real;
+use crate::nn::{Real, simd};
 use ndarray::{ArrayViewMut2, Slice};
 use std::ops::Range;
 
@@ -33,7 +33,7 @@ impl Geom {
 }
 
 /// Output positions `o` in `0..out` whose input index `o·s + k − p` lies in `0..len`.
-#[inline]
+#[inline(always)]
 fn valid(k: usize, p: usize, s: usize, len: usize, out: usize) -> Range<usize> {
     let lo = if k >= p { 0 } else { (p - k).div_ceil(s) };
     let hi = if len + p > k {
@@ -67,6 +67,7 @@ fn add_row<T: Real>(dst: &mut [T], src: &[T]) {
 }
 
 /// The (image, row) pairs of output rows `rows`, in order, without a division per row.
+#[inline(always)]
 fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usize)> + use<> {
     let ho = g.ho;
     let (mut img, mut oh) = (rows.start / ho, rows.start % ho);
@@ -84,6 +85,14 @@ fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usiz
 /// Fill `col` (`[k, rows·W_out]`, row-major) with the patches of output rows `rows` of `x`
 /// (`[C, N, H, W]`); output row `r` is image `r / H_out`, row `r % H_out`.
 pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+    simd::vectorized(
+        #[inline(always)]
+        || im2col_impl(g, x, rows, col),
+    );
+}
+
+#[inline(always)]
+fn im2col_impl<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
     let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
     let mut dst_rows = col.chunks_exact_mut(cols);
     for c in 0..g.c_in {
@@ -108,6 +117,19 @@ pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [
                     if g.sw == 1 {
                         let from = ows.start + kj - g.pw;
                         copy_row(&mut dst[ows.clone()], &src[from..from + ows.len()]);
+                    } else if g.sw == 2 {
+                        // Every other input column: the even lanes of pairs (vectorises
+                        // to shuffles, where step_by(2) stays a scalar loop).
+                        let src = &src[ows.start * 2 + kj - g.pw..];
+                        let mut pairs = src.chunks_exact(2);
+                        let dst = &mut dst[ows.clone()];
+                        let n = pairs.len().min(dst.len());
+                        for (d, p) in dst[..n].iter_mut().zip(&mut pairs) {
+                            *d = p[0];
+                        }
+                        if n < dst.len() {
+                            dst[n] = src[2 * n];
+                        }
                     } else {
                         let src = src[ows.start * g.sw + kj - g.pw..].iter().step_by(g.sw);
                         dst[ows.clone()]
@@ -124,6 +146,20 @@ pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [
 /// Scatter-add `col` (`[k, rows·W_out]`) into `dx` (`[C, images·H·W]` for the images from
 /// `first` on, zeroed by the caller).
 pub(super) fn col2im<T: Real>(
+    g: &Geom,
+    col: &[T],
+    rows: Range<usize>,
+    first: usize,
+    dx: &mut ArrayViewMut2<'_, T>,
+) {
+    simd::vectorized(
+        #[inline(always)]
+        || col2im_impl(g, col, rows, first, dx),
+    );
+}
+
+#[inline(always)]
+fn col2im_impl<T: Real>(
     g: &Geom,
     col: &[T],
     rows: Range<usize>,

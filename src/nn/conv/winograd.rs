@@ -54,11 +54,14 @@ pub(super) fn plane_stride<T>(channels: usize, tc: usize) -> usize {
 }
 
 /// Scratch elements one chunk of `rows` tile rows needs: `V` (reused for `dV`), `M`
-/// (`dM`), and [`AUX_ROWS`] padded rows for the transforms.
+/// (`dM`), [`AUX_ROWS`] padded rows for the transforms, and one transposed `V_ξ` for
+/// [`products_weight_grad`].
 pub(super) fn scratch_len<T>(g: &Geom, c_out: usize, rows: usize) -> usize {
     let (_, tw) = tiles(g);
     let tc = rows * tw;
-    16 * (plane_stride::<T>(g.c_in, tc) + plane_stride::<T>(c_out, tc)) + AUX_ROWS * (2 * tw + 2)
+    16 * (plane_stride::<T>(g.c_in, tc) + plane_stride::<T>(c_out, tc))
+        + AUX_ROWS * (2 * tw + 2)
+        + g.c_in * tc
 }
 
 /// The tile rows (global index `image·tile_rows + row`) of `images`, in chunks of `size`.
@@ -489,31 +492,63 @@ pub(super) fn products_nn<T: Real>(
     }
 }
 
-/// The 16 products `c_ξ ← a_ξ · b_ξᵀ` (`+ c_ξ` when `accumulate`): `a` is `[16][m][n]`
-/// and `b` `[16][k][n]` (tiles, planes [`plane_stride`] apart), `c` `[16][m][k]`
-/// (weights); `n` (the tiles) is the reduction.
-pub(super) fn products_nt<T: Real>(
+/// Input channels from which [`products_weight_grad`] transposes `V_ξ` and runs an
+/// [`gemm_nn`] (vectors along the channels) instead of a [`gemm_nt`] (vectors along the
+/// tiles, summed across lanes at the end of every chunk). The lane sums cost as much as
+/// the products when a chunk holds few tiles (4×4 images: 64 tiles per part of the
+/// batch); two vectors of channels keep the NN kernel's register block full.
+const TRANSPOSE_FROM: usize = 32;
+
+/// The weight gradient's 16 products `du_ξ ← dm_ξ · v_ξᵀ` (`+ du_ξ` when `accumulate`):
+/// `dm` is `[16][m][n]` and `v` `[16][k][n]` (tiles, planes [`plane_stride`] apart),
+/// `du` `[16][m][k]`; `n` (the tiles) is the reduction. `vt` is scratch of `k·n`.
+pub(super) fn products_weight_grad<T: Real>(
     (m, k, n): (usize, usize, usize),
-    a: &[T],
-    b: &[T],
-    c: &mut [T],
+    dm: &[T],
+    v: &[T],
+    du: &mut [T],
     accumulate: bool,
+    vt: &mut [T],
 ) {
     let (sa, sb) = (plane_stride::<T>(m, n), plane_stride::<T>(k, n));
     for xi in 0..16 {
-        gemm_nt(
-            (m, k, n),
-            Mat {
-                data: &a[xi * sa..][..m * n],
-                ld: n,
-            },
-            Mat {
-                data: &b[xi * sb..][..k * n],
-                ld: n,
-            },
-            &mut rows_of(&mut c[xi * m * k..][..m * k], k, m),
-            accumulate,
-        );
+        let a = Mat {
+            data: &dm[xi * sa..][..m * n],
+            ld: n,
+        };
+        let vx = &v[xi * sb..][..k * n];
+        let mut c = rows_of(&mut du[xi * m * k..][..m * k], k, m);
+        if k >= TRANSPOSE_FROM {
+            let vt = &mut vt[..k * n];
+            crate::nn::simd::vectorized(
+                #[inline(always)]
+                || transpose(vx, k, n, vt),
+            );
+            let b = Mat { data: vt, ld: k };
+            gemm_nn((m, n, k), a, b, &mut c, accumulate);
+        } else {
+            let b = Mat { data: vx, ld: n };
+            gemm_nt((m, k, n), a, b, &mut c, accumulate);
+        }
+    }
+}
+
+/// `out[j·rows + i] = a[i·cols + j]`: the `rows × cols` matrix `a` transposed, in 8 × 8
+/// blocks so both sides stay in cache lines.
+#[inline(always)]
+fn transpose<T: Real>(a: &[T], rows: usize, cols: usize, out: &mut [T]) {
+    const B: usize = 8;
+    for i0 in (0..rows).step_by(B) {
+        let i1 = (i0 + B).min(rows);
+        for j0 in (0..cols).step_by(B) {
+            let j1 = (j0 + B).min(cols);
+            for i in i0..i1 {
+                let row = &a[i * cols..][..cols];
+                for j in j0..j1 {
+                    out[j * rows + i] = row[j];
+                }
+            }
+        }
     }
 }
 

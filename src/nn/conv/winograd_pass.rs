@@ -6,8 +6,8 @@
 
 use super::winograd::{
     chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
-    output_transform, plane_stride, products_nn, products_nt, scratch_len, tile_row_chunks, tiles,
-    transform_weights, transpose_planes, weight_grad,
+    output_transform, plane_stride, products_nn, products_weight_grad, scratch_len,
+    tile_row_chunks, tiles, transform_weights, transpose_planes, weight_grad,
 };
 use super::winograd_rows::{self as rows, with_fixed_row};
 use super::{Conv2d, split_cols};
@@ -137,7 +137,8 @@ impl<T: Real> Conv2d<T> {
                     for (i, qs) in tile_row_chunks(&g, r, rows).enumerate() {
                         let tc = qs.len() * tw;
                         let (v, rest) = buf.split_at_mut(16 * plane_stride::<T>(c_in, tc));
-                        let (dm, pad) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
+                        let (dm, rest) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
+                        let (vt, pad) = rest.split_at_mut(c_in * tc);
                         simd::vectorized(
                             #[inline(always)]
                             || {
@@ -174,7 +175,7 @@ impl<T: Real> Conv2d<T> {
                                 };
                             },
                         );
-                        products_nt((c_out, c_in, tc), dm, v, du, i > 0);
+                        products_weight_grad((c_out, c_in, tc), dm, v, du, i > 0, vt);
                         tw_ += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // V is used: its buffer takes dV.
