@@ -7,6 +7,7 @@
 //! a one-pass `E[x²] − E[x]²` in f32 loses the 1e-4 agreement with PyTorch's float64
 //! reference when a channel's mean is large against its spread.
 
+use super::activation::{Relu, relu};
 use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, Real};
 use super::{Tensor, ensure_shape, join, visit_weight_and_bias};
 use super::{profile, simd};
@@ -165,13 +166,26 @@ impl<T: Real> Module<T> for BatchNorm2d<T> {
     }
 }
 
-impl<T: Real> Layer<T> for BatchNorm2d<T> {
-    fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+impl<T: Real> BatchNorm2d<T> {
+    /// `relu(BN(x))` into `relu`'s output in one pass: batch norm followed by a ReLU, as in
+    /// every conv–BN–ReLU unit of a ResNet. This layer's own output is not written (its
+    /// backward pass reads only its input, and the ReLU's reads only its output), which
+    /// saves a write and a read of the activation.
+    pub(crate) fn forward_relu(&mut self, x: &Tensor<T>, mode: Mode, relu: &mut Relu<T>) {
         let lap = profile::Lap::start();
+        let (c, n, h, w) = x.dim();
+        let out = relu.output_mut([c, n, h, w]);
+        self.normalise(x, mode, out, true);
+        lap.stop(|| "batchnorm".into(), "forward");
+    }
+
+    /// Statistics (training: batch moments and the running averages; evaluation: the
+    /// running ones), then `out = γ·x̂ + β`, through a ReLU when `then_relu`.
+    fn normalise(&mut self, x: &Tensor<T>, mode: Mode, out: &mut Tensor<T>, then_relu: bool) {
         let (c, n, h, w) = x.dim();
         assert_eq!(c, self.channels, "batch norm input has {c} channels");
         let m = n * h * w;
-        ensure_shape(&mut self.out, [c, n, h, w]);
+        ensure_shape(out, [c, n, h, w]);
         self.mode = mode;
         let xs = x.as_slice().expect("standard layout");
         if mode == Mode::Train {
@@ -201,15 +215,21 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
         }
         let (gamma, beta) = (self.weight.value(), self.bias.value());
         let (mean, invstd) = (&self.mean, &self.invstd);
-        let ys = self.out.as_slice_mut().expect("standard layout");
+        let ys = out.as_slice_mut().expect("standard layout");
         let normalise = |(i, (y, x)): (usize, (&mut [T], &[T]))| {
             let scale = gamma[i].to_f64() * invstd[i];
             let (mu, b) = (mean[i], beta[i].to_f64());
             simd::vectorized(
                 #[inline(always)]
                 || {
-                    for (y, x) in y.iter_mut().zip(x) {
-                        *y = T::from_f64((x.to_f64() - mu) * scale + b);
+                    if then_relu {
+                        for (y, x) in y.iter_mut().zip(x) {
+                            *y = relu(T::from_f64((x.to_f64() - mu) * scale + b));
+                        }
+                    } else {
+                        for (y, x) in y.iter_mut().zip(x) {
+                            *y = T::from_f64((x.to_f64() - mu) * scale + b);
+                        }
                     }
                 },
             )
@@ -225,6 +245,15 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
                 .enumerate()
                 .for_each(normalise);
         }
+    }
+}
+
+impl<T: Real> Layer<T> for BatchNorm2d<T> {
+    fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
+        let lap = profile::Lap::start();
+        let mut out = std::mem::replace(&mut self.out, Tensor::zeros([0, 0, 0, 0]));
+        self.normalise(x, mode, &mut out, false);
+        self.out = out;
         lap.stop(|| "batchnorm".into(), "forward");
         &self.out
     }

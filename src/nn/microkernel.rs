@@ -295,17 +295,28 @@ impl<T: Real> WithSimd for Nt<'_, '_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        if S::REGISTER_COUNT >= 32 {
-            nt::<T, S, 4, 4>(s, self);
-        } else {
-            nt::<T, S, 3, 3>(s, self);
+        // `V` vectors make one group of [`GROUP`] lanes.
+        match (T::lanes::<S>(), S::REGISTER_COUNT >= 32) {
+            (16, true) => nt::<T, S, 4, 4, 1>(s, self),
+            (8, true) => nt::<T, S, 3, 3, 2>(s, self),
+            (8, false) => nt::<T, S, 2, 3, 2>(s, self),
+            (4, _) => nt::<T, S, 2, 2, 4>(s, self),
+            (1, _) => nt::<T, S, 1, 1, 16>(s, self),
+            (l, _) => unreachable!("{l} lanes"),
         }
     }
 }
 
+/// Lanes of the partial sums of [`gemm_nt`], whatever the instruction set: element `t` of
+/// a dot product goes to partial sum `t mod 16`, and the 16 are added in a fixed tree, so
+/// the result is the same bits on AVX-512, AVX2 and scalar machines (the weight gradients
+/// and with them every training run; snapshot tests rely on it).
+const GROUP: usize = 16;
+
 /// Blocks of `MI` rows of `a` × `NQ` rows of `b`, each a dot product along `n`.
 #[inline(always)]
-fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, '_, T>) {
+fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize, const V: usize>(s: S, op: Nt<'_, '_, T>) {
+    debug_assert_eq!(V * T::lanes::<S>(), GROUP);
     let Nt {
         dims: (m, k, n),
         a,
@@ -323,7 +334,9 @@ fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, '_, T
             macro_rules! go {
                 ($(($x:literal, $y:literal))*) => {
                     match (ri, rq) {
-                        $(($x, $y) => nt_block::<T, S, $x, $y>(s, at, n, a, b, &mut *c, accumulate),)*
+                        $(($x, $y) if $x <= MI && $y <= NQ => {
+                            nt_block::<T, S, $x, $y, V>(s, at, n, a, b, &mut *c, accumulate)
+                        })*
                         _ => unreachable!("block {ri}×{rq}"),
                     }
                 };
@@ -339,10 +352,25 @@ fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize>(s: S, op: Nt<'_, '_, T
     }
 }
 
-/// `c[i + x][q + y] (+)= Σ_t a[i + x][t]·b[q + y][t]` for `x < RI`, `y < RQ`.
+/// The 16 lanes of a group, added pairwise in a fixed order: `l + 8`, then `l + 4`, …
+#[inline(always)]
+fn sum_group<T: Real>(mut lanes: [T; GROUP]) -> T {
+    let mut half = GROUP / 2;
+    while half > 0 {
+        for l in 0..half {
+            let upper = lanes[l + half];
+            lanes[l] += upper;
+        }
+        half /= 2;
+    }
+    lanes[0]
+}
+
+/// `c[i + x][q + y] (+)= Σ_t a[i + x][t]·b[q + y][t]` for `x < RI`, `y < RQ`, summed in
+/// [`GROUP`] lanes of `V` vectors each.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize>(
+fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize, const V: usize>(
     s: S,
     (i, q): (usize, usize),
     n: usize,
@@ -355,30 +383,42 @@ fn nt_block<T: Real, S: Simd, const RI: usize, const RQ: usize>(
     let arows: [&[T]; RI] = std::array::from_fn(|x| &a.data[(i + x) * a.ld..][..n]);
     let brows: [&[T]; RQ] = std::array::from_fn(|y| &b.data[(q + y) * b.ld..][..n]);
     let zero = T::splat(s, T::zero());
-    let mut acc = [[zero; RQ]; RI];
-    let full = n - n % l;
-    for t in (0..full).step_by(l) {
-        let bv: [T::V<S>; RQ] = std::array::from_fn(|y| T::load::<S>(&brows[y][t..]));
-        for x in 0..RI {
-            let av = T::load::<S>(&arows[x][t..]);
-            for y in 0..RQ {
-                acc[x][y] = T::fma(s, av, bv[y], acc[x][y]);
+    let mut acc = [[[zero; V]; RQ]; RI];
+    let full = n - n % GROUP;
+    for t in (0..full).step_by(GROUP) {
+        for v in 0..V {
+            let at = t + v * l;
+            let bv: [T::V<S>; RQ] = std::array::from_fn(|y| T::load::<S>(&brows[y][at..]));
+            for x in 0..RI {
+                let av = T::load::<S>(&arows[x][at..]);
+                for y in 0..RQ {
+                    acc[x][y][v] = T::fma(s, av, bv[y], acc[x][y][v]);
+                }
             }
         }
     }
     if full < n {
-        let bv: [T::V<S>; RQ] = std::array::from_fn(|y| T::load_part(s, &brows[y][full..]));
-        for x in 0..RI {
-            let av = T::load_part(s, &arows[x][full..]);
-            for y in 0..RQ {
-                acc[x][y] = T::fma(s, av, bv[y], acc[x][y]);
+        // The last group, zero-filled: the same lanes get the same zeros on every ISA.
+        for v in 0..V {
+            let at = (full + v * l).min(n);
+            let end = (at + l).min(n);
+            let bv: [T::V<S>; RQ] = std::array::from_fn(|y| T::load_part(s, &brows[y][at..end]));
+            for x in 0..RI {
+                let av = T::load_part(s, &arows[x][at..end]);
+                for y in 0..RQ {
+                    acc[x][y][v] = T::fma(s, av, bv[y], acc[x][y][v]);
+                }
             }
         }
     }
     for x in 0..RI {
         for y in 0..RQ {
+            let mut lanes = [T::zero(); GROUP];
+            for (v, chunk) in lanes.chunks_exact_mut(l).enumerate() {
+                T::store::<S>(chunk, acc[x][y][v]);
+            }
             let out = &mut c[i + x][q + y];
-            let v = T::sum(s, acc[x][y]);
+            let v = sum_group(lanes);
             *out = if accumulate { *out + v } else { v };
         }
     }
@@ -503,6 +543,41 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Both kernels give the same bits with AVX2 + FMA and with AVX-512 (where the CPU has
+    /// both): results must not depend on the machine's SIMD width.
+    #[test]
+    fn results_do_not_depend_on_the_simd_width() {
+        let (m, k, n) = (5, 7, 75);
+        let a = filled::<f32>(m * n, 1.0);
+        let b = filled::<f32>(k * n, 2.0);
+        let run = |isa: usize| -> Option<(Vec<f32>, Vec<f32>)> {
+            let mut nt_c = vec![0.0f32; m * k];
+            let op = Nt {
+                dims: (m, k, n),
+                a: Mat { data: &a, ld: n },
+                b: Mat { data: &b, ld: n },
+                c: &mut rows_of(&mut nt_c, k, m),
+                accumulate: false,
+            };
+            if !run_on(isa, op) {
+                return None;
+            }
+            let mut nn_c = vec![0.0f32; m * n];
+            let op = Nn {
+                dims: (m, k, n),
+                a: Mat { data: &a, ld: k },
+                b: Mat { data: &b, ld: n },
+                c: &mut rows_of(&mut nn_c, n, m),
+                accumulate: false,
+            };
+            run_on(isa, op);
+            Some((nt_c, nn_c))
+        };
+        if let (Some(v3), Some(v4)) = (run(1), run(2)) {
+            assert_eq!(v3, v4);
         }
     }
 

@@ -25,6 +25,8 @@ pub struct BasicBlock<T> {
     pub skip: bool,
     relu1: Relu<T>,
     relu2: Relu<T>,
+    /// The residual sum, stored only in conv-relu-bn order (it is the block's output);
+    /// in conv-bn-relu order the sum and the ReLU after it run fused.
     sum: Tensor<T>,
     dx: Tensor<T>,
 }
@@ -88,8 +90,9 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
         let main = match self.bn_order {
             BnOrder::ConvBnRelu => {
                 let a1 = self.conv1.forward(x, mode);
-                let r1 = self.relu1.forward(self.bn1.forward(a1, mode), mode);
-                self.bn2.forward(self.conv2.forward(r1, mode), mode)
+                self.bn1.forward_relu(a1, mode, &mut self.relu1);
+                self.bn2
+                    .forward(self.conv2.forward(self.relu1.output(), mode), mode)
             }
             BnOrder::ConvReluBn => {
                 let a1 = self.conv1.forward(x, mode);
@@ -104,11 +107,15 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
                 None => x,
             };
             let lap = profile::Lap::start();
-            add_into(&mut self.sum, main, shortcut);
+            match self.bn_order {
+                // The sum and the ReLU after it in one pass (the sum is not stored).
+                BnOrder::ConvBnRelu => _ = self.relu2.forward_sum(main, shortcut),
+                BnOrder::ConvReluBn => add_into(&mut self.sum, main, shortcut),
+            }
             lap.stop(|| "residual add".into(), "forward");
         }
         match (self.bn_order, self.skip) {
-            (BnOrder::ConvBnRelu, true) => self.relu2.forward(&self.sum, mode),
+            (BnOrder::ConvBnRelu, true) => self.relu2.output(),
             (BnOrder::ConvBnRelu, false) => self.relu2.forward(self.bn2.output(), mode),
             (BnOrder::ConvReluBn, true) => &self.sum,
             (BnOrder::ConvReluBn, false) => self.bn2.output(),
@@ -119,15 +126,12 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
         // d(main output) = d(sum) = d(shortcut output)
         let dmain = match self.bn_order {
             BnOrder::ConvBnRelu => {
-                let relu_in = if self.skip {
-                    &self.sum
-                } else {
-                    self.bn2.output()
-                };
-                let ds = self.relu2.backward(relu_in, dy);
+                // The ReLUs were fused with what came before them: their inputs were
+                // never stored, and their backward passes need only their outputs.
+                let ds = self.relu2.backward_from_output(dy);
                 let da2 = self.bn2.backward(self.conv2.output(), ds);
                 let dr1 = self.conv2.backward(self.relu1.output(), da2);
-                let db1 = self.relu1.backward(self.bn1.output(), dr1);
+                let db1 = self.relu1.backward_from_output(dr1);
                 let da1 = self.bn1.backward(self.conv1.output(), db1);
                 self.conv1.backward(x, da1);
                 ds

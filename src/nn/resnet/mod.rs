@@ -143,7 +143,10 @@ impl<T: Real> ResNet<T> {
         lap.stop(|| "input layout".into(), "forward");
         let a = self.conv1.forward(&self.input, mode);
         let s = match self.config.bn_order {
-            BnOrder::ConvBnRelu => self.relu.forward(self.bn1.forward(a, mode), mode),
+            BnOrder::ConvBnRelu => {
+                self.bn1.forward_relu(a, mode, &mut self.relu);
+                self.relu.output()
+            }
             BnOrder::ConvReluBn => self.bn1.forward(self.relu.forward(a, mode), mode),
         };
         let mut h = match &mut self.maxpool {
@@ -202,7 +205,8 @@ impl<T: Real> ResNet<T> {
         };
         let da = match self.config.bn_order {
             BnOrder::ConvBnRelu => {
-                let db = self.relu.backward(self.bn1.output(), ds);
+                // Batch norm and ReLU ran fused: the ReLU's input was not stored.
+                let db = self.relu.backward_from_output(ds);
                 self.bn1.backward(self.conv1.output(), db)
             }
             BnOrder::ConvReluBn => {
