@@ -33,8 +33,8 @@ pub struct ResnetProfile {
     pub eval: Vec<Entry>,
 }
 
-/// The CPU the numbers were measured on: its model name and the widest SIMD level the GEMM
-/// kernel (matrixmultiply, which dispatches at run time) uses on it.
+/// The CPU the numbers were measured on: its model name and the widest SIMD level the
+/// kernels (ours through pulp, matrixmultiply's; both dispatch at run time) use on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CpuInfo {
     pub model: String,
