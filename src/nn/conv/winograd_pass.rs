@@ -4,6 +4,7 @@
 //! a 4× copy of the input) and sums the parts' partial `dU` in a fixed order, so results
 //! do not depend on the thread count.
 
+use super::patches::Geom;
 use super::winograd::{
     chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
     output_transform, plane_stride, products_nn, products_weight_grad, scratch_len,
@@ -15,7 +16,26 @@ use crate::nn::gemm::batch_parts;
 use crate::nn::{Real, Tensor, bias_grad_from_rows, ensure_shape, profile, simd};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
+use std::ops::Range;
 use std::time::Duration;
+
+/// `V = Bᵀ d B` of tile rows `qs`: the fixed-row transform when it applies (`fixed`),
+/// the general one otherwise (which uses `pad` as scratch).
+#[inline(always)]
+fn transform_input<T: Real>(
+    g: &Geom,
+    fixed: bool,
+    x: &[T],
+    qs: Range<usize>,
+    v: &mut [T],
+    pad: &mut [T],
+) {
+    if fixed {
+        with_fixed_row!(tiles(g).1, rows::input_transform(g, x, qs, v))
+    } else {
+        input_transform(g, x, qs, v, pad)
+    }
+}
 
 impl<T: Real> Conv2d<T> {
     fn refresh_wino_weights(&mut self) {
@@ -48,13 +68,7 @@ impl<T: Real> Conv2d<T> {
                     let (m, pad) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
                     simd::vectorized(
                         #[inline(always)]
-                        || {
-                            if fixed {
-                                with_fixed_row!(tw, rows::input_transform(&g, xs, qs.clone(), v))
-                            } else {
-                                input_transform(&g, xs, qs.clone(), v, pad)
-                            }
-                        },
+                        || transform_input(&g, fixed, xs, qs.clone(), v, pad),
                     );
                     products_nn((c_out, c_in, tc), u, v, m, false);
                     simd::vectorized(
@@ -142,14 +156,7 @@ impl<T: Real> Conv2d<T> {
                         simd::vectorized(
                             #[inline(always)]
                             || {
-                                if fixed {
-                                    with_fixed_row!(
-                                        tw,
-                                        rows::input_transform(&g, xs, qs.clone(), v)
-                                    )
-                                } else {
-                                    input_transform(&g, xs, qs.clone(), v, pad)
-                                };
+                                transform_input(&g, fixed, xs, qs.clone(), v, pad);
                                 if fixed {
                                     with_fixed_row!(
                                         tw,
