@@ -103,69 +103,72 @@ const KC: usize = 128;
 
 /// `c ← a·b`, or `c ← a·b + c` when `accumulate`; `a` is `m × k`, `b` `k × n`, `c` `m × n`.
 pub fn gemm_nn<T: Real>(
-    (m, k, n): (usize, usize, usize),
+    dims: (usize, usize, usize),
     a: Mat<'_, T>,
     b: Mat<'_, T>,
     c: Rows<'_, '_, T>,
     accumulate: bool,
 ) {
-    assert!(
-        m == 0 || a.data.len() >= (m - 1) * a.ld + k,
-        "gemm_nn: a too short"
-    );
-    assert!(
-        k == 0 || b.data.len() >= (k - 1) * b.ld + n,
-        "gemm_nn: b too short"
-    );
-    assert!(
-        c.len() >= m && c[..m].iter().all(|r| r.len() >= n),
-        "gemm_nn: c too short"
-    );
-    pulp::Arch::new().dispatch(Nn {
-        dims: (m, k, n),
-        a,
-        b,
-        c,
-        accumulate,
-    });
+    let (_, k, n) = dims;
+    let p = Product::checked("gemm_nn", dims, a, b, c, accumulate, [k, n, n]);
+    pulp::Arch::new().dispatch(Nn(p));
 }
 
 /// `c ← a·bᵀ`, or `c ← a·bᵀ + c` when `accumulate`; `a` is `m × n`, `b` `k × n`, `c` `m × k`.
 pub fn gemm_nt<T: Real>(
-    (m, k, n): (usize, usize, usize),
+    dims: (usize, usize, usize),
     a: Mat<'_, T>,
     b: Mat<'_, T>,
     c: Rows<'_, '_, T>,
     accumulate: bool,
 ) {
-    assert!(
-        m == 0 || a.data.len() >= (m - 1) * a.ld + n,
-        "gemm_nt: a too short"
-    );
-    assert!(
-        k == 0 || b.data.len() >= (k - 1) * b.ld + n,
-        "gemm_nt: b too short"
-    );
-    assert!(
-        c.len() >= m && c[..m].iter().all(|r| r.len() >= k),
-        "gemm_nt: c too short"
-    );
-    pulp::Arch::new().dispatch(Nt {
-        dims: (m, k, n),
-        a,
-        b,
-        c,
-        accumulate,
-    });
+    let (_, k, n) = dims;
+    let p = Product::checked("gemm_nt", dims, a, b, c, accumulate, [n, n, k]);
+    pulp::Arch::new().dispatch(Nt(p));
 }
 
-struct Nn<'a, 'b, T> {
+/// The operands of one product: `a` has `m` rows, `b` `k`, `c` `m`.
+struct Product<'a, 'b, T> {
     dims: (usize, usize, usize),
     a: Mat<'a, T>,
     b: Mat<'a, T>,
     c: Rows<'a, 'b, T>,
     accumulate: bool,
 }
+
+impl<'a, 'b, T> Product<'a, 'b, T> {
+    /// The operands, after checking that `a`, `b` and `c` hold `cols[0]`, `cols[1]` and
+    /// `cols[2]` columns in each of their rows.
+    fn checked(
+        what: &str,
+        (m, k, n): (usize, usize, usize),
+        a: Mat<'a, T>,
+        b: Mat<'a, T>,
+        c: Rows<'a, 'b, T>,
+        accumulate: bool,
+        [ac, bc, cc]: [usize; 3],
+    ) -> Self {
+        let holds = |x: &Mat<'_, T>, rows: usize, cols: usize| {
+            rows == 0 || x.data.len() >= (rows - 1) * x.ld + cols
+        };
+        assert!(holds(&a, m, ac), "{what}: a too short");
+        assert!(holds(&b, k, bc), "{what}: b too short");
+        assert!(
+            c.len() >= m && c[..m].iter().all(|r| r.len() >= cc),
+            "{what}: c too short"
+        );
+        Self {
+            dims: (m, k, n),
+            a,
+            b,
+            c,
+            accumulate,
+        }
+    }
+}
+
+/// `c ← a·b (+ c)`, run by pulp on the instruction set it picks.
+struct Nn<'a, 'b, T>(Product<'a, 'b, T>);
 
 impl<T: Real> WithSimd for Nn<'_, '_, T> {
     type Output = ();
@@ -182,13 +185,13 @@ impl<T: Real> WithSimd for Nn<'_, '_, T> {
 /// Column blocks of two vectors, row blocks of `MR`, the reduction in passes of [`KC`].
 #[inline(always)]
 fn nn<T: Real, S: Simd, const MR: usize>(s: S, op: Nn<'_, '_, T>) {
-    let Nn {
+    let Nn(Product {
         dims: (m, k, n),
         a,
         b,
         c,
         accumulate,
-    } = op;
+    }) = op;
     let width = 2 * T::lanes::<S>();
     for p0 in (0..k.max(1)).step_by(KC) {
         let kc = KC.min(k - p0);
@@ -283,13 +286,8 @@ fn nn_block<T: Real, S: Simd, const R: usize, const PART: bool>(
     }
 }
 
-struct Nt<'a, 'b, T> {
-    dims: (usize, usize, usize),
-    a: Mat<'a, T>,
-    b: Mat<'a, T>,
-    c: Rows<'a, 'b, T>,
-    accumulate: bool,
-}
+/// `c ← a·bᵀ (+ c)`, run by pulp on the instruction set it picks.
+struct Nt<'a, 'b, T>(Product<'a, 'b, T>);
 
 impl<T: Real> WithSimd for Nt<'_, '_, T> {
     type Output = ();
@@ -317,13 +315,13 @@ const GROUP: usize = 16;
 #[inline(always)]
 fn nt<T: Real, S: Simd, const MI: usize, const NQ: usize, const V: usize>(s: S, op: Nt<'_, '_, T>) {
     debug_assert_eq!(V * T::lanes::<S>(), GROUP);
-    let Nt {
+    let Nt(Product {
         dims: (m, k, n),
         a,
         b,
         c,
         accumulate,
-    } = op;
+    }) = op;
     let mut i = 0;
     while i < m {
         let ri = MI.min(m - i);
@@ -477,13 +475,13 @@ mod tests {
                 let b = filled::<T>(k * ldb, 2.0);
                 let mut c = filled::<T>(m * ldc, 3.0);
                 let old = c.clone();
-                let op = Nn {
+                let op = Nn(Product {
                     dims: (m, k, n),
                     a: Mat { data: &a, ld: lda },
                     b: Mat { data: &b, ld: ldb },
                     c: &mut rows_of(&mut c, ldc, m),
                     accumulate,
-                };
+                });
                 if !run_on(isa, op) {
                     return;
                 }
@@ -517,13 +515,13 @@ mod tests {
                 let old = c.clone();
                 run_on(
                     isa,
-                    Nt {
+                    Nt(Product {
                         dims: (m, k, n),
                         a: Mat { data: &a, ld: lda },
                         b: Mat { data: &b, ld: ldb },
                         c: &mut rows_of(&mut c, ldc, m),
                         accumulate,
-                    },
+                    }),
                 );
                 for i in 0..m {
                     for q in 0..k {
@@ -555,24 +553,24 @@ mod tests {
         let b = filled::<f32>(k * n, 2.0);
         let run = |isa: usize| -> Option<(Vec<f32>, Vec<f32>)> {
             let mut nt_c = vec![0.0f32; m * k];
-            let op = Nt {
+            let op = Nt(Product {
                 dims: (m, k, n),
                 a: Mat { data: &a, ld: n },
                 b: Mat { data: &b, ld: n },
                 c: &mut rows_of(&mut nt_c, k, m),
                 accumulate: false,
-            };
+            });
             if !run_on(isa, op) {
                 return None;
             }
             let mut nn_c = vec![0.0f32; m * n];
-            let op = Nn {
+            let op = Nn(Product {
                 dims: (m, k, n),
                 a: Mat { data: &a, ld: k },
                 b: Mat { data: &b, ld: n },
                 c: &mut rows_of(&mut nn_c, n, m),
                 accumulate: false,
-            };
+            });
             run_on(isa, op);
             Some((nt_c, nn_c))
         };

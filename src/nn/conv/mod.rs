@@ -54,6 +54,16 @@ pub struct Conv2d<T> {
     partials: Vec<Vec<T>>,
 }
 
+/// The parts' partial weight gradients summed into the first, in part order (so the
+/// result does not depend on the thread count); returns that sum.
+fn sum_partials<T: Real>(partials: &mut [Vec<T>]) -> &[T] {
+    let (first, rest) = partials.split_first_mut().expect("one part");
+    for p in rest.iter() {
+        first.iter_mut().zip(p).for_each(|(g, v)| *g += *v);
+    }
+    first
+}
+
 /// The rows of `v` as slices (each row of a standard-layout matrix's column range is
 /// contiguous).
 fn view_rows<'a, T>(v: &'a mut ArrayViewMut2<'_, T>) -> Vec<&'a mut [T]> {
@@ -385,14 +395,8 @@ impl<T: Real> Conv2d<T> {
                 |a, b| (a.0 + b.0, a.1 + b.1),
             );
 
-        let (first, rest) = self.partials[..parts.len()]
-            .split_first()
-            .expect("one part");
-        let grad = self.weight.grad_mut();
-        grad.copy_from_slice(first);
-        for p in rest {
-            grad.iter_mut().zip(p).for_each(|(g, v)| *g += *v);
-        }
+        let sum = sum_partials(&mut self.partials[..parts.len()]);
+        self.weight.grad_mut().copy_from_slice(sum);
         if let Some(b) = &mut self.bias {
             bias_grad_from_rows(b, dy2.view());
         }

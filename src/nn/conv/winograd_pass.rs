@@ -11,7 +11,7 @@ use super::winograd::{
     tile_row_chunks, tiles, transform_weights, transpose_planes, weight_grad,
 };
 use super::winograd_rows::{self as rows, with_fixed_row};
-use super::{Conv2d, split_cols};
+use super::{Conv2d, split_cols, sum_partials};
 use crate::nn::gemm::batch_parts;
 use crate::nn::{Real, Tensor, bias_grad_from_rows, ensure_shape, profile, simd};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
@@ -211,13 +211,8 @@ impl<T: Real> Conv2d<T> {
                 |a, b| (a.0 + b.0, a.1 + b.1),
             );
 
-        let (first, rest) = self.partials[..parts.len()]
-            .split_first_mut()
-            .expect("one part");
-        for p in rest.iter() {
-            first.iter_mut().zip(p).for_each(|(g, v)| *g += *v);
-        }
-        weight_grad(first, c_out, c_in, self.weight.grad_mut());
+        let du = sum_partials(&mut self.partials[..parts.len()]);
+        weight_grad(du, c_out, c_in, self.weight.grad_mut());
         if let Some(b) = &mut self.bias {
             bias_grad_from_rows(b, dy2.view());
         }
