@@ -232,3 +232,28 @@ fn winograd_f32_error_stays_well_inside_fixture_tolerance() {
         }
     }
 }
+
+#[test]
+fn winograd_sees_every_change_of_the_weights() {
+    // The transformed weights are kept while the weights' stamp is unchanged: a pass after
+    // any write to the weights must match a fresh layer bit for bit.
+    let s = sh(6, 5, 1, 2, 8, 8);
+    let x = randn::<f64>([s.c_in, s.n, s.h, s.w], 4);
+    let mut kept = conv::<f64>(s, true);
+    run(&mut kept, &x, 5);
+    for write in 0..3 {
+        match write {
+            0 => kept.weight.value_mut()[7] += 0.25,
+            1 => kept.weight.value_and_grad_mut().0[3] -= 0.5,
+            _ => kept.weight.view_mut()[[1, 2, 0, 1]] *= 2.0,
+        }
+        let mut fresh = conv::<f64>(s, true);
+        fresh
+            .weight
+            .value_mut()
+            .copy_from_slice(kept.weight.value());
+        assert_eq!(run(&mut kept, &x, 5), run(&mut fresh, &x, 5));
+        // And a second pass on unchanged weights gives the same again.
+        assert_eq!(run(&mut kept, &x, 5), run(&mut fresh, &x, 5));
+    }
+}

@@ -43,10 +43,12 @@ pub struct Conv2d<T> {
     /// Whether 3×3 stride-1 convolutions take the Winograd F(2×2, 3×3) path (the default);
     /// `false` forces im2col + GEMM, the reference the Winograd path is tested against.
     pub winograd: bool,
-    /// The Winograd-transformed weights `[16][C_out][C_in]`, rebuilt every pass.
+    /// The Winograd-transformed weights `[16][C_out][C_in]`, rebuilt when the weights change.
     wino_u: Vec<T>,
     /// The same, each position's matrix transposed (`[16][C_in][C_out]`), for backward.
     wino_ut: Vec<T>,
+    /// The weight stamps ([`Param::stamp`]) `wino_u` and `wino_ut` were built from.
+    wino_stamps: [Option<u64>; 2],
     /// The weight as a `[C_in·kh·kw, C_out]` matrix, rebuilt every backward pass.
     weight_t: Vec<T>,
     out: Tensor<T>,
@@ -115,6 +117,7 @@ impl<T: Real> Conv2d<T> {
             winograd: true,
             wino_u: Vec::new(),
             wino_ut: Vec::new(),
+            wino_stamps: [None; 2],
             weight_t: Vec::new(),
             out: Tensor::zeros([0, 0, 0, 0]),
             dx: Tensor::zeros([0, 0, 0, 0]),

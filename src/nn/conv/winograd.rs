@@ -557,10 +557,9 @@ fn transpose<T: Real>(a: &[T], rows: usize, cols: usize, out: &mut [T]) {
 pub(super) fn transpose_planes<T: Real>(u: &[T], c_out: usize, c_in: usize, ut: &mut [T]) {
     let plane = c_out * c_in;
     for (src, dst) in u.chunks_exact(plane).zip(ut.chunks_exact_mut(plane)) {
-        for (o, row) in src.chunks_exact(c_in).enumerate() {
-            for (c, &v) in row.iter().enumerate() {
-                dst[c * c_out + o] = v;
-            }
-        }
+        crate::nn::simd::vectorized(
+            #[inline(always)]
+            || transpose(src, c_out, c_in, dst),
+        );
     }
 }

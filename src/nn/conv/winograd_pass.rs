@@ -38,9 +38,17 @@ fn transform_input<T: Real>(
 }
 
 impl<T: Real> Conv2d<T> {
+    /// `U` of the current weights: transformed again only when the weights changed since
+    /// (an optimiser step, a load), not for the backward pass after a forward pass or for
+    /// repeated evaluation.
     fn refresh_wino_weights(&mut self) {
+        let stamp = Some(self.weight.stamp());
+        if self.wino_stamps[0] == stamp {
+            return;
+        }
         self.wino_u.resize(16 * self.c_out * self.c_in, T::zero());
         transform_weights(self.weight.value(), self.c_out, self.c_in, &mut self.wino_u);
+        self.wino_stamps[0] = stamp;
     }
 
     pub(super) fn forward_winograd(&mut self, x: &Tensor<T>) {
@@ -129,9 +137,10 @@ impl<T: Real> Conv2d<T> {
         } else {
             parts.iter().map(|_| None).collect()
         };
-        if self.input_grad {
+        if self.input_grad && self.wino_stamps[1] != self.wino_stamps[0] {
             self.wino_ut.resize(ulen, T::zero());
             transpose_planes(&self.wino_u, c_out, c_in, &mut self.wino_ut);
+            self.wino_stamps[1] = self.wino_stamps[0];
         }
         let rows = chunk_tile_rows::<T>(&g, c_out);
         let ut = &self.wino_ut;
