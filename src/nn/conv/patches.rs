@@ -87,8 +87,65 @@ fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usiz
 pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
     simd::vectorized(
         #[inline(always)]
-        || im2col_impl(g, x, rows, col),
+        || match (halving(g), g.wo) {
+            (true, 4) => im2col_halving::<T, 4>(g, x, rows, col),
+            (true, 8) => im2col_halving::<T, 8>(g, x, rows, col),
+            (true, 16) => im2col_halving::<T, 16>(g, x, rows, col),
+            _ => im2col_impl(g, x, rows, col),
+        },
     );
+}
+
+/// Whether `g` is a 3×3, stride 2, padding 1 convolution of an even input (which the
+/// `*_halving` paths take when `W / 2` is 4, 8 or 16).
+fn halving(g: &Geom) -> bool {
+    g.kh == 3
+        && g.kw == 3
+        && (g.sh, g.sw, g.ph, g.pw) == (2, 2, 1, 1)
+        && g.h.is_multiple_of(2)
+        && g.w == 2 * g.wo
+}
+
+/// [`im2col`] of the 3×3, stride 2, padding 1 convolutions that halve an even input
+/// (ResNet's downsampling), `WO = W / 2` known at compile time: each input row is split
+/// once into even and odd columns, which are the patch rows of its three taps
+/// (`kj = 0, 1, 2` read input columns `2·ow − 1`, `2·ow`, `2·ow + 1`). The general path
+/// spent its time on per-row bookkeeping of these short rows. Same values.
+#[inline(always)]
+fn im2col_halving<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+    let (hw, cols) = (g.h * g.w, rows.len() * WO);
+    for c in 0..g.c_in {
+        let plane = &x[c * g.n * hw..][..g.n * hw];
+        for ki in 0..3 {
+            let taps = &mut col[(c * 3 + ki) * 3 * cols..][..3 * cols];
+            let (d0, rest) = taps.split_at_mut(cols);
+            let (d1, d2) = rest.split_at_mut(cols);
+            let dst = d0
+                .chunks_exact_mut(WO)
+                .zip(d1.chunks_exact_mut(WO).zip(d2.chunks_exact_mut(WO)));
+            for ((d0, (d1, d2)), (img, oh)) in dst.zip(image_rows(g, rows.clone())) {
+                // Padded row 2·oh + ki is input row 2·oh + ki − 1.
+                let ih = 2 * oh + ki;
+                if ih == 0 || ih > g.h {
+                    d0.fill(T::zero());
+                    d1.fill(T::zero());
+                    d2.fill(T::zero());
+                    continue;
+                }
+                let src = &plane[img * hw + (ih - 1) * g.w..][..2 * WO];
+                let mut even = [T::zero(); WO];
+                let mut odd = [T::zero(); WO];
+                for t in 0..WO {
+                    even[t] = src[2 * t];
+                    odd[t] = src[2 * t + 1];
+                }
+                d0[0] = T::zero();
+                d0[1..].copy_from_slice(&odd[..WO - 1]);
+                d1.copy_from_slice(&even);
+                d2.copy_from_slice(&odd);
+            }
+        }
+    }
 }
 
 #[inline(always)]
@@ -154,8 +211,65 @@ pub(super) fn col2im<T: Real>(
 ) {
     simd::vectorized(
         #[inline(always)]
-        || col2im_impl(g, col, rows, first, dx),
+        || match (halving(g), g.wo) {
+            (true, 4) => col2im_halving::<T, 4>(g, col, rows, first, dx),
+            (true, 8) => col2im_halving::<T, 8>(g, col, rows, first, dx),
+            (true, 16) => col2im_halving::<T, 16>(g, col, rows, first, dx),
+            _ => col2im_impl(g, col, rows, first, dx),
+        },
     );
+}
+
+/// [`col2im`] of the convolutions [`im2col_halving`] serves: per input row, the three
+/// taps' rows are added into its even and odd columns, in the general path's order
+/// (taps by `ki`, then `kj`), so the sums are the same to the bit.
+#[inline(always)]
+fn col2im_halving<T: Real, const WO: usize>(
+    g: &Geom,
+    col: &[T],
+    rows: Range<usize>,
+    first: usize,
+    dx: &mut ArrayViewMut2<'_, T>,
+) {
+    let (hw, cols) = (g.h * g.w, rows.len() * WO);
+    for c in 0..g.c_in {
+        let mut dx_row = dx.row_mut(c);
+        let dx_c = dx_row.as_slice_mut().expect("channel rows are contiguous");
+        for ki in 0..3 {
+            let taps = &col[(c * 3 + ki) * 3 * cols..][..3 * cols];
+            let (s0, rest) = taps.split_at(cols);
+            let (s1, s2) = rest.split_at(cols);
+            let src = s0
+                .chunks_exact(WO)
+                .zip(s1.chunks_exact(WO).zip(s2.chunks_exact(WO)));
+            for ((s0, (s1, s2)), (img, oh)) in src.zip(image_rows(g, rows.clone())) {
+                let ih = 2 * oh + ki;
+                if ih == 0 || ih > g.h {
+                    continue;
+                }
+                let dst = &mut dx_c[(img - first) * hw + (ih - 1) * g.w..][..2 * WO];
+                let mut even = [T::zero(); WO];
+                let mut odd = [T::zero(); WO];
+                for t in 0..WO {
+                    even[t] = dst[2 * t];
+                    odd[t] = dst[2 * t + 1];
+                }
+                // Tap kj = 0 reads input column 2·ow − 1 (odd column ow − 1), then kj = 1
+                // column 2·ow, kj = 2 column 2·ow + 1.
+                for t in 0..WO - 1 {
+                    odd[t] += s0[t + 1];
+                }
+                for t in 0..WO {
+                    even[t] += s1[t];
+                    odd[t] += s2[t];
+                }
+                for t in 0..WO {
+                    dst[2 * t] = even[t];
+                    dst[2 * t + 1] = odd[t];
+                }
+            }
+        }
+    }
 }
 
 #[inline(always)]
@@ -240,5 +354,47 @@ mod tests {
         // stride 2, pad 3, kernel 7 on width 8 (output 4): tap 0 reads -3, -1, 1, 3.
         assert_eq!(valid(0, 3, 2, 8, 4), 2..4);
         assert_eq!(valid(6, 3, 2, 8, 4), 0..3);
+    }
+
+    /// The halving paths give the general paths' values to the bit, for every width they
+    /// serve, on row ranges that start and end inside an image.
+    #[test]
+    fn halving_paths_match_the_general_ones() {
+        for (h, w) in [(8, 8), (4, 16), (6, 32)] {
+            let g = Geom {
+                c_in: 3,
+                n: 3,
+                h,
+                w,
+                kh: 3,
+                kw: 3,
+                sh: 2,
+                sw: 2,
+                ph: 1,
+                pw: 1,
+                ho: h / 2,
+                wo: w / 2,
+            };
+            assert!(halving(&g));
+            let x: Vec<f64> = (0..3 * 3 * h * w)
+                .map(|i| (i as f64 * 0.37).sin())
+                .collect();
+            for rows in [0..g.n * g.ho, 1..2 * g.ho + 1] {
+                let len = g.k() * rows.len() * g.wo;
+                let (mut fast, mut general) = (vec![f64::NAN; len], vec![f64::NAN; len]);
+                im2col(&g, &x, rows.clone(), &mut fast);
+                im2col_impl(&g, &x, rows.clone(), &mut general);
+                assert_eq!(fast, general, "im2col {h}×{w} {rows:?}");
+
+                let first = rows.start / g.ho;
+                let images = (rows.end - 1) / g.ho + 1 - first;
+                let col: Vec<f64> = (0..len).map(|i| (i as f64 * 0.11).cos()).collect();
+                let mut dx_fast = ndarray::Array2::<f64>::zeros((3, images * h * w));
+                let mut dx_general = dx_fast.clone();
+                col2im(&g, &col, rows.clone(), first, &mut dx_fast.view_mut());
+                col2im_impl(&g, &col, rows.clone(), first, &mut dx_general.view_mut());
+                assert_eq!(dx_fast, dx_general, "col2im {h}×{w} {rows:?}");
+            }
+        }
     }
 }
