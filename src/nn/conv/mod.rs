@@ -66,6 +66,23 @@ fn sum_partials<T: Real>(partials: &mut [Vec<T>]) -> &[T] {
     first
 }
 
+/// `(image, row)` of each of the consecutive `rows` of a batch with `per_image` rows an
+/// image, in order, without a division per row (a division cost as much as the work per
+/// row in the Winograd transforms' inner loops).
+#[inline(always)]
+fn per_image(rows: Range<usize>, per_image: usize) -> impl Iterator<Item = (usize, usize)> {
+    let (mut img, mut r) = (rows.start / per_image, rows.start % per_image);
+    rows.map(move |_| {
+        let at = (img, r);
+        r += 1;
+        if r == per_image {
+            r = 0;
+            img += 1;
+        }
+        at
+    })
+}
+
 /// The rows of `v` as slices (each row of a standard-layout matrix's column range is
 /// contiguous).
 fn view_rows<'a, T>(v: &'a mut ArrayViewMut2<'_, T>) -> Vec<&'a mut [T]> {

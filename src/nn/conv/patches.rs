@@ -69,17 +69,7 @@ fn add_row<T: Real>(dst: &mut [T], src: &[T]) {
 /// The (image, row) pairs of output rows `rows`, in order, without a division per row.
 #[inline(always)]
 fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usize)> + use<> {
-    let ho = g.ho;
-    let (mut img, mut oh) = (rows.start / ho, rows.start % ho);
-    rows.map(move |_| {
-        let at = (img, oh);
-        oh += 1;
-        if oh == ho {
-            oh = 0;
-            img += 1;
-        }
-        at
-    })
+    super::per_image(rows, g.ho)
 }
 
 /// Fill `col` (`[k, rows·W_out]`, row-major) with the patches of output rows `rows` of `x`

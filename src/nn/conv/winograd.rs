@@ -17,6 +17,7 @@
 //! back while still in cache.
 
 use super::patches::Geom;
+use super::per_image;
 use crate::nn::Real;
 use crate::nn::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -176,8 +177,7 @@ pub(super) fn input_transform<T: Real>(
     let (ev, od) = (&mut ev[..tw + 1], &mut od[..tw + 1]);
     for c in 0..g.c_in {
         let chan = &x[c * g.n * hw..][..g.n * hw];
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             gather_rows(g, &chan[img * hw..][..hw], ty, d, wp);
             let [d0, d1, d2, d3] = split_n::<T, 4>(d, wp);
             let base = c * tc + local * tw;
@@ -244,8 +244,7 @@ pub(super) fn output_transform<T: Real>(
     for o in 0..c_out {
         let mut yrow = y.row_mut(o);
         let yo = yrow.as_slice_mut().expect("output rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = o * tc + local * tw;
             let mp = |xi: usize| &m[xi * plane + base..][..tw];
             // Aᵀ down the rows: r0 = m0 + m1 + m2 and r1 = m1 − m2 − m3, per column l;
@@ -309,8 +308,7 @@ pub(super) fn output_grad_transform<T: Real>(
     for o in 0..c_out {
         let dyrow = dy.row(o);
         let dyo = dyrow.as_slice().expect("gradient rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = o * tc + local * tw;
             let src = &dyo[(img - first) * howo + 2 * ty * g.wo..];
             split_row(&src[..g.wo], a0, b0);
@@ -387,8 +385,7 @@ pub(super) fn input_grad_transform<T: Real>(
     for c in 0..g.c_in {
         let mut dxrow = dx.row_mut(c);
         let dxc = dxrow.as_slice_mut().expect("gradient rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = c * tc + local * tw;
             let vp = |xi: usize| &dv[xi * plane + base..][..tw];
             let plane_dx = &mut dxc[(img - first) * hw..][..hw];

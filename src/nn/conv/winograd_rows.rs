@@ -8,6 +8,7 @@
 //! Same arithmetic, same order, as the general transforms: results are bit-identical.
 
 use super::patches::Geom;
+use super::per_image;
 use super::winograd::{plane_stride, tiles};
 use crate::nn::Real;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -117,8 +118,7 @@ pub(super) fn input_transform<T: Real, const TW: usize>(
     let plane = plane_stride::<T>(g.c_in, tc);
     for c in 0..g.c_in {
         let chan = &x[c * g.n * hw..][..g.n * hw];
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let img_plane = &chan[img * hw..][..hw];
             let mut d = [[[T::zero(); TW]; 4]; 4];
             for (i, di) in d.iter_mut().enumerate() {
@@ -168,8 +168,7 @@ pub(super) fn output_transform<T: Real, const TW: usize>(
     for o in 0..c_out {
         let mut yrow = y.row_mut(o);
         let yo = yrow.as_slice_mut().expect("output rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = o * tc + local * TW;
             let mut mp = [[T::zero(); TW]; 16];
             for (xi, row) in mp.iter_mut().enumerate() {
@@ -211,8 +210,7 @@ pub(super) fn output_grad_transform<T: Real, const TW: usize>(
     for o in 0..c_out {
         let dyrow = dy.row(o);
         let dyo = dyrow.as_slice().expect("gradient rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = o * tc + local * TW;
             let src = &dyo[(img - first) * howo + 2 * ty * g.wo..][..2 * g.wo];
             let split =
@@ -258,8 +256,7 @@ pub(super) fn input_grad_transform<T: Real, const TW: usize>(
     for c in 0..g.c_in {
         let mut dxrow = dx.row_mut(c);
         let dxc = dxrow.as_slice_mut().expect("gradient rows are contiguous");
-        for (local, q) in qs.clone().enumerate() {
-            let (img, ty) = (q / th, q % th);
+        for (local, (img, ty)) in per_image(qs.clone(), th).enumerate() {
             let base = c * tc + local * TW;
             let mut vp = [[T::zero(); TW]; 16];
             for (xi, row) in vp.iter_mut().enumerate() {
