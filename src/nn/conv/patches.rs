@@ -78,22 +78,75 @@ pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [
     simd::vectorized(
         #[inline(always)]
         || match (halving(g), g.wo) {
-            (true, 4) => im2col_halving::<T, 4>(g, x, rows, col),
-            (true, 8) => im2col_halving::<T, 8>(g, x, rows, col),
-            (true, 16) => im2col_halving::<T, 16>(g, x, rows, col),
+            (Halving::Taps, 4) => im2col_halving::<T, 4>(g, x, rows, col),
+            (Halving::Taps, 8) => im2col_halving::<T, 8>(g, x, rows, col),
+            (Halving::Taps, 16) => im2col_halving::<T, 16>(g, x, rows, col),
+            (Halving::Pick, 4) => im2col_pick::<T, 4>(g, x, rows, col),
+            (Halving::Pick, 8) => im2col_pick::<T, 8>(g, x, rows, col),
+            (Halving::Pick, 16) => im2col_pick::<T, 16>(g, x, rows, col),
             _ => im2col_impl(g, x, rows, col),
         },
     );
 }
 
-/// Whether `g` is a 3×3, stride 2, padding 1 convolution of an even input (which the
-/// `*_halving` paths take when `W / 2` is 4, 8 or 16).
-fn halving(g: &Geom) -> bool {
-    g.kh == 3
-        && g.kw == 3
-        && (g.sh, g.sw, g.ph, g.pw) == (2, 2, 1, 1)
-        && g.h.is_multiple_of(2)
-        && g.w == 2 * g.wo
+/// The stride-2 convolutions of an even input that have a compile-time path when
+/// `W / 2` is 4, 8 or 16: ResNet's downsampling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Halving {
+    /// 3×3, padding 1: [`im2col_halving`], [`col2im_halving`].
+    Taps,
+    /// 1×1, no padding (the shortcut's projection): [`im2col_pick`], [`col2im_pick`].
+    Pick,
+    None,
+}
+
+fn halving(g: &Geom) -> Halving {
+    let even = (g.sh, g.sw) == (2, 2) && g.h.is_multiple_of(2) && g.w == 2 * g.wo;
+    match (even, g.kh, g.kw, g.ph, g.pw) {
+        (true, 3, 3, 1, 1) => Halving::Taps,
+        (true, 1, 1, 0, 0) => Halving::Pick,
+        _ => Halving::None,
+    }
+}
+
+/// [`im2col`] of a 1×1 stride-2 convolution: output row `oh` is the even columns of input
+/// row `2·oh`.
+#[inline(always)]
+fn im2col_pick<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+    let hw = g.h * g.w;
+    let dst_rows = col.chunks_exact_mut(rows.len() * WO);
+    for (c, dst_c) in dst_rows.take(g.c_in).enumerate() {
+        let plane = &x[c * g.n * hw..][..g.n * hw];
+        for (dst, (img, oh)) in dst_c.chunks_exact_mut(WO).zip(image_rows(g, rows.clone())) {
+            let src = &plane[img * hw + 2 * oh * g.w..][..2 * WO];
+            for t in 0..WO {
+                dst[t] = src[2 * t];
+            }
+        }
+    }
+}
+
+/// [`col2im`] of a 1×1 stride-2 convolution: each patch value goes back to its one input.
+#[inline(always)]
+fn col2im_pick<T: Real, const WO: usize>(
+    g: &Geom,
+    col: &[T],
+    rows: Range<usize>,
+    first: usize,
+    dx: &mut ArrayViewMut2<'_, T>,
+) {
+    let hw = g.h * g.w;
+    let src_rows = col.chunks_exact(rows.len() * WO);
+    for (c, src_c) in src_rows.take(g.c_in).enumerate() {
+        let mut dx_row = dx.row_mut(c);
+        let dx_c = dx_row.as_slice_mut().expect("channel rows are contiguous");
+        for (src, (img, oh)) in src_c.chunks_exact(WO).zip(image_rows(g, rows.clone())) {
+            let dst = &mut dx_c[(img - first) * hw + 2 * oh * g.w..][..2 * WO];
+            for t in 0..WO {
+                dst[2 * t] += src[t];
+            }
+        }
+    }
 }
 
 /// [`im2col`] of the 3×3, stride 2, padding 1 convolutions that halve an even input
@@ -202,9 +255,12 @@ pub(super) fn col2im<T: Real>(
     simd::vectorized(
         #[inline(always)]
         || match (halving(g), g.wo) {
-            (true, 4) => col2im_halving::<T, 4>(g, col, rows, first, dx),
-            (true, 8) => col2im_halving::<T, 8>(g, col, rows, first, dx),
-            (true, 16) => col2im_halving::<T, 16>(g, col, rows, first, dx),
+            (Halving::Taps, 4) => col2im_halving::<T, 4>(g, col, rows, first, dx),
+            (Halving::Taps, 8) => col2im_halving::<T, 8>(g, col, rows, first, dx),
+            (Halving::Taps, 16) => col2im_halving::<T, 16>(g, col, rows, first, dx),
+            (Halving::Pick, 4) => col2im_pick::<T, 4>(g, col, rows, first, dx),
+            (Halving::Pick, 8) => col2im_pick::<T, 8>(g, col, rows, first, dx),
+            (Halving::Pick, 16) => col2im_pick::<T, 16>(g, col, rows, first, dx),
             _ => col2im_impl(g, col, rows, first, dx),
         },
     );
@@ -346,26 +402,28 @@ mod tests {
         assert_eq!(valid(6, 3, 2, 8, 4), 0..3);
     }
 
-    /// The halving paths give the general paths' values to the bit, for every width they
-    /// serve, on row ranges that start and end inside an image.
+    /// The halving paths give the general paths' values to the bit, for every width and
+    /// kernel they serve, on row ranges that start and end inside an image.
     #[test]
     fn halving_paths_match_the_general_ones() {
-        for (h, w) in [(8, 8), (4, 16), (6, 32)] {
+        let sizes = [(8, 8), (4, 16), (6, 32)];
+        for ((h, w), (k, p)) in sizes.into_iter().flat_map(|s| [(s, (3, 1)), (s, (1, 0))]) {
             let g = Geom {
                 c_in: 3,
                 n: 3,
                 h,
                 w,
-                kh: 3,
-                kw: 3,
+                kh: k,
+                kw: k,
                 sh: 2,
                 sw: 2,
-                ph: 1,
-                pw: 1,
+                ph: p,
+                pw: p,
                 ho: h / 2,
                 wo: w / 2,
             };
-            assert!(halving(&g));
+            let kind = if k == 3 { Halving::Taps } else { Halving::Pick };
+            assert_eq!(halving(&g), kind);
             let x: Vec<f64> = (0..3 * 3 * h * w)
                 .map(|i| (i as f64 * 0.37).sin())
                 .collect();
@@ -374,7 +432,7 @@ mod tests {
                 let (mut fast, mut general) = (vec![f64::NAN; len], vec![f64::NAN; len]);
                 im2col(&g, &x, rows.clone(), &mut fast);
                 im2col_impl(&g, &x, rows.clone(), &mut general);
-                assert_eq!(fast, general, "im2col {h}×{w} {rows:?}");
+                assert_eq!(fast, general, "im2col {kind:?} {h}×{w} {rows:?}");
 
                 let first = rows.start / g.ho;
                 let images = (rows.end - 1) / g.ho + 1 - first;
@@ -383,7 +441,7 @@ mod tests {
                 let mut dx_general = dx_fast.clone();
                 col2im(&g, &col, rows.clone(), first, &mut dx_fast.view_mut());
                 col2im_impl(&g, &col, rows.clone(), first, &mut dx_general.view_mut());
-                assert_eq!(dx_fast, dx_general, "col2im {h}×{w} {rows:?}");
+                assert_eq!(dx_fast, dx_general, "col2im {kind:?} {h}×{w} {rows:?}");
             }
         }
     }
