@@ -13,7 +13,7 @@ mod winograd_pass;
 mod winograd_rows;
 
 use super::gemm::batch_parts;
-use super::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
+use super::microkernel::{Mat, Rows, gemm_nn, gemm_nt, rows_of};
 use super::profile;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
 use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
@@ -81,6 +81,58 @@ fn per_image(rows: Range<usize>, per_image: usize) -> impl Iterator<Item = (usiz
         }
         at
     })
+}
+
+/// `out[j·rows + i] = a[i·cols + j]`: the `rows × cols` matrix `a` transposed, in 8 × 8
+/// blocks so both sides stay in cache lines.
+#[inline(always)]
+pub(super) fn transpose<T: Real>(a: &[T], rows: usize, cols: usize, out: &mut [T]) {
+    const B: usize = 8;
+    for i0 in (0..rows).step_by(B) {
+        let i1 = (i0 + B).min(rows);
+        for j0 in (0..cols).step_by(B) {
+            let j1 = (j0 + B).min(cols);
+            for i in i0..i1 {
+                let row = &a[i * cols..][..cols];
+                for j in j0..j1 {
+                    out[j * rows + i] = row[j];
+                }
+            }
+        }
+    }
+}
+
+/// The width of a weight gradient (`k = C_in·kh·kw` for im2col, `C_in` per Winograd
+/// position) from which its product transposes the right operand (patches, transformed
+/// tiles) and runs a [`gemm_nn`] with vectors along `k`, instead of a [`gemm_nt`] with
+/// vectors along the columns summed across lanes once per chunk. Those lane sums cost as
+/// much as the products when a chunk holds few columns (the stride-2 weight gradients ran
+/// 2.5× slower than their forward passes; 4×4 images give 64 tiles a part); two vectors
+/// along `k` keep the NN kernel's register block full.
+const TRANSPOSE_FROM: usize = 32;
+
+/// `dw ← dy·colᵀ` (`+ dw` when `accumulate`): `dy` is `m × n` and `col` `k × n` (the
+/// chunk's patches, `n` columns), `dw` `m × k`. `col_t` is scratch of `k·n`.
+fn weight_grad_product<T: Real>(
+    (m, k, n): (usize, usize, usize),
+    dy: Mat<'_, T>,
+    col: &[T],
+    dw: Rows<'_, '_, T>,
+    accumulate: bool,
+    col_t: &mut [T],
+) {
+    if k >= TRANSPOSE_FROM {
+        let col_t = &mut col_t[..k * n];
+        super::simd::vectorized(
+            #[inline(always)]
+            || transpose(col, k, n, col_t),
+        );
+        let b = Mat { data: col_t, ld: k };
+        gemm_nn((m, n, k), dy, b, dw, accumulate);
+    } else {
+        let b = Mat { data: col, ld: n };
+        gemm_nt((m, k, n), dy, b, dw, accumulate);
+    }
 }
 
 /// The rows of `v` as slices (each row of a standard-layout matrix's column range is
@@ -327,11 +379,11 @@ impl<T: Real> Conv2d<T> {
         ensure_shape(&mut self.dx, [g.c_in, g.n, g.h, g.w]);
         // Wᵀ (`[k, C_out]`), the left operand of the input gradient.
         self.weight_t.resize(wlen, T::zero());
-        for (o, row) in self.weight.value().chunks_exact(k).enumerate() {
-            for (p, &v) in row.iter().enumerate() {
-                self.weight_t[p * c_out + o] = v;
-            }
-        }
+        let (w, wt) = (self.weight.value(), &mut self.weight_t);
+        super::simd::vectorized(
+            #[inline(always)]
+            || transpose(w, c_out, k, wt),
+        );
         let wt = Mat {
             data: &self.weight_t,
             ld: c_out,
@@ -387,17 +439,14 @@ impl<T: Real> Conv2d<T> {
                 if let Some(d) = &mut dxp {
                     d.fill(T::zero());
                 }
-                T::with_scratch(k * max_cols, |buf| {
+                T::with_scratch(2 * k * max_cols, |buf| {
+                    let (buf, col_t) = buf.split_at_mut(k * max_cols);
                     for (i, rows) in row_chunks(&g, r, rows_per_chunk).enumerate() {
                         let cols = rows.len() * g.wo;
                         let col = &mut buf[..k * cols];
                         im2col(&g, xs, rows.clone(), col);
                         let dyc = dy_from(rows.start * g.wo);
-                        let colm = Mat {
-                            data: col,
-                            ld: cols,
-                        };
-                        gemm_nt((c_out, k, cols), dyc, colm, &mut dw, i > 0);
+                        weight_grad_product((c_out, k, cols), dyc, col, &mut dw, i > 0, col_t);
                         tw += lap.lap();
                         if let Some(dxp) = &mut dxp {
                             // The patches are used: reuse their buffer for d(col).
@@ -442,12 +491,22 @@ mod tests {
             ([1, 1], [2, 2], [0, 0], (5, 6)),
             ([3, 3], [2, 2], [0, 0], (7, 9)),
         ] {
-            check_direct(kernel, stride, pad, h, w);
+            check_direct(2, kernel, stride, pad, h, w);
         }
+        // Enough input channels (k = 5·9) for the weight gradient's transposed product.
+        check_direct(5, [3, 3], [2, 2], [1, 1], 8, 16);
+        check_direct(40, [1, 1], [2, 2], [0, 0], 6, 8);
     }
 
-    fn check_direct(kernel: [usize; 2], stride: [usize; 2], pad: [usize; 2], h: usize, w: usize) {
-        let mut conv = Conv2d::<f64>::rect(2, 3, kernel, stride, pad).with_bias();
+    fn check_direct(
+        c_in: usize,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        pad: [usize; 2],
+        h: usize,
+        w: usize,
+    ) {
+        let mut conv = Conv2d::<f64>::rect(c_in, 3, kernel, stride, pad).with_bias();
         let mut i = 0.0;
         conv.weight.value_mut().iter_mut().for_each(|v| {
             i += 1.0;
@@ -458,7 +517,7 @@ mod tests {
             .unwrap()
             .value_mut()
             .copy_from_slice(&[0.1, -0.2, 0.3]);
-        let x = Tensor::from_shape_fn([2, 3, h, w], |(c, n, hh, ww)| {
+        let x = Tensor::from_shape_fn([c_in, 3, h, w], |(c, n, hh, ww)| {
             ((c * 60 + n * 20 + hh * w + ww) as f64 * 0.71).cos()
         });
         let y = conv.forward(&x, Mode::Train).clone();
@@ -468,13 +527,14 @@ mod tests {
             .backward(&x, &Tensor::from_elem([3, 3, ho, wo], 1.0))
             .clone();
         let wt = conv.weight.view();
-        let mut want_dx = Tensor::<f64>::zeros([2, 3, h, w]);
+        let mut want_dx = Tensor::<f64>::zeros([c_in, 3, h, w]);
+        let mut want_dw = ndarray::Array4::<f64>::zeros([3, c_in, kernel[0], kernel[1]]);
         for o in 0..3 {
             for n in 0..3 {
                 for oh in 0..ho {
                     for ow in 0..wo {
                         let mut acc = conv.bias.as_ref().unwrap().value()[o];
-                        for c in 0..2 {
+                        for c in 0..c_in {
                             for ki in 0..kernel[0] {
                                 for kj in 0..kernel[1] {
                                     let ih = (oh * stride[0] + ki) as isize - pad[0] as isize;
@@ -485,6 +545,7 @@ mod tests {
                                         let at = [c, n, ih as usize, iw as usize];
                                         acc += wt[[o, c, ki, kj]] * x[at];
                                         want_dx[at] += wt[[o, c, ki, kj]];
+                                        want_dw[[o, c, ki, kj]] += x[at];
                                     }
                                 }
                             }
@@ -499,5 +560,14 @@ mod tests {
         }
         let err = (&dx - &want_dx).iter().fold(0.0f64, |m, v| m.max(v.abs()));
         assert!(err < 1e-12, "{kernel:?} {stride:?}: dx error {err}");
+        let dw = conv.weight.grad();
+        let err = dw
+            .iter()
+            .zip(want_dw.iter())
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            err < 1e-11,
+            "{kernel:?} {stride:?} c_in {c_in}: dW error {err}"
+        );
     }
 }

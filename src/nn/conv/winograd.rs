@@ -17,7 +17,7 @@
 //! back while still in cache.
 
 use super::patches::Geom;
-use super::per_image;
+use super::{TRANSPOSE_FROM, per_image, transpose};
 use crate::nn::Real;
 use crate::nn::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -489,13 +489,6 @@ pub(super) fn products_nn<T: Real>(
     }
 }
 
-/// Input channels from which [`products_weight_grad`] transposes `V_ξ` and runs an
-/// [`gemm_nn`] (vectors along the channels) instead of a [`gemm_nt`] (vectors along the
-/// tiles, summed across lanes at the end of every chunk). The lane sums cost as much as
-/// the products when a chunk holds few tiles (4×4 images: 64 tiles per part of the
-/// batch); two vectors of channels keep the NN kernel's register block full.
-const TRANSPOSE_FROM: usize = 32;
-
 /// The weight gradient's 16 products `du_ξ ← dm_ξ · v_ξᵀ` (`+ du_ξ` when `accumulate`):
 /// `dm` is `[16][m][n]` and `v` `[16][k][n]` (tiles, planes [`plane_stride`] apart),
 /// `du` `[16][m][k]`; `n` (the tiles) is the reduction. `vt` is scratch of `k·n`.
@@ -526,25 +519,6 @@ pub(super) fn products_weight_grad<T: Real>(
         } else {
             let b = Mat { data: vx, ld: n };
             gemm_nt((m, k, n), a, b, &mut c, accumulate);
-        }
-    }
-}
-
-/// `out[j·rows + i] = a[i·cols + j]`: the `rows × cols` matrix `a` transposed, in 8 × 8
-/// blocks so both sides stay in cache lines.
-#[inline(always)]
-fn transpose<T: Real>(a: &[T], rows: usize, cols: usize, out: &mut [T]) {
-    const B: usize = 8;
-    for i0 in (0..rows).step_by(B) {
-        let i1 = (i0 + B).min(rows);
-        for j0 in (0..cols).step_by(B) {
-            let j1 = (j0 + B).min(cols);
-            for i in i0..i1 {
-                let row = &a[i * cols..][..cols];
-                for j in j0..j1 {
-                    out[j * rows + i] = row[j];
-                }
-            }
         }
     }
 }
