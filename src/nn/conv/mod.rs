@@ -439,7 +439,9 @@ impl<T: Real> Conv2d<T> {
                 if let Some(d) = &mut dxp {
                     d.fill(T::zero());
                 }
-                T::with_scratch(2 * k * max_cols, |buf| {
+                // Room for the transposed patches only where the product uses them.
+                let col_t_len = if k >= TRANSPOSE_FROM { k * max_cols } else { 0 };
+                T::with_scratch(k * max_cols + col_t_len, |buf| {
                     let (buf, col_t) = buf.split_at_mut(k * max_cols);
                     for (i, rows) in row_chunks(&g, r, rows_per_chunk).enumerate() {
                         let cols = rows.len() * g.wo;
