@@ -119,9 +119,15 @@ impl RunSpec {
             .collect()
     }
 
-    /// The number of steps the run takes.
+    /// The number of steps the run takes: `steps`, else what the lab asks for with these
+    /// parameters ([`Lab::default_steps`]), else the descriptor's default.
     pub fn total_steps(&self) -> u64 {
-        self.steps.unwrap_or(self.lab.descriptor().default_steps)
+        self.steps.unwrap_or_else(|| {
+            self.configured()
+                .ok()
+                .and_then(|lab| lab.default_steps())
+                .unwrap_or(self.lab.descriptor().default_steps)
+        })
     }
 
     /// The `--set` arguments that reproduce these parameters (defaults omitted).

@@ -71,6 +71,14 @@ pub trait Lab: Send {
         false
     }
 
+    /// The length of a run with these parameters when none is asked for, in steps; `None`:
+    /// the descriptor's `default_steps`. For labs whose run must grow with a parameter (a
+    /// longer horizon, an ill-conditioned matrix). Cheap: called on a configured, not yet
+    /// reset lab.
+    fn default_steps(&self) -> Option<u64> {
+        None
+    }
+
     /// The report of the run so far. It holds every summary key from step 0 on (NaN where
     /// not yet defined), so sweeps can check a metric name before running.
     fn report(&self) -> Report;
