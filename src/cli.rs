@@ -93,15 +93,23 @@ pub struct RunArgs {
     /// Number of steps (default: the lab's run length).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Random seed.
+    /// Random seed (the first one, with --seeds).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Run seeds seed … seed+N−1 and print every run's summary, the quantiles of every
+    /// numeric summary key and the lab's lesson counts (a lesson is a claim over seeds).
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<usize>,
+    /// With --seeds: runs at once (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
     /// Write to this file (atomically) instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Also write every chart of the lab's pane as an SVG figure (for slides).
+    /// Also write every chart of the lab's pane as an SVG figure (for slides); with --seeds,
+    /// the median of every series with its 10–90% band.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 }
@@ -156,10 +164,14 @@ pub struct SweepArgs {
     /// Steps of each run (default: what the metric needs; rnn: 0, its heatmap is not swept).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Random seed, the same for every point.
+    /// Random seed, the same for every point (the first one, with --seeds).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Points run at once (default: all cores).
+    /// Run every point over seeds seed … seed+N−1: its metric is their median, with the 10%
+    /// and 90% quantiles beside it.
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<usize>,
+    /// Runs at once (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Run only every N-th point starting at I (I/N, 0-based) to split a sweep across jobs.

@@ -107,6 +107,16 @@ pub fn eta(secs: f64) -> String {
     }
 }
 
+/// Text cut to at most `max` characters, with `…` where it was cut: for echoing a user's
+/// value or a long list in a one-line message.
+pub fn clip_text(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let kept: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

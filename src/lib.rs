@@ -23,11 +23,13 @@ pub mod lab_id;
 pub mod labs;
 pub mod linalg;
 pub mod nn;
+pub mod parallel;
 pub mod params;
 #[cfg(test)]
 mod plugin_tests;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod seeds;
 pub mod sweep;
 pub mod tui;

@@ -2,15 +2,21 @@
 //! at each value of one parameter (same seed, same other parameters), reporting one summary
 //! metric per value, with points run in parallel across cores.
 //!
+//! With `--seeds N` each point runs N seeds and reports their median (and 10–90% spread);
+//! the unit of parallel work is one (point, seed) run, so a few points still use every core.
+//!
 //! Grid values are computed from their index, so no more than the points in flight exist at
 //! once besides the results; the number of points is capped at [`MAX_POINTS`].
 
 use crate::labs::LabId;
+use crate::parallel::run_indexed;
 use crate::params::{ParamError, ParamSpec};
 use crate::report::Summary;
 use crate::run::{Quiet, RunSpec, Runner};
+use crate::seeds::{Quantiles, SeedPlan};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// The most points one sweep may have (a cluster splits bigger studies with `--shard`
 /// into separate sweeps over sub-ranges).
@@ -117,13 +123,17 @@ impl Shard {
     }
 }
 
-/// A sweep: the base run, the varied parameter over a grid, the metric.
+/// A sweep: the base run, the varied parameter over a grid, the metric, and how many seeds
+/// each point runs (1: the base seed only).
 #[derive(Clone, Debug)]
 pub struct SweepPlan {
     pub base: RunSpec,
     pub param: String,
     pub grid: Grid,
     pub metric: String,
+    /// Seeds per point: `base.seed … base.seed + seeds − 1`; the point's metric is their
+    /// median.
+    pub seeds: usize,
 }
 
 /// One finished point.
@@ -132,8 +142,11 @@ pub struct SweepPoint {
     pub index: usize,
     /// The value actually used (integers rounded).
     pub value: f64,
-    /// The metric; NaN or infinite when the run diverged.
+    /// The metric (the median over seeds when there are several); NaN or infinite when the
+    /// run diverged.
     pub metric: f64,
+    /// With several seeds: the 10% and 90% quantiles of the metric over them.
+    pub spread: Option<(f64, f64)>,
 }
 
 impl SweepPlan {
@@ -145,7 +158,15 @@ impl SweepPlan {
             param: param.to_string(),
             grid,
             metric: metric.to_string(),
+            seeds: 1,
         }
+    }
+
+    /// Each point over `seeds` seeds (checked as `run --seeds` checks them).
+    pub fn with_seeds(mut self, seeds: usize) -> Result<SweepPlan, ParamError> {
+        SeedPlan::new(self.base.clone(), seeds)?;
+        self.seeds = seeds;
+        Ok(self)
     }
 
     pub fn lab(&self) -> LabId {
@@ -201,20 +222,51 @@ impl SweepPlan {
         }
     }
 
-    /// Run the point at `index` to the end of its run (or until `cancel` is set).
-    pub fn run_point(&self, index: usize, cancel: &AtomicBool) -> Result<SweepPoint, ParamError> {
-        let (spec, value) = self.point_spec(index)?;
+    /// The metric of seed `i` (0-based, offset from the base seed) at point `index`.
+    fn run_seed(&self, index: usize, i: usize, cancel: &AtomicBool) -> Result<f64, ParamError> {
+        let (spec, _) = self.point_spec(index)?;
+        let spec = RunSpec {
+            seed: spec.seed + i as u64,
+            ..spec
+        };
         let mut runner = Runner::new(spec)?;
         runner.run_to_end(Some(cancel), &mut Quiet);
-        Ok(SweepPoint {
-            index,
-            value,
-            metric: runner.report().num(&self.metric),
+        Ok(runner.report().num(&self.metric))
+    }
+
+    /// A point from the metrics of its seeds.
+    fn point(&self, index: usize, metrics: &[f64]) -> Result<SweepPoint, ParamError> {
+        let (_, value) = self.point_spec(index)?;
+        Ok(if self.seeds == 1 {
+            SweepPoint {
+                index,
+                value,
+                metric: metrics.first().copied().unwrap_or(f64::NAN),
+                spread: None,
+            }
+        } else {
+            let q = Quantiles::of(metrics);
+            SweepPoint {
+                index,
+                value,
+                metric: q.median,
+                spread: Some((q.q10, q.q90)),
+            }
         })
     }
 
-    /// Run the points of `shard` on `jobs` threads, calling `on_point` as each finishes (in
-    /// completion order). Stops early when `cancel` is set. Returns the points in index order.
+    /// Run the point at `index`, every seed of it, to the end of its runs (or until `cancel`
+    /// is set).
+    pub fn run_point(&self, index: usize, cancel: &AtomicBool) -> Result<SweepPoint, ParamError> {
+        let metrics = (0..self.seeds)
+            .map(|i| self.run_seed(index, i, cancel))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.point(index, &metrics)
+    }
+
+    /// Run the points of `shard` on `jobs` threads, one (point, seed) run at a time, calling
+    /// `on_point` as each point's last seed finishes (in completion order). Stops early when
+    /// `cancel` is set. Returns the finished points in index order.
     pub fn run(
         &self,
         shard: Shard,
@@ -222,41 +274,37 @@ impl SweepPlan {
         cancel: &AtomicBool,
         on_point: impl Fn(SweepPoint) + Sync,
     ) -> Result<Vec<SweepPoint>, ParamError> {
-        let total = shard.len(self.grid.points);
-        let next = AtomicUsize::new(0);
-        let results = Mutex::new(Vec::with_capacity(total));
-        let failure: Mutex<Option<ParamError>> = Mutex::new(None);
-        let jobs = jobs.clamp(1, total.max(1));
-        std::thread::scope(|scope| {
-            for _ in 0..jobs {
-                scope.spawn(|| {
-                    while !cancel.load(Ordering::Relaxed) {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= total {
-                            break;
-                        }
-                        match self.run_point(shard.nth(k), cancel) {
-                            Ok(point) if !cancel.load(Ordering::Relaxed) => {
-                                on_point(point);
-                                results
-                                    .lock()
-                                    .expect("no panics hold this lock")
-                                    .push(point);
-                            }
-                            Ok(_) => {}
-                            Err(e) => {
-                                *failure.lock().expect("no panics hold this lock") = Some(e);
-                                cancel.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        if let Some(e) = failure.into_inner().expect("no panics hold this lock") {
-            return Err(e);
-        }
-        let mut points = results.into_inner().expect("no panics hold this lock");
+        let seeds = self.seeds.max(1);
+        let total = shard.len(self.grid.points) * seeds;
+        // The metrics of the seeds finished so far, by the point's position in the shard.
+        let partial: Mutex<BTreeMap<usize, Vec<(usize, f64)>>> = Mutex::default();
+        let finished: Mutex<Vec<SweepPoint>> = Mutex::default();
+        run_indexed(
+            total,
+            jobs,
+            cancel,
+            |k| self.run_seed(shard.nth(k / seeds), k % seeds, cancel),
+            |k, metric| {
+                let mut partial = partial.lock().expect("no panics hold this lock");
+                let got = partial.entry(k / seeds).or_default();
+                got.push((k % seeds, *metric));
+                if got.len() < seeds {
+                    return;
+                }
+                let mut got = partial.remove(&(k / seeds)).unwrap_or_default();
+                drop(partial);
+                got.sort_by_key(|(i, _)| *i);
+                let metrics: Vec<f64> = got.into_iter().map(|(_, m)| m).collect();
+                if let Ok(point) = self.point(shard.nth(k / seeds), &metrics) {
+                    on_point(point);
+                    finished
+                        .lock()
+                        .expect("no panics hold this lock")
+                        .push(point);
+                }
+            },
+        )?;
+        let mut points = finished.into_inner().expect("no panics hold this lock");
         points.sort_by_key(|p| p.index);
         Ok(points)
     }

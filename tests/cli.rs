@@ -740,3 +740,133 @@ fn sweep_points_are_capped_and_log_grids_end_exactly_at_the_range() {
     assert_eq!(values.last(), Some(&100.0));
     assert!((values[3] - 0.3162277660168379).abs() < 1e-12, "{values:?}");
 }
+
+#[test]
+fn run_over_seeds_prints_runs_quantiles_and_lessons() {
+    let out = gradscope()
+        .args([
+            "run", "mf", "--steps", "80", "--seed", "3", "--seeds", "4", "--jobs", "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["lab"], "mf");
+    assert_eq!(doc["seeds"], serde_json::json!([3, 4, 5, 6]));
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    // Each run is the single run of its seed.
+    let single = gradscope()
+        .args(["run", "mf", "--steps", "80", "--seed", "5"])
+        .output()
+        .unwrap();
+    let single: serde_json::Value = serde_json::from_slice(&single.stdout).unwrap();
+    assert_eq!(runs[2]["seed"], 5);
+    assert_eq!(runs[2]["summary"], single["summary"]);
+    let q = &doc["quantiles"]["final_loss"];
+    for k in ["min", "q10", "q25", "median", "q75", "q90", "max", "mean"] {
+        assert!(q[k].is_f64(), "{k}: {q}");
+    }
+    let losses: Vec<f64> = runs
+        .iter()
+        .map(|r| r["summary"]["final_loss"].as_f64().unwrap())
+        .collect();
+    let (lo, hi) = losses
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(*x), b.max(*x))
+        });
+    assert_eq!(
+        (q["min"].as_f64().unwrap(), q["max"].as_f64().unwrap()),
+        (lo, hi)
+    );
+    let lessons = doc["lessons"].as_array().unwrap();
+    assert!(lessons.iter().all(|l| l["of"] == 4), "{lessons:?}");
+    // Table: one row per numeric key; bad counts are usage errors.
+    let table = gradscope()
+        .args([
+            "run", "mf", "--steps", "20", "--seeds", "2", "--format", "table",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.lines().any(|l| l.starts_with("final_loss ")),
+        "{table}"
+    );
+    for bad in [&["--seeds", "0"][..], &["--jobs", "2"][..]] {
+        let out = gradscope().args(["run", "mf"]).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    }
+}
+
+#[test]
+fn sweep_over_seeds_gives_each_point_its_median_and_spread() {
+    let out = gradscope()
+        .args([
+            "sweep",
+            "mf",
+            "--param",
+            "lr",
+            "--from",
+            "0.005",
+            "--to",
+            "0.02",
+            "--points",
+            "2",
+            "--metric",
+            "final_loss",
+            "--steps",
+            "40",
+            "--seeds",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["seeds"], serde_json::json!([0, 1, 2]));
+    for p in doc["points"].as_array().unwrap() {
+        let (q10, m, q90) = (
+            p["q10"].as_f64().unwrap(),
+            p["median"].as_f64().unwrap(),
+            p["q90"].as_f64().unwrap(),
+        );
+        assert!(q10 <= m && m <= q90, "{p}");
+        assert_eq!(p["metric"], p["median"]);
+    }
+    let csv = gradscope()
+        .args([
+            "sweep",
+            "mf",
+            "--param",
+            "lr",
+            "--from",
+            "0.005",
+            "--to",
+            "0.02",
+            "--points",
+            "2",
+            "--metric",
+            "final_loss",
+            "--steps",
+            "40",
+            "--seeds",
+            "3",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("index,value,metric,q10,q90\n"), "{csv}");
+}

@@ -528,6 +528,7 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
                     index: i,
                     value: plan.grid.value(i),
                     metric: if i == 2 { f64::NAN } else { i as f64 },
+                    spread: None,
                 };
                 on_worker(&mut app, WorkerEvent::SweepPoint { id: *id, point });
             }
@@ -1050,4 +1051,34 @@ fn clip_views_switch_with_v_and_survive_restarts() {
     tui.press("v");
     tui.frame().unwrap();
     assert_eq!(tui.app().lab().report().unwrap().text("view"), "cliff");
+}
+
+#[test]
+fn seeds_key_draws_bands_and_lesson_counts_then_hides_them() {
+    let mut spec = RunSpec::new(LabId::Mf);
+    spec.steps = Some(60);
+    let mut tui = inline(spec);
+    tui.settle(60.0).unwrap();
+    assert!(tui.press("S"));
+    // One seed per frame on the inline driver.
+    tui.settle(60.0).unwrap();
+    let stats = tui.app().lab().seeds().expect("the seeds finished");
+    assert_eq!(stats.seeds, (0..20).collect::<Vec<u64>>());
+    assert_eq!(stats.lessons[0].of, 20);
+    let text = text_of(tui.terminal().backend());
+    assert!(text.contains("20 seeds (S hides)"), "{text}");
+    assert!(text.contains("reached f* (gap < 1e-6)"), "{text}");
+    assert!(text.contains('░'), "a band is drawn: {text}");
+    assert!(text.contains("10–90% of 20 seeds"), "{text}");
+    // A new parameter value makes them stale: gone.
+    tui.press("Right");
+    tui.frame().unwrap();
+    assert!(tui.app().lab().seeds().is_none());
+    assert!(!text_of(tui.terminal().backend()).contains("20 seeds"));
+    // S again starts over; S while running stops.
+    tui.press("S");
+    tui.advance(0.1).unwrap();
+    assert!(tui.press("S"));
+    tui.settle(30.0).unwrap();
+    assert!(tui.app().lab().seeds().is_none());
 }

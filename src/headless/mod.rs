@@ -8,6 +8,7 @@ pub mod labs_cmd;
 pub mod resnet_cmd;
 pub mod resnet_train;
 pub mod run;
+pub mod seeds_cmd;
 pub mod sweep_cmd;
 
 pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
@@ -31,4 +32,13 @@ pub fn spec_from_args(
         crate::io::check_not_an_input(out, &spec.input_paths())?;
     }
     Ok(spec)
+}
+
+/// `--jobs`: at least 1; all cores when not given.
+pub fn jobs(arg: Option<usize>) -> anyhow::Result<usize> {
+    match arg {
+        Some(0) => crate::usage_bail!("--jobs must be at least 1"),
+        Some(j) => Ok(j),
+        None => Ok(crate::sweep::default_jobs()),
+    }
 }

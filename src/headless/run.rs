@@ -74,6 +74,12 @@ pub fn run(args: RunArgs) -> Result<()> {
     if let Some(plot) = &args.plot {
         crate::io::check_not_an_input(plot, &spec.input_paths())?;
     }
+    if let Some(n) = args.seeds {
+        return run_seeds(spec, n, &args);
+    }
+    if args.jobs.is_some() {
+        crate::usage_bail!("--jobs needs --seeds: one run uses one core");
+    }
     let report = execute(spec)?;
     warn_if_diverged(&report);
     if let Some(plot) = &args.plot {
@@ -83,4 +89,30 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let bytes = render_report(&report, args.format)?;
     emit(args.out.as_deref(), &bytes)
+}
+
+/// `run --seeds N`: the spec over N seeds; `--plot` draws the medians with their bands.
+fn run_seeds(spec: RunSpec, n: usize, args: &RunArgs) -> Result<()> {
+    use super::seeds_cmd;
+    let jobs = super::jobs(args.jobs)?;
+    let lab = spec.lab;
+    let plan = crate::seeds::SeedPlan::new(spec, n).map_err(UsageError::from)?;
+    let result = seeds_cmd::execute(plan, jobs)?;
+    seeds_cmd::warn_if_diverged(&result);
+    if let (Some(plot), Some(first)) = (&args.plot, result.reports.first()) {
+        let stats = crate::seeds::SeedStats::of(lab, &result.reports, n);
+        let svg = crate::tui::svg::pane_svg_with_seeds(
+            lab,
+            first,
+            Some(&stats),
+            ThemeName::Default,
+            None,
+        )
+        .map_err(anyhow::Error::msg)?;
+        crate::io::write_atomic(plot, svg.as_bytes())?;
+    }
+    emit(
+        args.out.as_deref(),
+        &seeds_cmd::render(&result, args.format)?,
+    )
 }

@@ -5,7 +5,7 @@ use crate::cli::{Format, SweepArgs};
 use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
 use crate::io::{Progress, emit};
-use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint, default_jobs};
+use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint};
 use anyhow::Result;
 use serde_json::json;
 use std::sync::Mutex;
@@ -17,34 +17,63 @@ pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result
         Format::Json => {
             let pts: Vec<_> = points
                 .iter()
-                .map(|p| json!({"index": p.index, "value": p.value, "metric": p.metric}))
+                .map(|p| {
+                    let mut o = json!({"index": p.index, "value": p.value, "metric": p.metric});
+                    if let Some((q10, q90)) = p.spread {
+                        o["median"] = json!(p.metric);
+                        o["q10"] = json!(q10);
+                        o["q90"] = json!(q90);
+                    }
+                    o
+                })
                 .collect();
-            let doc = json!({
+            let mut doc = json!({
                 "lab": plan.lab().name(),
                 "param": plan.param,
                 "metric": plan.metric,
                 "points": pts,
                 "params": plan.base.params.to_map(),
             });
+            if plan.seeds > 1 {
+                let seeds: Vec<u64> = (0..plan.seeds as u64).map(|i| plan.base.seed + i).collect();
+                doc["seeds"] = json!(seeds);
+            }
             (doc.to_string() + "\n").into_bytes()
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["index", "value", "metric"])?;
+            let seeds = plan.seeds > 1;
+            let mut header = vec!["index", "value", "metric"];
+            if seeds {
+                header.extend(["q10", "q90"]);
+            }
+            w.write_record(&header)?;
             for p in points {
-                w.write_record([p.index.to_string(), csv_num(p.value), csv_num(p.metric)])?;
+                let mut rec = vec![p.index.to_string(), csv_num(p.value), csv_num(p.metric)];
+                if let Some((q10, q90)) = p.spread {
+                    rec.extend([csv_num(q10), csv_num(q90)]);
+                }
+                w.write_record(&rec)?;
             }
             w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
         }
         Format::Table => {
-            let mut s = format!("{:>6} {:>14} {:>16}\n", "index", plan.param, plan.metric);
+            let mut s = format!("{:>6} {:>14} {:>16}", "index", plan.param, plan.metric);
+            if plan.seeds > 1 {
+                s += &format!(" {:>12} {:>12}", "q10", "q90");
+            }
+            s += "\n";
             for p in points {
                 s += &format!(
-                    "{:>6} {:>14} {:>16}\n",
+                    "{:>6} {:>14} {:>16}",
                     p.index,
                     fmt_num(p.value),
                     fmt_num(p.metric)
                 );
+                if let Some((q10, q90)) = p.spread {
+                    s += &format!(" {:>12} {:>12}", fmt_num(q10), fmt_num(q90));
+                }
+                s += "\n";
             }
             s.into_bytes()
         }
@@ -82,12 +111,11 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     )?;
     let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
-    let jobs = match args.jobs {
-        Some(0) => crate::usage_bail!("--jobs must be at least 1"),
-        Some(j) => j,
-        None => default_jobs(),
-    };
-    let plan = SweepPlan::new(base, &args.param, grid, &args.metric);
+    let jobs = super::jobs(args.jobs)?;
+    let mut plan = SweepPlan::new(base, &args.param, grid, &args.metric);
+    if let Some(n) = args.seeds {
+        plan = plan.with_seeds(n).map_err(UsageError::from)?;
+    }
     plan.validate().map_err(UsageError::from)?;
     let points = execute(&plan, shard, jobs)?;
     emit(args.out.as_deref(), &render(&plan, &points, args.format)?)

@@ -110,6 +110,18 @@ pub struct Preset {
     pub sets: &'static [(&'static str, &'static str)],
 }
 
+/// One claim of a lab's lesson that a single run either shows or not, counted over seeds
+/// (`run --seeds`, the TUI's `S`): "LSTM ≥ 95%: 19/20 seeds".
+#[derive(Clone, Copy, Debug)]
+pub struct Lesson {
+    /// What passing means, in a few words ("LSTM ≥ 95%").
+    pub label: &'static str,
+    /// The numeric summary key it reads.
+    pub key: &'static str,
+    /// Whether a run's value of `key` passes (NaN must fail unless NaN is the point).
+    pub pass: fn(f64) -> bool,
+}
+
 /// A lab's own action, bound to a key in the TUI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LabAction {
@@ -142,6 +154,8 @@ pub struct LabDescriptor {
     /// seconds (headless runs are never paced).
     pub steps_per_second: f64,
     pub presets: &'static [Preset],
+    /// The claims counted over seeds (the TUI's `S` header, `run --seeds`).
+    pub lessons: &'static [Lesson],
     pub actions: &'static [LabAction],
     /// The parameters that have no effect given the others (marked in the panel).
     pub inactive: fn(&ParamSet) -> Vec<&'static str>,

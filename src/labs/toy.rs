@@ -22,6 +22,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     sweep_steps: None,
     default_steps: 20,
     steps_per_second: 10.0,
+    lessons: &[],
     presets: &[Preset {
         name: "fast",
         help: "decays fast",

@@ -49,6 +49,8 @@ pub enum Action {
     SweepMetric,
     /// In the sweep view: halve (true) or double (false) the range around the current value.
     SweepNarrow(bool),
+    /// Run the current parameters over seeds (or stop / hide that).
+    Seeds,
     /// Keep the current run as a ghost trace.
     Pin,
     /// Drop the ghost trace.

@@ -11,6 +11,7 @@ use crate::labs::LabId;
 use crate::params::ParamSet;
 use crate::report::Report;
 use crate::run::RunSpec;
+use crate::seeds::SeedStats;
 use crate::sweep::SweepPoint;
 
 /// What the worker is doing with the open lab.
@@ -52,6 +53,18 @@ pub struct LabView {
     pub(super) pinned: Option<Report>,
     /// The preset last picked with the preset key (index into the lab's presets).
     pub(super) preset: Option<usize>,
+    /// The same parameters over seeds (the `S` key), if asked for.
+    pub(super) seeds: Option<SeedsView>,
+}
+
+/// Runs of one spec over seeds in the background, and what they show so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedsView {
+    pub id: u64,
+    /// The parameters and first seed the runs are of: the bands belong to this spec only.
+    pub spec: RunSpec,
+    pub running: bool,
+    pub stats: Option<SeedStats>,
 }
 
 impl LabView {
@@ -63,6 +76,7 @@ impl LabView {
             report: None,
             pinned: None,
             preset: None,
+            seeds: None,
         }
     }
 
@@ -92,6 +106,14 @@ impl LabView {
 
     pub fn pinned(&self) -> Option<&Report> {
         self.pinned.as_ref()
+    }
+
+    /// What the runs over seeds of the current parameters show, once one has finished.
+    pub fn seeds(&self) -> Option<&SeedStats> {
+        self.seeds
+            .as_ref()
+            .filter(|v| v.spec == self.spec)
+            .and_then(|v| v.stats.as_ref())
     }
 
     /// The name of the preset last picked, if the parameters still match it.

@@ -119,6 +119,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('c')], Action::NextPreset, "c", "cycle the lab's presets (its telling cases)", Some("preset")),
     b(Normal, &[C('d')], Action::Defaults, "d", "every parameter back to its default", None),
     b(Normal, &[C('s')], Action::Sweep, "s", "sweep the selected parameter over its valid range", Some("sweep")),
+    b(Normal, &[C('S')], Action::Seeds, "S", "these parameters over 20 seeds: bands, lesson counts", None),
     b(Normal, &[C('p')], Action::Pin, "p", "pin this run as a ghost trace", Some("pin")),
     b(Normal, &[C('P')], Action::Unpin, "P", "drop the ghost trace", None),
     b(Normal, &[C('e')], Action::Explain, "e", "explain: formulas and what to notice", Some("explain")),

@@ -5,7 +5,7 @@
 //! Values a log axis cannot show (≤ 0) and non-finite values are left out of the lines; the
 //! legend says how many, as the terminal chart does.
 
-use super::panes::{PaneCtx, descriptor};
+use super::panes::{PaneCtx, figures};
 use super::theme::{Theme, ThemeName};
 use super::widgets::chart::Chart;
 use super::widgets::heatmap::Heatmap;
@@ -13,6 +13,7 @@ use super::widgets::{Figure, TextTable};
 use crate::fmt::short_num;
 use crate::labs::LabId;
 use crate::report::Report;
+use crate::seeds::SeedStats;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use ratatui::style::Color as TuiColor;
@@ -28,14 +29,27 @@ pub fn pane_svg(
     theme: ThemeName,
     only: Option<usize>,
 ) -> Result<String, String> {
+    pane_svg_with_seeds(lab, report, None, theme, only)
+}
+
+/// [`pane_svg`], with every series drawn as the median over seeds and its 10–90% band when
+/// `seeds` is given (the figure of `run --seeds --plot`, or `w` while `S` shows seeds).
+pub fn pane_svg_with_seeds(
+    lab: LabId,
+    report: &Report,
+    seeds: Option<&SeedStats>,
+    theme: ThemeName,
+    only: Option<usize>,
+) -> Result<String, String> {
     let theme = Theme::new(theme);
     let ctx = PaneCtx {
         report,
         pinned: None,
         zoom: None,
         theme: &theme,
+        seeds,
     };
-    let mut figures = (descriptor(lab).figures)(&ctx);
+    let mut figures = figures(lab, &ctx);
     if let Some(i) = only {
         if i >= figures.len() {
             return Err(format!(
@@ -176,6 +190,28 @@ fn log_worth_it(c: &Chart) -> bool {
     hi / lo >= 10.0
 }
 
+/// A series' band as runs of (x, low, high) on the axes, split where a value cannot be shown.
+fn band_runs(s: &super::widgets::chart::Series, c: &Chart) -> Vec<Vec<(f64, f64, f64)>> {
+    let Some((lo, hi)) = s.band else {
+        return Vec::new();
+    };
+    let mut runs = vec![Vec::new()];
+    for (i, (&a, &b)) in lo.iter().zip(hi).enumerate() {
+        let x =
+            s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
+        match (
+            on_axis(x, c.x.log),
+            on_axis(a, c.y.log),
+            on_axis(b, c.y.log),
+        ) {
+            (Some(x), Some(a), Some(b)) => runs.last_mut().map_or((), |r| r.push((x, a, b))),
+            _ => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|r| r.len() > 1);
+    runs
+}
+
 fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
     let mut c = c.clone();
     if c.y.log && !log_worth_it(&c) {
@@ -223,13 +259,21 @@ fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
             if hi > lo { (lo, hi) } else { padded(lo, hi) }
         }
     };
+    let bands: Vec<Vec<Vec<(f64, f64, f64)>>> = c.series.iter().map(|s| band_runs(s, c)).collect();
     let fit: Vec<usize> = c.fit.clone().unwrap_or_else(|| (0..points.len()).collect());
     let (ylo, yhi) = fold(
         &mut fit
             .iter()
             .filter_map(|&i| points.get(i))
             .flatten()
-            .map(|p| p.1),
+            .map(|p| p.1)
+            .chain(
+                fit.iter()
+                    .filter_map(|&i| bands.get(i))
+                    .flatten()
+                    .flatten()
+                    .flat_map(|&(_, a, b)| [a, b]),
+            ),
     );
     let (ylo, yhi) = if ylo.is_finite() {
         padded(ylo, yhi)
@@ -265,8 +309,32 @@ fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
         .light_line_style(ink.mix(0.06))
         .bold_line_style(ink.mix(0.12))
         .draw()?;
-    let grey = RGBColor(128, 128, 128);
     let mut labelled = false;
+    // Bands under everything else, in their series' colour, faint.
+    for (k, (s, runs)) in c.series.iter().zip(&bands).enumerate() {
+        let colour = rgb(s.style.fg.unwrap_or(TuiColor::Reset), false);
+        for run in runs {
+            let outline: Vec<(f64, f64)> = run
+                .iter()
+                .map(|&(x, _, hi)| (x, hi.clamp(ylo, yhi)))
+                .chain(run.iter().rev().map(|&(x, lo, _)| (x, lo.clamp(ylo, yhi))))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(
+                outline,
+                colour.mix(0.2).filled(),
+            )))?;
+        }
+        let first_band = bands.iter().position(|b| !b.is_empty());
+        if let Some(label) = c.band_label.as_ref().filter(|_| first_band == Some(k)) {
+            labelled = true;
+            let fill = colour.mix(0.2).filled();
+            chart
+                .draw_series(std::iter::empty::<Polygon<(f64, f64)>>())?
+                .label(label.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill));
+        }
+    }
+    let grey = RGBColor(128, 128, 128);
     for (k, y) in c.ref_y.iter().filter_map(|y| on_axis(*y, ylog)).enumerate() {
         if (ylo..=yhi).contains(&y) {
             let line = DashedLineSeries::new(vec![(xlo, y), (xhi, y)], 6, 4, grey.stroke_width(1));

@@ -212,6 +212,7 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 pinned: lab.pinned(),
                 zoom,
                 theme,
+                seeds: lab.seeds(),
             },
             pane_area,
             buf,

@@ -12,6 +12,7 @@ use super::speed::Speed;
 use crate::params::Value;
 use crate::report::Report;
 use crate::run::{Quiet, RunSpec, Runner};
+use crate::seeds::{SeedPlan, SeedStats};
 use crate::sweep::{Shard, SweepPlan, SweepPoint, default_jobs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +46,12 @@ pub enum Command {
         plan: SweepPlan,
     },
     CancelSweep,
+    /// Run the spec over seeds in the background, cancelling any such run in progress.
+    Seeds {
+        id: u64,
+        plan: SeedPlan,
+    },
+    CancelSeeds,
     Shutdown,
 }
 
@@ -86,6 +93,15 @@ pub enum WorkerEvent {
         id: u64,
         error: Option<String>,
     },
+    /// What the seeds finished so far show (sent after each seed).
+    SeedsProgress {
+        id: u64,
+        stats: Box<SeedStats>,
+    },
+    SeedsDone {
+        id: u64,
+        error: Option<String>,
+    },
 }
 
 /// Where events go (the UI's channel, or the inline driver's queue).
@@ -100,16 +116,55 @@ const MAX_FRAME: f64 = 0.1;
 /// per second: deterministic, and fast.
 const MAX_SPEED_FACTOR: f64 = 2048.0;
 
-/// A sweep in progress: on its own threads (live), or one point per frame (inline).
-enum SweepJob {
-    Threaded {
-        cancel: Arc<AtomicBool>,
-    },
-    Inline {
-        id: u64,
-        plan: Box<SweepPlan>,
-        next: usize,
-    },
+/// Background work in progress: on its own threads (live), or one item per frame (inline,
+/// so a demo or a test sees the same frames every time).
+enum Job<I> {
+    Threaded { cancel: Arc<AtomicBool> },
+    Inline(I),
+}
+
+impl<I> Job<I> {
+    fn cancel(self) {
+        if let Job::Threaded { cancel } = self {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A sweep run inline: the next point to run.
+struct InlineSweep {
+    id: u64,
+    plan: Box<SweepPlan>,
+    next: usize,
+}
+
+/// Seeds run inline: the reports so far.
+struct InlineSeeds {
+    id: u64,
+    plan: SeedPlan,
+    reports: Vec<Report>,
+}
+
+/// Start `work` on a thread of its own with a fresh cancel flag; `failed` says why the
+/// thread could not start.
+fn spawn_job<I>(
+    name: &str,
+    emit: &Emit,
+    failed: impl FnOnce(String) -> WorkerEvent,
+    work: impl FnOnce(Arc<AtomicBool>) + Send + 'static,
+) -> Option<Job<I>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    match std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || work(flag))
+    {
+        Ok(_) => Some(Job::Threaded { cancel }),
+        Err(e) => {
+            emit(failed(format!("cannot start the {name}: {e}")));
+            None
+        }
+    }
 }
 
 /// The worker's state and logic, driven by a driver.
@@ -123,7 +178,8 @@ pub struct WorkerCore {
     owed: f64,
     /// Seconds spent running this run, for the measured rate.
     running_time: f64,
-    sweep: Option<SweepJob>,
+    sweep: Option<Job<InlineSweep>>,
+    seeds: Option<Job<InlineSeeds>>,
     threaded_sweeps: bool,
     dirty: bool,
     /// Runs started (a counter for tests and benchmarks of the merging).
@@ -142,6 +198,7 @@ impl WorkerCore {
             owed: 0.0,
             running_time: 0.0,
             sweep: None,
+            seeds: None,
             threaded_sweeps,
             dirty: false,
             runs_started: 0,
@@ -151,7 +208,9 @@ impl WorkerCore {
     /// Whether frames would advance anything.
     pub fn busy(&self) -> bool {
         let stepping = self.running && self.runner.as_ref().is_some_and(|r| !r.done());
-        stepping || matches!(self.sweep, Some(SweepJob::Inline { .. }))
+        stepping
+            || matches!(self.sweep, Some(Job::Inline(_)))
+            || matches!(self.seeds, Some(Job::Inline(_)))
     }
 
     /// Handle a batch of queued commands, merged: only the last `Load` starts a run, and
@@ -160,6 +219,7 @@ impl WorkerCore {
     pub fn handle(&mut self, batch: Vec<Command>) -> bool {
         if batch.iter().any(|c| matches!(c, Command::Shutdown)) {
             self.cancel_sweep();
+            self.cancel_seeds();
             return false;
         }
         let mut pending: Option<(RunSpec, u64, bool)> = None;
@@ -197,6 +257,8 @@ impl WorkerCore {
                 }
                 Command::Sweep { id, plan } => self.sweep(id, plan),
                 Command::CancelSweep => self.cancel_sweep(),
+                Command::Seeds { id, plan } => self.seeds(id, plan),
+                Command::CancelSeeds => self.cancel_seeds(),
                 Command::Shutdown => {}
             }
         }
@@ -305,6 +367,7 @@ impl WorkerCore {
             self.dirty |= taken > 0 || !self.running;
         }
         self.inline_sweep_point();
+        self.inline_seed();
         if self.dirty {
             self.publish();
         }
@@ -344,8 +407,8 @@ impl WorkerCore {
     }
 
     fn cancel_sweep(&mut self) {
-        if let Some(SweepJob::Threaded { cancel }) = self.sweep.take() {
-            cancel.store(true, Ordering::Relaxed);
+        if let Some(job) = self.sweep.take() {
+            job.cancel();
         }
     }
 
@@ -354,11 +417,11 @@ impl WorkerCore {
         if !self.threaded_sweeps {
             match plan.validate() {
                 Ok(()) => {
-                    self.sweep = Some(SweepJob::Inline {
+                    self.sweep = Some(Job::Inline(InlineSweep {
                         id,
                         plan: Box::new(plan),
                         next: 0,
-                    })
+                    }))
                 }
                 Err(e) => (self.emit)(WorkerEvent::SweepDone {
                     id,
@@ -367,38 +430,107 @@ impl WorkerCore {
             }
             return;
         }
-        let cancel = Arc::new(AtomicBool::new(false));
-        self.sweep = Some(SweepJob::Threaded {
-            cancel: cancel.clone(),
-        });
         let emit = self.emit.clone();
-        let spawned = std::thread::Builder::new()
-            .name("gradscope-sweep".into())
-            .spawn(move || {
-                let result = plan.validate().and_then(|()| {
-                    plan.run(Shard::ALL, default_jobs(), &cancel, |point| {
-                        if !cancel.load(Ordering::Relaxed) {
-                            emit(WorkerEvent::SweepPoint { id, point });
-                        }
-                    })
+        let failed = move |error| WorkerEvent::SweepDone {
+            id,
+            error: Some(error),
+        };
+        self.sweep = spawn_job("sweep", &self.emit, failed, move |cancel| {
+            let result = plan.validate().and_then(|()| {
+                plan.run(Shard::ALL, default_jobs(), &cancel, |point| {
+                    if !cancel.load(Ordering::Relaxed) {
+                        emit(WorkerEvent::SweepPoint { id, point });
+                    }
+                })
+            });
+            if !cancel.load(Ordering::Relaxed) || result.is_err() {
+                emit(WorkerEvent::SweepDone {
+                    id,
+                    error: result.err().map(|e| e.0),
                 });
-                if !cancel.load(Ordering::Relaxed) || result.is_err() {
-                    emit(WorkerEvent::SweepDone {
+            }
+        });
+    }
+
+    fn cancel_seeds(&mut self) {
+        if let Some(job) = self.seeds.take() {
+            job.cancel();
+        }
+    }
+
+    /// Run the plan's seeds: each finished seed updates the bands and counts the UI shows.
+    fn seeds(&mut self, id: u64, plan: SeedPlan) {
+        self.cancel_seeds();
+        if !self.threaded_sweeps {
+            self.seeds = Some(Job::Inline(InlineSeeds {
+                id,
+                plan,
+                reports: Vec::new(),
+            }));
+            return;
+        }
+        let emit = self.emit.clone();
+        let failed = move |error| WorkerEvent::SeedsDone {
+            id,
+            error: Some(error),
+        };
+        self.seeds = spawn_job("seeds", &self.emit, failed, move |cancel| {
+            let lab = plan.base.lab;
+            let reports = std::sync::Mutex::new(Vec::new());
+            let result = plan.run(default_jobs(), &cancel, |_, report| {
+                let Ok(mut done) = reports.lock() else {
+                    return;
+                };
+                done.push(report.clone());
+                if !cancel.load(Ordering::Relaxed) {
+                    let stats = SeedStats::of(lab, &done, plan.count);
+                    emit(WorkerEvent::SeedsProgress {
                         id,
-                        error: result.err().map(|e| e.0),
+                        stats: Box::new(stats),
                     });
                 }
             });
-        if let Err(e) = spawned {
-            (self.emit)(WorkerEvent::SweepDone {
-                id,
-                error: Some(format!("cannot start the sweep: {e}")),
-            });
+            if !cancel.load(Ordering::Relaxed) || result.is_err() {
+                emit(WorkerEvent::SeedsDone {
+                    id,
+                    error: result.err().map(|e| e.0),
+                });
+            }
+        });
+    }
+
+    /// One seed of an inline seeds job per frame.
+    fn inline_seed(&mut self) {
+        let Some(Job::Inline(job)) = self.seeds.as_mut() else {
+            return;
+        };
+        let id = job.id;
+        let i = job.reports.len();
+        match job.plan.run_one(i, &AtomicBool::new(false)) {
+            Ok(report) => {
+                job.reports.push(report);
+                let stats = SeedStats::of(job.plan.base.lab, &job.reports, job.plan.count);
+                (self.emit)(WorkerEvent::SeedsProgress {
+                    id,
+                    stats: Box::new(stats),
+                });
+                if job.reports.len() >= job.plan.count {
+                    self.seeds = None;
+                    (self.emit)(WorkerEvent::SeedsDone { id, error: None });
+                }
+            }
+            Err(e) => {
+                self.seeds = None;
+                (self.emit)(WorkerEvent::SeedsDone {
+                    id,
+                    error: Some(e.0),
+                });
+            }
         }
     }
 
     fn inline_sweep_point(&mut self) {
-        let Some(SweepJob::Inline { id, plan, next }) = self.sweep.as_mut() else {
+        let Some(Job::Inline(InlineSweep { id, plan, next })) = self.sweep.as_mut() else {
             return;
         };
         let id = *id;

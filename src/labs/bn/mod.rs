@@ -14,7 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset, all_active};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
 use crate::fmt::fmt_num;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
@@ -59,6 +59,20 @@ const PRESETS: &[Preset] = &[
 const DOUBLE: &str = "rescale-up";
 const HALVE: &str = "rescale-down";
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        label: "settled",
+        key: "settled_at",
+        pass: f64::is_finite,
+    },
+    Lesson {
+        label: "RMS angle within 5% of theory",
+        key: "angular_update_rms_ratio",
+        pass: |r| (r - 1.0).abs() <= 0.05,
+    },
+];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "bn",
     title: "BN scale invariance",
@@ -69,6 +83,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 1000.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[
         LabAction {
             key: 'x',

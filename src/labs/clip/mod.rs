@@ -9,7 +9,7 @@
 pub mod cliff;
 pub mod task;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset, all_active};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
@@ -63,6 +63,25 @@ const PRESETS: &[Preset] = &[
 
 const VIEW: &str = "view";
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        label: "unclipped diverges",
+        key: "diverged.none",
+        pass: |d| d == 1.0,
+    },
+    Lesson {
+        label: "norm-clipped learns (< 1/12)",
+        key: "final_loss.norm",
+        pass: |l| l < 1.0 / 12.0,
+    },
+    Lesson {
+        label: "value-clipped learns",
+        key: "final_loss.value",
+        pass: |l| l < 1.0 / 12.0,
+    },
+];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "clip",
     title: "Exploding gradients and clipping",
@@ -73,6 +92,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 60.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[LabAction {
         key: 'v',
         name: VIEW,

@@ -11,7 +11,7 @@
 pub mod flow;
 pub mod memory;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset, all_active};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
 use crate::nn::CellKind;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
@@ -71,6 +71,25 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        label: "LSTM ≥ 95%",
+        key: "final_acc.lstm",
+        pass: |a| a >= 0.95,
+    },
+    Lesson {
+        label: "RNN",
+        key: "final_acc.rnn",
+        pass: |a| a >= 0.95,
+    },
+    Lesson {
+        label: "RNN+ε",
+        key: "final_acc.rnn_eps",
+        pass: |a| a >= 0.95,
+    },
+];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "lstm",
     title: "LSTM gradient flow",
@@ -82,6 +101,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 100.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[] as &[LabAction],
     inactive: all_active,
     create: || Box::new(LstmLab::new()),

@@ -13,7 +13,7 @@ pub use factors::{
     residual, segment,
 };
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
 use crate::linalg;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
@@ -81,6 +81,20 @@ fn inactive(params: &ParamSet) -> Vec<&'static str> {
 /// The gauge action of the `g` key.
 const GAUGE: &str = "gauge";
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        label: "reached f* (gap < 1e-6)",
+        key: "relative_gap",
+        pass: |g| g.abs() < 1e-6,
+    },
+    Lesson {
+        label: "diverged",
+        key: "diverged",
+        pass: |d| d == 1.0,
+    },
+];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "mf",
     title: "Matrix factorisation",
@@ -91,6 +105,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 100.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[LabAction {
         key: 'g',
         name: GAUGE,

@@ -12,7 +12,7 @@
 mod explain;
 mod run;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
 use crate::nn::data::cifar;
 use crate::nn::resnet::footprint::{MEMORY_BUDGET, train_bytes};
 use crate::nn::{BnOrder, ResNetConfig};
@@ -90,6 +90,13 @@ fn inactive(params: &ParamSet) -> Vec<&'static str> {
 /// The default run: 400 SGD steps of batch 32 (12,800 images, a quarter of an epoch).
 pub const DEFAULT_STEPS: u64 = 400;
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[Lesson {
+    label: "val acc ≥ 80%",
+    key: "val_acc_final",
+    pass: |a| a >= 0.8,
+}];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "resnet",
     title: "ResNet-18 trainer",
@@ -102,6 +109,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     // training goes (`+` cannot make the CPU faster, `-` slows it down to watch).
     steps_per_second: 10.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[] as &[LabAction],
     inactive,
     create: || Box::new(ResnetLab::new()),

@@ -14,7 +14,7 @@ mod propagate;
 pub use matrices::{Family, Init, Operator, jordan_core};
 pub use propagate::{Activation, Propagation, propagate, propagate_with};
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
 use crate::linalg;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::Report;
@@ -91,6 +91,20 @@ fn inactive(params: &ParamSet) -> Vec<&'static str> {
     }
 }
 
+/// The claims counted over seeds by `S` and `run --seeds`.
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        label: "g grows first",
+        key: "peak_lag",
+        pass: |k| k > 0.0,
+    },
+    Lesson {
+        label: "vanishes by T (< 0.1)",
+        key: "final_ratio",
+        pass: |r| r < 0.1,
+    },
+];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "rnn",
     title: "RNN gradient propagation",
@@ -101,6 +115,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: HEAT_COLUMNS as u64,
     steps_per_second: 10.0,
     presets: PRESETS,
+    lessons: LESSONS,
     actions: &[] as &[LabAction],
     inactive,
     create: || Box::new(RnnLab::new()),

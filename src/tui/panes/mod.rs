@@ -15,6 +15,7 @@ pub mod toy;
 
 use crate::labs::LabId;
 use crate::report::Report;
+use crate::seeds::SeedStats;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Figure;
 use ratatui::buffer::Buffer;
@@ -30,6 +31,9 @@ pub struct PaneCtx<'a> {
     /// The chart shown alone, if zoomed.
     pub zoom: Option<usize>,
     pub theme: &'a Theme,
+    /// The same parameters over seeds (the `S` key): drawn as medians with 10–90% bands,
+    /// with the lab's lesson counts above the readouts.
+    pub seeds: Option<&'a SeedStats>,
 }
 
 /// What the shell needs of a lab's pane.
@@ -42,11 +46,111 @@ pub struct PaneDescriptor {
     pub layout: fn(count: usize, area: Rect) -> Vec<Rect>,
 }
 
+/// The pane's figures, with every chart series taken from the report drawn as the seeds'
+/// median and 10–90% band when `ctx.seeds` is set.
+pub fn figures<'a>(lab: LabId, ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
+    let mut figures = (descriptor(lab).figures)(ctx);
+    if let Some(stats) = ctx.seeds {
+        over_seeds(&mut figures, ctx.report, stats);
+    }
+    figures
+}
+
+/// The report series a chart's slice borrows from (panes hand charts slices of the report,
+/// so the slice's address says which series it is): the name and the offset into it.
+fn series_of<'r>(report: &'r Report, slice: &[f64]) -> Option<(&'r str, usize)> {
+    if slice.is_empty() {
+        return None;
+    }
+    let addr = slice.as_ptr() as usize;
+    report.series.iter().find_map(|(name, v)| {
+        let start = v.as_ptr() as usize;
+        let end = start + std::mem::size_of_val(v.as_slice());
+        let slice_end = addr + std::mem::size_of_val(slice);
+        (addr >= start && slice_end <= end)
+            .then(|| (name.as_str(), (addr - start) / std::mem::size_of::<f64>()))
+    })
+}
+
+/// The same range of a band's vector as `slice` covers of the report's series, if the band
+/// reaches that far.
+fn same_range(v: &[f64], offset: usize, len: usize) -> Option<&[f64]> {
+    v.get(offset..offset + len)
+}
+
+/// Swap every report-borrowed chart series (and its x values) for the seeds' median, with
+/// its 10–90% band where the seeds disagree. Panes need not know about seeds.
+fn over_seeds<'a>(figures: &mut [Figure<'a>], report: &Report, stats: &'a SeedStats) {
+    let band_of = |slice: &[f64]| {
+        let (name, offset) = series_of(report, slice)?;
+        Some((stats.bands.get(name)?, offset, slice.len()))
+    };
+    for figure in figures {
+        let Figure::Chart(chart) = figure else {
+            continue;
+        };
+        let mut banded = false;
+        for s in &mut chart.series {
+            if let Some(xs) = s.xs
+                && let Some((b, offset, len)) = band_of(xs)
+                && let Some(median) = same_range(&b.median, offset, len)
+            {
+                s.xs = Some(median);
+            }
+            if let Some((b, offset, len)) = band_of(s.ys) {
+                // A run that ended early (a diverged seed) makes the median longer or
+                // shorter than this run's series: take the seeds' whole length.
+                let len = if offset == 0 { b.median.len() } else { len };
+                if let (Some(m), Some(lo), Some(hi)) = (
+                    same_range(&b.median, offset, len),
+                    same_range(&b.q10, offset, len),
+                    same_range(&b.q90, offset, len),
+                ) {
+                    s.ys = m;
+                    if b.varies() && !s.scatter {
+                        s.band = Some((lo, hi));
+                        banded = true;
+                    }
+                }
+            }
+        }
+        if banded {
+            chart.band_label = Some(format!("10–90% of {} seeds", stats.seeds.len()));
+        }
+    }
+}
+
+/// The lesson counts over seeds, as a line above the readouts: "20 seeds: LSTM ≥ 95% 19/20".
+fn seeds_line(stats: &SeedStats, theme: &Theme) -> Line<'static> {
+    let done = stats.seeds.len();
+    let head = if done < stats.total {
+        format!("seeds {done}/{} (S stops)", stats.total)
+    } else {
+        format!("{done} seeds (S hides)")
+    };
+    let mut spans = vec![Span::styled(head, theme.title)];
+    for l in &stats.lessons {
+        spans.push(Span::raw("  ·  "));
+        spans.push(Span::styled(format!("{} ", l.label), theme.dim));
+        spans.push(Span::styled(format!("{}/{}", l.passed, l.of), theme.accent));
+    }
+    Line::from(spans)
+}
+
 /// Draw the pane of `lab`: readouts, then the zoomed figure or every figure in its layout.
 pub fn render(lab: LabId, ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     let d = descriptor(lab);
+    let area = match ctx.seeds {
+        Some(stats) if area.height > 2 => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            Paragraph::new(seeds_line(stats, ctx.theme)).render(top, buf);
+            rest
+        }
+        _ => area,
+    };
     let body = (d.readouts)(ctx).render_above(area, buf);
-    let figures = (d.figures)(ctx);
+    let figures = figures(lab, ctx);
     match ctx.zoom {
         Some(i) if i < figures.len() => {
             if let Some(f) = figures.into_iter().nth(i) {
@@ -69,6 +173,7 @@ pub fn figure_count(lab: LabId, report: &Report, theme: &Theme) -> usize {
         pinned: None,
         zoom: None,
         theme,
+        seeds: None,
     };
     (descriptor(lab).figures)(&ctx).len()
 }

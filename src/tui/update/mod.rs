@@ -9,6 +9,7 @@
 //! reports of older generations are dropped.
 
 pub mod cue;
+mod seeds;
 mod sweep;
 
 use super::action::Action;
@@ -47,11 +48,13 @@ pub(super) fn restart(app: &mut App, paused: bool) -> Vec<Command> {
         eta: None,
         rate: None,
     });
-    vec![Command::Load {
+    let mut cmds = seeds::drop_stale(app);
+    cmds.push(Command::Load {
         spec: app.lab().spec.clone(),
         generation: app.generation,
         paused,
-    }]
+    });
+    cmds
 }
 
 fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
@@ -376,6 +379,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.effects.push(Effect::ToggleRecording);
             vec![]
         }
+        Action::Seeds => seeds::toggle(app),
         Action::Sweep => sweep::start(app),
         Action::SweepMetric => sweep::next_metric(app),
         Action::SweepNarrow(narrow) => sweep::rescale(app, narrow),
@@ -484,6 +488,8 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) {
                 s.points.sort_by_key(|p| p.index);
             }
         }
+        WorkerEvent::SeedsProgress { id, stats } => seeds::progress(app, id, *stats),
+        WorkerEvent::SeedsDone { id, error } => seeds::done(app, id, error),
         WorkerEvent::SweepDone { id, error } => {
             let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) else {
                 return;

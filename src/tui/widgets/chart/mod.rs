@@ -34,6 +34,9 @@ pub struct Series<'a> {
     pub marker: Marker,
     /// Points only, no connecting lines.
     pub scatter: bool,
+    /// A band around the series (its 10% and 90% quantiles over seeds), drawn shaded under
+    /// every line.
+    pub band: Option<(&'a [f64], &'a [f64])>,
 }
 
 impl<'a> Series<'a> {
@@ -45,6 +48,7 @@ impl<'a> Series<'a> {
             style,
             marker,
             scatter: false,
+            band: None,
         }
     }
 
@@ -104,6 +108,8 @@ pub struct Chart<'a> {
     pub ref_y: Vec<f64>,
     /// What the reference lines are, for the legend.
     pub ref_label: Option<String>,
+    /// What the series' bands are, for the legend ("10–90% of 20 seeds").
+    pub band_label: Option<String>,
     pub theme: &'a Theme,
 }
 
@@ -120,6 +126,7 @@ impl<'a> Chart<'a> {
             marker_x: None,
             ref_y: Vec::new(),
             ref_label: None,
+            band_label: None,
             theme,
         }
     }
@@ -164,6 +171,8 @@ impl<'a> Chart<'a> {
 
 /// The reference lines' glyph: dashed, unlike any series marker.
 const REF: &str = "╌";
+/// The glyph that shades a band.
+const BAND: &str = "░";
 /// The vertical marker line's glyph.
 const MARK: &str = "┊";
 /// Fewer plot rows than this and the legend gives up rows before the plot does.
@@ -202,12 +211,42 @@ impl Chart<'_> {
             .collect()
     }
 
+    /// The points of a series' band: (x, low, high) after the axis transforms.
+    fn band_points(&self, s: &Series) -> Vec<(Pos, Pos, Pos)> {
+        let Some((lo, hi)) = s.band else {
+            return Vec::new();
+        };
+        lo.iter()
+            .zip(hi)
+            .enumerate()
+            .map(|(i, (&a, &b))| {
+                let x =
+                    s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
+                (
+                    transform(x, self.x.log),
+                    transform(a, self.y.log),
+                    transform(b, self.y.log),
+                )
+            })
+            .collect()
+    }
+
     fn range(&self, all: &[Vec<(Pos, Pos)>], axis_x: bool, only: Option<&[usize]>) -> (f64, f64) {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
         for (k, pts) in all.iter().enumerate() {
             if only.is_some_and(|o| !o.contains(&k)) {
                 continue;
+            }
+            if !axis_x && let Some(s) = self.series.get(k) {
+                for (px, a, b) in self.band_points(s) {
+                    for v in [a, b] {
+                        if let (Pos::At(_), Pos::At(y)) = (&px, v) {
+                            lo = lo.min(y);
+                            hi = hi.max(y);
+                        }
+                    }
+                }
             }
             for (px, py) in pts {
                 // The x range covers every point with a finite x, so non-finite y values
@@ -255,6 +294,11 @@ impl Chart<'_> {
             ));
         }
         entries.reverse();
+        if let Some(label) = self.band_label.as_ref()
+            && self.series.iter().any(|s| s.band.is_some())
+        {
+            entries.push(Entry::new(BAND.repeat(2), t.dim, label.clone(), t.text));
+        }
         if let Some(label) = self.ref_label.as_ref().filter(|l| !l.is_empty())
             && !self.ref_y.is_empty()
         {
@@ -458,7 +502,30 @@ impl Widget for Chart<'_> {
             buf.set_string(lx, xrow, &label, self.theme.dim);
         }
 
-        // Reference lines first: a series on one is drawn over it and stays visible.
+        // Bands first, shaded in their series' colour: every line is drawn over them.
+        for s in &self.series {
+            for (px, a, b) in self.band_points(s) {
+                let Pos::At(x) = px else { continue };
+                let Some(col) = col_of(x) else { continue };
+                let at = |p: &Pos, fallback: f64| match p {
+                    Pos::At(y) => Some(y.clamp(ylo, yhi)),
+                    Pos::Below | Pos::NegInf => Some(fallback),
+                    Pos::Top(_) => None,
+                };
+                let (Some(a), Some(b)) = (at(&a, ylo), at(&b, ylo)) else {
+                    continue;
+                };
+                let (top, bottom) = (row_of(a.max(b)), row_of(a.min(b)));
+                for row in top..=bottom {
+                    let cell = &mut buf[(col, row)];
+                    if cell.symbol() == " " {
+                        cell.set_symbol(BAND).set_style(s.style);
+                    }
+                }
+            }
+        }
+
+        // Reference lines next: a series on one is drawn over it and stays visible.
         for ty in self
             .ref_y
             .iter()
