@@ -365,3 +365,131 @@ fn validation_names_the_problem() {
     let e = bad.unwrap_err().0;
     assert!(e.contains("batch·width·(dim + 20)"), "{e}");
 }
+
+/// Every bn figure the README quotes: the equilibrium table (7 runs of 20,000 steps) and the
+/// two sweeps of wd, run as the README's commands run them (seed 0, the lab's defaults).
+#[test]
+fn the_readme_bn_figures_are_what_the_runs_give() {
+    let readme = common::readme();
+    // (η, λ, α) of each table row, then the wd values of the sweeps (η 0.1, α 0.9).
+    let rows = [
+        (
+            0.1,
+            5e-4,
+            0.9,
+            "| 0.1 | 5e-4 | 0.9 | 0.00725 | 0.00704 (0.970) | 0.00734 (1.011) | 1,900 | 2,000 |",
+        ),
+        (
+            0.2,
+            5e-3,
+            0.9,
+            "| 0.2 | 5e-3 | 0.9 | 0.03244 | 0.03092 (0.953) | 0.03281 (1.011) | 100 | 100 |",
+        ),
+        (
+            0.2,
+            5e-3,
+            0.0,
+            "| 0.2 | 5e-3 | 0 | 0.04472 | 0.04033 (0.902) | 0.04480 (1.002) | 1,300 | 1,000 |",
+        ),
+        (
+            0.05,
+            1e-3,
+            0.5,
+            "| 0.05 | 1e-3 | 0.5 | 0.00816 | 0.00751 (0.920) | 0.00832 (1.020) | 7,400 | 10,000 |",
+        ),
+        (
+            0.5,
+            1e-4,
+            0.9,
+            "| 0.5 | 1e-4 | 0.9 | 0.00725 | 0.00695 (0.957) | 0.00729 (1.005) | 2,100 | 2,000 |",
+        ),
+        (
+            0.1,
+            2e-3,
+            0.95,
+            "| 0.1 | 2e-3 | 0.95 | 0.01432 | 0.01389 (0.970) | 0.01443 (1.008) | 300 | 250 |",
+        ),
+        (
+            0.2,
+            0.05,
+            0.9,
+            "| 0.2 | 0.05 | 0.9 | 0.10260 | 0.10001 (0.975) | 0.11072 (1.079) | 100 | 10 |",
+        ),
+    ];
+    let grid = Grid::new(1e-4, 0.1, 7, true).unwrap();
+    let swept: Vec<f64> = grid.values().chain([1e-5, 3e-5]).collect();
+    let specs: Vec<RunSpec> = rows
+        .iter()
+        .map(|&(lr, wd, m, _)| (lr, wd, m))
+        .chain(swept.iter().map(|&wd| (0.1, wd, 0.9)))
+        .map(|(lr, wd, m)| {
+            let (l, w, m) = (lr.to_string(), wd.to_string(), m.to_string());
+            common::spec(LabId::Bn, &[("lr", &l), ("wd", &w), ("momentum", &m)], 0)
+        })
+        .collect();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let reports: Vec<Report> = gradscope::parallel::run_indexed(
+        specs.len(),
+        2,
+        &cancel,
+        |i| Ok(common::run(specs[i].clone())),
+        |_, _| {},
+    )
+    .unwrap()
+    .into_iter()
+    .map(|(_, r)| r)
+    .collect();
+    for ((lr, wd, m, row), r) in rows.iter().zip(&reports) {
+        let theory = r.num("angular_update_theory");
+        let (tail, rms) = (
+            r.num("angular_update_tail.wd"),
+            r.num("angular_update_rms_tail.wd"),
+        );
+        let values = [
+            None,
+            None,
+            None,
+            Some(theory),
+            Some(tail),
+            Some(tail / theory),
+            Some(rms),
+            Some(rms / theory),
+            Some(r.num("settled_at")),
+            Some((1.0 - m) / (lr * wd)),
+        ];
+        common::assert_quoted(&readme, row, &values, 0.0);
+    }
+    let ratio = |i: usize| Some(reports[rows.len() + i].num("angular_update_ratio"));
+    common::assert_quoted(
+        &readme,
+        "(ratios 0.953, 0.966, 0.972, 0.973,\n0.967, 0.960, 0.979 at λ = 1e-4, 10^−3.5, …, 0.1)",
+        &[
+            ratio(0),
+            ratio(1),
+            ratio(2),
+            ratio(3),
+            ratio(4),
+            ratio(5),
+            ratio(6),
+            None,
+            None,
+            None,
+            None,
+        ],
+        0.0,
+    );
+    let low = &reports[rows.len() + 7];
+    assert!(low.num("settled_at").is_nan(), "λ = 1e-5 has not settled");
+    common::assert_quoted(
+        &readme,
+        "at λ = 1e-5 (~100,000 steps needed) the rows still turn faster than the\nequilibrium (ratio 1.37)",
+        &[
+            None,
+            Some((1.0 - 0.9) / (0.1 * 1e-5)),
+            Some(low.num("angular_update_ratio")),
+        ],
+        0.0,
+    );
+    let near = reports[rows.len() + 8].num("angular_update_ratio");
+    assert!((near - 1.0).abs() < 0.1, "λ = 3e-5 passes near 1: {near}");
+}

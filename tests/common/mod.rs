@@ -77,3 +77,96 @@ pub fn run(spec: RunSpec) -> Report {
     runner.run_to_end(None, &mut Quiet);
     runner.report()
 }
+
+/// The README, for the tests that check the figures it quotes.
+pub fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md is readable")
+}
+
+/// The numbers written in `text`, in order: `1,900` is 1900, `0.5e-3` and `5e-4` are read
+/// whole, `−` is a minus sign; a `%` after a number is left to the caller.
+pub fn numbers_in(text: &str) -> Vec<(String, f64)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let neg = (chars[i] == '-' || chars[i] == '−')
+            && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+            && (i == 0 || !chars[i - 1].is_alphanumeric());
+        let start = if neg { i + 1 } else { i };
+        if !chars.get(start).is_some_and(|c| c.is_ascii_digit())
+            || (start > 0 && (chars[start - 1].is_alphanumeric() || chars[start - 1] == '_'))
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = start;
+        let mut lit = String::new();
+        while j < chars.len() {
+            let c = chars[j];
+            let next_digit = chars.get(j + 1).is_some_and(|c| c.is_ascii_digit());
+            if c.is_ascii_digit() {
+                lit.push(c);
+            } else if (c == '.' && next_digit) || (c == ',' && next_digit && lit.len() <= 3) {
+                if c == '.' {
+                    lit.push(c);
+                }
+            } else if c == 'e'
+                && (next_digit
+                    || (chars.get(j + 1) == Some(&'-')
+                        && chars.get(j + 2).is_some_and(|c| c.is_ascii_digit())))
+            {
+                lit.push('e');
+                if chars[j + 1] == '-' {
+                    lit.push('-');
+                    j += 1;
+                }
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        let quoted: String = chars[i..j].iter().collect();
+        let value: f64 = lit.parse().expect("a number");
+        out.push((quoted, if neg { -value } else { value }));
+        i = j;
+    }
+    out
+}
+
+/// Half a unit in the last digit a number is written with: what rounding to it allows.
+fn half_ulp(written: &str) -> f64 {
+    let mantissa = written.split('e').next().unwrap_or(written);
+    let exp: i32 = written
+        .split_once('e')
+        .map_or(0, |(_, e)| e.parse().expect("an exponent"));
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len() as i32);
+    0.5 * 10f64.powi(exp - decimals)
+}
+
+/// Check a figure the README quotes: `needle` appears in the README verbatim, and the
+/// numbers in it are `computed` rounded as written (each within half a unit of its last
+/// digit, plus `slack` relative for rounding between machines). `None` skips a number that
+/// is not a measurement (a parameter, a step count of the command).
+pub fn assert_quoted(readme: &str, needle: &str, computed: &[Option<f64>], slack: f64) {
+    assert!(
+        readme.contains(needle),
+        "the README no longer says {needle:?}: update the test with the text"
+    );
+    let found = numbers_in(needle);
+    assert_eq!(
+        found.len(),
+        computed.len(),
+        "{needle:?} has the numbers {found:?}"
+    );
+    for ((written, quoted), value) in found.iter().zip(computed) {
+        let Some(value) = value else { continue };
+        let tol =
+            half_ulp(written.trim_start_matches(['-', '−'])) * 1.000_001 + slack * value.abs();
+        assert!(
+            (value - quoted).abs() <= tol,
+            "README {needle:?}: {written} but a run gives {value}"
+        );
+    }
+}

@@ -22,8 +22,8 @@ The effective learning rate
   and ‖w − η∇l(w)‖ = ‖w‖(1 + O(η²)) (Pythagoras above):
     v_{t+1} = v_t − (η/‖w‖²)(I − v vᵀ)∇l(v) + O(η²)
   (I − v vᵀ keeps the step on the sphere; here ∇l(v) ⟂ v already.)
-  The step on the sphere is η/‖w‖², not η. The notes' Taylor step
-  1/(‖w‖ + O(η)) ≈ −(1 + ‖w‖)/O(η) is wrong: for small ε,
+  The step on the sphere is η/‖w‖², not η. A derivation sometimes given,
+  1/(‖w‖ + O(η)) ≈ −(1 + ‖w‖)/O(η), is wrong: for small ε,
   1/(‖w‖ + ε) = (1 − ε/‖w‖ + …)/‖w‖, and here ε is even O(η²).
   Without decay (nowd) ‖w‖ grows, η/‖w‖² falls and the rows stop turning.
 
