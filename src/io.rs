@@ -117,12 +117,16 @@ fn replace(path: &Path, real: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Re
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    // 0666 at creation, so the process umask applies exactly as for `cmd > file`.
+    sweep_stale_temps(dir);
+    // 0666 at creation, so the process umask applies exactly as for `cmd > file`. The
+    // temporary name carries our pid, so a file left by a killed process can be found and
+    // removed (by the next write into the directory). Errors name the user's path, never
+    // the temporary one.
     let tmp = tempfile::Builder::new()
-        .prefix(".gradscope-")
+        .prefix(&temp_prefix())
         .permissions(Permissions::from_mode(0o666))
         .tempfile_in(dir)
-        .map_err(|e| cannot(path, e))?;
+        .map_err(|e| cannot(path, std::io::Error::from(e.kind())))?;
     if let Some(m) = old {
         // Keep owner (best effort: only root may give a file away) and mode.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
@@ -135,6 +139,170 @@ fn replace(path: &Path, real: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Re
         .and_then(|()| file.sync_all())
         .map_err(|e| failed(path, e))?;
     tmp.persist(real).map_err(|e| failed(path, e.error))?;
+    Ok(())
+}
+
+/// The start of every temporary file's name: `.gradscope-<pid>-`.
+fn temp_prefix() -> String {
+    format!("{TEMP_PREFIX}{}-", std::process::id())
+}
+
+const TEMP_PREFIX: &str = ".gradscope-";
+
+/// Remove the temporary files that processes no longer alive left in `dir` (a write killed
+/// between creating its temporary file and renaming it). Only files named by
+/// [`temp_prefix`] whose pid has no `/proc` entry are touched.
+pub fn sweep_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new(&format!("/proc/{pid}")).exists();
+        if pid != own && !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Check, before any work, that `path` can be written as output `flag`: its directory exists
+/// and is writable (probed by creating and removing a temporary file there), and it is not a
+/// directory. Devices and FIFOs pass (they are written in place) unless `regular_only`.
+pub fn check_output(flag: &str, path: &Path, regular_only: bool) -> Result<()> {
+    let bad = |why: String| -> anyhow::Error {
+        UsageError(format!(
+            "{flag} '{}': {why}",
+            crate::fmt::clip_text(&path.display().to_string(), 80)
+        ))
+        .into()
+    };
+    if STDOUT_ALIASES.iter().any(|a| path == Path::new(a)) {
+        return if regular_only {
+            Err(bad("is standard output, not a file".into()))
+        } else {
+            Ok(())
+        };
+    }
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(bad("is a directory".into())),
+        Ok(m) if !m.is_file() => {
+            return if regular_only {
+                Err(bad(format!("is {}, not a regular file", kind_of(&m))))
+            } else {
+                Ok(())
+            };
+        }
+        // An existing file must be writable, as a shell's `>` requires (probed, not truncated).
+        Ok(_) => {
+            OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| bad(std::io::Error::from(e.kind()).to_string()))?;
+        }
+        Err(_) => {}
+    }
+    let (real, _) = resolve(path).map_err(|e| bad(e.to_string()))?;
+    let dir = match real.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad(format!(
+            "the directory '{}' does not exist",
+            crate::fmt::clip_text(&dir.display().to_string(), 80)
+        )));
+    }
+    tempfile::Builder::new()
+        .prefix(&temp_prefix())
+        .tempfile_in(&dir)
+        .map(drop)
+        .map_err(|e| {
+            bad(format!(
+                "cannot write in '{}': {}",
+                crate::fmt::clip_text(&dir.display().to_string(), 80),
+                std::io::Error::from(e.kind())
+            ))
+        })
+}
+
+/// What kind of file a non-regular path is, for messages.
+pub fn kind_of(m: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a regular file"
+    }
+}
+
+/// Whether two paths name the same file: the same path after symlinks, or (both existing)
+/// the same device and inode.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b))
+        && (x.dev(), x.ino()) == (y.dev(), y.ino())
+    {
+        return true;
+    }
+    let canon = |p: &Path| -> Option<PathBuf> {
+        let (real, _) = resolve(p).ok()?;
+        let dir = real.parent().filter(|d| !d.as_os_str().is_empty())?;
+        Some(fs::canonicalize(dir).ok()?.join(real.file_name()?))
+    };
+    match (canon(a), canon(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Check a command's outputs before any work: each writable ([`check_output`]), none one of
+/// the command's `inputs`, no two the same file. `outputs` pairs each path with its flag,
+/// which the error names.
+pub fn check_outputs(outputs: &[(&str, &Path, bool)], inputs: &[&Path]) -> Result<()> {
+    for (i, (flag, out, regular_only)) in outputs.iter().enumerate() {
+        check_output(flag, out, *regular_only)?;
+        let is_stream = STDOUT_ALIASES.iter().any(|a| *out == Path::new(a))
+            || fs::metadata(out).is_ok_and(|m| !m.is_file());
+        if is_stream {
+            continue;
+        }
+        for input in inputs {
+            if same_file(out, input) {
+                crate::usage_bail!(
+                    "{flag} '{}' is the input file '{}'; writing it would destroy the input, \
+                     choose another output path",
+                    crate::fmt::clip_text(&out.display().to_string(), 80),
+                    crate::fmt::clip_text(&input.display().to_string(), 80)
+                );
+            }
+        }
+        for (other_flag, other, _) in &outputs[..i] {
+            if same_file(out, other) {
+                crate::usage_bail!(
+                    "{flag} and {other_flag} are the same file '{}'; one would overwrite the \
+                     other",
+                    crate::fmt::clip_text(&out.display().to_string(), 80)
+                );
+            }
+        }
+    }
     Ok(())
 }
 
@@ -153,31 +321,6 @@ pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
         Some(path) => write_atomic(path, bytes),
         None => write_stdout(bytes),
     }
-}
-
-/// Refuse an output path that is one of the inputs (the same path after symlinks, or the
-/// same file by device and inode, so a hard link is caught too): writing it would destroy
-/// the input. A path that does not exist yet is no input.
-pub fn check_not_an_input(out: &Path, inputs: &[&Path]) -> Result<()> {
-    let Ok(o) = fs::metadata(out) else {
-        return Ok(());
-    };
-    let out_real = fs::canonicalize(out).ok();
-    for input in inputs {
-        let Ok(i) = fs::metadata(input) else {
-            continue;
-        };
-        let same_file = (o.dev(), o.ino()) == (i.dev(), i.ino());
-        if same_file || (out_real.is_some() && out_real == fs::canonicalize(input).ok()) {
-            crate::usage_bail!(
-                "--out '{}' is the input file '{}'; writing it would destroy the input, \
-                 choose another output path",
-                out.display(),
-                input.display()
-            );
-        }
-    }
-    Ok(())
 }
 
 /// A progress line on stderr, only when stderr is a terminal; throttled to ~5 updates/s.
@@ -339,14 +482,71 @@ mod tests {
         fs::hard_link(&input, &hard).unwrap();
         let sym = dir.path().join("sym.csv");
         std::os::unix::fs::symlink(&input, &sym).unwrap();
+        let check =
+            |out: &Path| check_outputs(&[("--out", out, false)], &[Path::new("other"), &input]);
         for out in [&input, &hard, &sym] {
-            let err = check_not_an_input(out, &[Path::new("other"), &input]).unwrap_err();
+            let err = check(out).unwrap_err();
             assert_eq!(crate::error::exit_code(&err), 2);
             assert!(err.to_string().contains("is the input file"), "{err}");
         }
-        check_not_an_input(&dir.path().join("new.json"), &[&input]).unwrap();
+        check(&dir.path().join("new.json")).unwrap();
         let other = dir.path().join("other.json");
         fs::write(&other, "").unwrap();
-        check_not_an_input(&other, &[&input]).unwrap();
+        check(&other).unwrap();
+    }
+
+    #[test]
+    fn outputs_are_checked_before_the_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = |r: Result<()>| crate::error::exit_code(&r.unwrap_err());
+        let missing = dir.path().join("no/such/dir/x.json");
+        let err = check_output("--out", &missing, false).unwrap_err();
+        assert!(err.to_string().starts_with("--out '"), "{err}");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert_eq!(code(check_output("--plot", dir.path(), false)), 2);
+        // Two outputs naming one file.
+        let a = dir.path().join("a.json");
+        let err = check_outputs(&[("--out", &a, false), ("--plot", &a, false)], &[]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--plot and --out are the same file"),
+            "{err}"
+        );
+        // A device passes as an output unless a regular file is needed (a checkpoint).
+        check_output("--out", Path::new("/dev/null"), false).unwrap();
+        let err = check_output("--save", Path::new("/dev/null"), true).unwrap_err();
+        assert!(err.to_string().contains("a device"), "{err}");
+        // A read-only directory (root may write anywhere: then nothing to check).
+        let ro = dir.path().join("ro");
+        fs::create_dir(&ro).unwrap();
+        fs::set_permissions(&ro, Permissions::from_mode(0o555)).unwrap();
+        if fs::write(ro.join("probe"), b"").is_err() {
+            assert_eq!(code(check_output("--out", &ro.join("x"), false)), 2);
+        }
+    }
+
+    #[test]
+    fn temporary_files_of_dead_processes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid 4194305 is above Linux's pid_max: never alive.
+        let stale = dir.path().join(".gradscope-4194305-abc123");
+        let mine = dir
+            .path()
+            .join(format!(".gradscope-{}-abc123", std::process::id()));
+        let other = dir.path().join(".gradscope-notapid");
+        for p in [&stale, &mine, &other] {
+            fs::write(p, b"x").unwrap();
+        }
+        write_atomic(&dir.path().join("out.json"), b"{}").unwrap();
+        assert!(
+            !stale.exists(),
+            "a dead process's temporary file is removed"
+        );
+        assert!(mine.exists() && other.exists(), "others are left alone");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 3, "no temporary file is left: {names:?}");
     }
 }

@@ -73,7 +73,7 @@ fn bad_input_exits_2_with_one_line_naming_the_accepted_values() {
     fails_with(&["tui", "--lab", "nope"], &["unknown lab 'nope'"]);
     fails_with(
         &["run", "rnn", "--out", "/nonexistent-dir/x.json"],
-        &["cannot write '/nonexistent-dir/x.json'"],
+        &["--out '/nonexistent-dir/x.json'", "does not exist"],
     );
 }
 

@@ -194,7 +194,10 @@ fn write_failures_exit_1_and_known_problems_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     usage_error(&run_out(dir.path()), &["is a directory"]);
     let missing = dir.path().join("no/such/dir/r.json");
-    usage_error(&run_out(&missing), &["cannot write", s(&missing)]);
+    usage_error(
+        &run_out(&missing),
+        &["--out", s(&missing), "does not exist"],
+    );
 }
 
 #[test]

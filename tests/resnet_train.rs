@@ -335,3 +335,90 @@ fn ctrl_c_stops_cleanly_and_still_saves() {
     names.sort();
     assert_eq!(names, ["run.optim.safetensors", "run.safetensors"]);
 }
+
+/// `resnet train` with tiny settings, killed (as SIGKILL would) after step `at` of its save.
+fn train_killed_in_save(at: &str, extra: &[&str]) -> std::process::Output {
+    gradscope()
+        .args([
+            "resnet", "train", "--width", "2", "--batch", "4", "--seed", "3",
+        ])
+        .args(extra)
+        .env("GRADSCOPE_TEST_KILL_SAVE", at)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_save_killed_between_its_writes_leaves_a_resumable_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("run.safetensors");
+    let s = ck.to_str().unwrap();
+    train(&["--steps", "2", "--save", s]);
+    // Killed after the pending optimiser file: the old pair (step 2) stands.
+    let out = train_killed_in_save("1", &["--steps", "4", "--resume", s, "--save", s]);
+    assert!(!out.status.success());
+    let j = train(&["--steps", "3", "--resume", s]);
+    assert_eq!(
+        (j["steps"].as_u64(), j["steps_this_run"].as_u64()),
+        (Some(3), Some(1))
+    );
+    // Killed after the new model: it pairs with the pending file (step 4).
+    let out = train_killed_in_save("2", &["--steps", "4", "--resume", s, "--save", s]);
+    assert!(!out.status.success());
+    assert!(dir.path().join("run.optim.safetensors.pending").exists());
+    let j = train(&["--steps", "5", "--resume", s, "--save", s]);
+    assert_eq!(
+        (j["steps"].as_u64(), j["steps_this_run"].as_u64()),
+        (Some(5), Some(1))
+    );
+    // The next save completed the pair; the killed writes left nothing temporary behind.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["run.optim.safetensors", "run.safetensors"]);
+    // Resumed and straight runs agree bit for bit.
+    let straight = dir.path().join("straight.safetensors");
+    train(&["--steps", "5", "--save", straight.to_str().unwrap()]);
+    assert_eq!(tensors(&ck), tensors(&straight));
+}
+
+#[test]
+fn save_paths_are_checked_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let fails = |args: &[&str], needle: &str| {
+        let start = std::time::Instant::now();
+        let out = gradscope()
+            .args([
+                "resnet", "train", "--width", "2", "--batch", "4", "--steps", "100000",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            start.elapsed().as_secs_f64() < 5.0,
+            "refused before training"
+        );
+    };
+    fails(&["--save", "/dev/null"], "--save '/dev/null': is a device");
+    let missing = dir.path().join("no/such/run.safetensors");
+    fails(&["--save", missing.to_str().unwrap()], "does not exist");
+    // Saving over the optimiser file of the pair being resumed would destroy it.
+    let ck = dir.path().join("a.safetensors");
+    train(&["--steps", "1", "--save", ck.to_str().unwrap()]);
+    let twin = dir.path().join("a.optim.safetensors");
+    fails(
+        &[
+            "--resume",
+            ck.to_str().unwrap(),
+            "--save",
+            twin.to_str().unwrap(),
+        ],
+        "is the input file",
+    );
+}

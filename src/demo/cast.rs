@@ -131,6 +131,9 @@ pub fn timestamped() -> NewRecording {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let name = format!("gradscope-{}.cast", crate::fmt::utc_stamp(now));
+        // Checked now, not when saving: a recording that cannot be saved is not started.
+        crate::io::check_output("the recording", std::path::Path::new(&name), false)
+            .map_err(|e| crate::error::one_line(&e))?;
         Ok(Box::new(CastFile::new(name.into(), width, height, "gradscope")) as Box<dyn Recording>)
     })
 }

@@ -62,19 +62,39 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
         Ok(())
     };
     frame(&mut tui, &mut cast)?;
+    // The line of the last cue whose work the worker may still reject (a `set` of a file
+    // that cannot be read, a `sweep` over values the lab refuses): its failure is the
+    // line's. Keys and typed text may show an error on purpose, so theirs are not.
+    let mut accountable: Option<usize> = None;
+    let check = |tui: &mut InlineTui<MemoryTerminal>, line: Option<usize>| match (
+        tui.take_failures().into_iter().next(),
+        line,
+    ) {
+        (Some(failure), Some(line)) => Err(format!("line {line}: {failure}")),
+        _ => Ok(()),
+    };
     for (line, cue) in &script.cues {
         match cue {
             Cue::Wait(secs) => {
                 let n = (secs / opts.speed / FRAME.as_secs_f64()).round() as u64;
                 for _ in 0..n {
                     frame(&mut tui, &mut cast)?;
+                    check(&mut tui, accountable)?;
                 }
             }
             Cue::Mark(label) => cast.mark(tui.clock(), label),
-            _ => tui.cue(cue).map_err(|e| format!("line {line}: {e}"))?,
+            _ => {
+                tui.cue(cue).map_err(|e| format!("line {line}: {e}"))?;
+                accountable = match cue {
+                    Cue::Key(_) | Cue::Type(_) => None,
+                    Cue::Caption(_) | Cue::Theme(_) => accountable,
+                    _ => Some(*line),
+                };
+            }
         }
     }
     frame(&mut tui, &mut cast)?;
+    check(&mut tui, accountable)?;
     cast.output(tui.clock(), LEAVE);
     Ok(Played {
         seconds: tui.clock(),
@@ -99,11 +119,9 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
         .map(super::script::parse_size)
         .transpose()
         .map_err(UsageError)?;
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
-    let script = Script::parse(&text).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
+    let script = Script::read(&args.file).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
     if let Some(out) = &args.record {
-        crate::io::check_not_an_input(out, &[args.file.as_path()])?;
+        crate::io::check_outputs(&[("--record", out, false)], &[args.file.as_path()])?;
     }
     let title = args.file.file_stem().map_or("gradscope".into(), |s| {
         format!("gradscope — {}", s.to_string_lossy())

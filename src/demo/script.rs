@@ -40,6 +40,19 @@ const COMMANDS: &str =
 /// make a demo run for hours.
 const MAX_REPEAT: u64 = 10_000;
 const MAX_WAIT_S: f64 = 600.0;
+/// The most cues a whole script may expand to (its `key … xN` repeats and typed characters
+/// counted one by one), checked before each line is expanded: a short tape cannot make the
+/// player hold millions of keys.
+pub const MAX_CUES: usize = 100_000;
+/// The largest script file read (a two-minute lecture is a few kilobytes).
+pub const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+/// How much of an offending value a message echoes.
+const ECHO: usize = 80;
+
+/// `raw` cut for echoing in a message.
+fn echo(raw: &str) -> String {
+    crate::fmt::clip_text(raw, ECHO)
+}
 
 /// Parse `WxH` (`120x36`).
 pub fn parse_size(raw: &str) -> Result<(u16, u16), String> {
@@ -49,7 +62,8 @@ pub fn parse_size(raw: &str) -> Result<(u16, u16), String> {
     match parsed {
         Some((w, h)) if (20..=1000).contains(&w) && (5..=500).contains(&h) => Ok((w, h)),
         _ => Err(format!(
-            "size '{raw}' is not COLSxROWS with 20 ≤ COLS ≤ 1000 and 5 ≤ ROWS ≤ 500 (for example 120x36)"
+            "size '{}' is not COLSxROWS with 20 ≤ COLS ≤ 1000 and 5 ≤ ROWS ≤ 500 (for example 120x36)",
+            echo(raw)
         )),
     }
 }
@@ -65,7 +79,8 @@ fn parse_wait(raw: &str) -> Result<f64, String> {
     match num.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 && x * scale <= MAX_WAIT_S => Ok(x * scale),
         _ => Err(format!(
-            "wait '{raw}' is not a duration up to {MAX_WAIT_S} s (for example 1.5s or 500ms)"
+            "wait '{}' is not a duration up to {MAX_WAIT_S} s (for example 1.5s or 500ms)",
+            echo(raw)
         )),
     }
 }
@@ -74,7 +89,8 @@ fn parse_count(raw: &str, what: &str) -> Result<u64, String> {
     match raw.parse::<u64>() {
         Ok(n) if (1..=MAX_REPEAT).contains(&n) => Ok(n),
         _ => Err(format!(
-            "{what} '{raw}' is not a count from 1 to {MAX_REPEAT}"
+            "{what} '{}' is not a count from 1 to {MAX_REPEAT}",
+            echo(raw)
         )),
     }
 }
@@ -83,14 +99,14 @@ fn parse_number(raw: &str) -> Result<f64, String> {
     raw.parse::<f64>()
         .ok()
         .filter(|x| x.is_finite())
-        .ok_or_else(|| format!("'{raw}' is not a finite number"))
+        .ok_or_else(|| format!("'{}' is not a finite number", echo(raw)))
 }
 
-/// One line's command (empty for a blank or comment line).
-fn parse_line(line: &str) -> Result<Vec<Cue>, String> {
+/// One line's command (empty for a blank or comment line), and how many times it repeats.
+fn parse_line(line: &str) -> Result<Option<(Cue, usize)>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
-        return Ok(vec![]);
+        return Ok(None);
     }
     let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
@@ -99,7 +115,7 @@ fn parse_line(line: &str) -> Result<Vec<Cue>, String> {
         if words.len() == n {
             Ok(())
         } else {
-            Err(format!("'{cmd}' expects: {cmd} {usage}"))
+            Err(format!("'{}' expects: {} {usage}", echo(cmd), echo(cmd)))
         }
     };
     let cue = match cmd {
@@ -108,7 +124,7 @@ fn parse_line(line: &str) -> Result<Vec<Cue>, String> {
             let theme = ThemeName::from_str(words[0], true).map_err(|_| {
                 format!(
                     "unknown theme '{}'; accepted: default, projector, mono",
-                    words[0]
+                    echo(words[0])
                 )
             })?;
             Cue::Theme(theme)
@@ -134,10 +150,10 @@ fn parse_line(line: &str) -> Result<Vec<Cue>, String> {
             let ev = parse_key(words[0]).ok_or_else(|| {
                 format!(
                     "unknown key '{}'; accepted: Up, Down, Left, Right, Shift-Left, Shift-Right, Space, Enter, Tab, Shift-Tab, Esc, Backspace, PgUp, PgDn, Ctrl-X or one character",
-                    words[0]
+                    echo(words[0])
                 )
             })?;
-            return Ok(vec![Cue::Key(ev); times as usize]);
+            return Ok(Some((Cue::Key(ev), times as usize)));
         }
         "type" => {
             if rest.is_empty() {
@@ -169,18 +185,26 @@ fn parse_line(line: &str) -> Result<Vec<Cue>, String> {
             Cue::Pin
         }
         "mark" => Cue::Mark(rest.to_string()),
-        _ => return Err(format!("unknown command '{cmd}'; accepted: {COMMANDS}")),
+        _ => {
+            return Err(format!(
+                "unknown command '{}'; accepted: {COMMANDS}",
+                echo(cmd)
+            ));
+        }
     };
-    Ok(vec![cue])
+    Ok(Some((cue, 1)))
 }
 
 impl Script {
-    /// Parse a script; the error names the line.
+    /// Parse a script; the error names the line. A byte-order mark at the start is skipped.
     pub fn parse(text: &str) -> Result<Script, String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut script = Script {
             size: None,
             cues: Vec::new(),
         };
+        // Typed characters count as cues too: each is a key press.
+        let mut expanded = 0usize;
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
             let trimmed = line.trim();
@@ -193,10 +217,45 @@ impl Script {
                 script.size = Some(parse_size(raw.trim()).map_err(|e| format!("line {n}: {e}"))?);
                 continue;
             }
-            let cues = parse_line(line).map_err(|e| format!("line {n}: {e}"))?;
-            script.cues.extend(cues.into_iter().map(|c| (n, c)));
+            let Some((cue, times)) = parse_line(line).map_err(|e| format!("line {n}: {e}"))? else {
+                continue;
+            };
+            let weight = match &cue {
+                Cue::Type(text) => text.chars().count(),
+                Cue::Step(k) => *k as usize,
+                _ => 1,
+            };
+            expanded = expanded.saturating_add(weight.saturating_mul(times));
+            if expanded > MAX_CUES {
+                return Err(format!(
+                    "line {n}: the script expands to more than {MAX_CUES} key presses and steps \
+                     (repeats and typed text counted one by one); split it into several demos"
+                ));
+            }
+            script.cues.extend(std::iter::repeat_n((n, cue), times));
         }
         Ok(script)
+    }
+
+    /// Read and parse a script file: at most [`MAX_SCRIPT_BYTES`], UTF-8.
+    pub fn read(path: &std::path::Path) -> Result<Script, String> {
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err("it is a directory".into());
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_SCRIPT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+            return Err(format!(
+                "larger than {} KiB; a demo script is a few kilobytes",
+                MAX_SCRIPT_BYTES >> 10
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
+        Script::parse(&text)
     }
 
     /// The virtual time the script takes at `speed` (its waits).
@@ -236,9 +295,18 @@ mod tests {
             ("step 0\n", "line 1: step '0'"),
             ("theme purple\n", "unknown theme 'purple'"),
             ("sweep lr a 1 3\n", "'a' is not a finite number"),
+            (
+                "key Right x10000\n".repeat(11).as_str(),
+                "line 11: the script expands",
+            ),
         ] {
             let err = Script::parse(text).unwrap_err();
             assert!(err.contains(want), "{text:?}: {err}");
         }
+        // A byte-order mark is no part of the first command; long values are cut in errors.
+        assert_eq!(Script::parse("\u{feff}lab mf\n").unwrap().cues.len(), 1);
+        let long = format!("key {}\n", "Z".repeat(10_000));
+        let err = Script::parse(&long).unwrap_err();
+        assert!(err.len() < 400, "{} bytes", err.len());
     }
 }

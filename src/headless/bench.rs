@@ -218,7 +218,16 @@ fn cpu_line(c: &CpuInfo) -> String {
     format!("cpu: {}, {}, {} threads\n", c.model, c.simd, c.threads)
 }
 
+/// The most repetitions `--reps` may ask for (a bound stated in the README): a typo must not
+/// ask for a measurement that never ends or a buffer that cannot be allocated.
+pub const MAX_REPS: usize = 100_000;
+
 pub fn bench(args: BenchArgs) -> Result<()> {
+    if let Some(n) = args.reps
+        && !(1..=MAX_REPS).contains(&n)
+    {
+        crate::usage_bail!("--reps must be between 1 and {MAX_REPS}, got {n}");
+    }
     let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
     let reps = |default: usize| args.reps.unwrap_or(default).max(1);
     let render = want(BenchTarget::Render).then(|| render_bench(160, 48, reps(200)));

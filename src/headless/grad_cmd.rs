@@ -55,7 +55,10 @@ fn logits_tensor(l: &Array2<f32>) -> OwnedTensor {
 
 fn resnet18(args: &GradArgs) -> Result<()> {
     check_hyper(args)?;
-    crate::io::check_not_an_input(&args.out, &[&args.weights, &args.input])?;
+    crate::io::check_outputs(
+        &[("--out", &args.out, false)],
+        &[&args.weights, &args.input],
+    )?;
     let wfile = args.weights.display().to_string();
     let wbytes = checkpoint::read_file(&args.weights)?;
     let weights = checkpoint::parse(&wbytes, &wfile)?;

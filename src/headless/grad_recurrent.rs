@@ -193,7 +193,10 @@ fn f32_tensor<'a>(shape: &[usize], values: impl IntoIterator<Item = &'a f64>) ->
 }
 
 pub fn grad(args: &GradArgs, kind: CellKind) -> Result<()> {
-    crate::io::check_not_an_input(&args.out, &[&args.weights, &args.input])?;
+    crate::io::check_outputs(
+        &[("--out", &args.out, false)],
+        &[&args.weights, &args.input],
+    )?;
     let model = model_name(kind);
     let wfile = args.weights.display().to_string();
     let wbytes = checkpoint::read_file(&args.weights)?;

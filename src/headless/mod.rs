@@ -18,19 +18,22 @@ use crate::run::RunSpec;
 use std::path::Path;
 
 /// The run a `run` or `sweep` command line describes: the lab by name, its preset and
-/// `--set`s checked once; an `--out` that is one of the run's input files is refused.
+/// `--set`s checked once; then its outputs (flag, path), checked before any work: writable,
+/// none of them one of the run's input files, no two the same.
 pub fn spec_from_args(
     lab: &str,
     preset: Option<&str>,
     sets: &[String],
     seed: u64,
     steps: Option<u64>,
-    out: Option<&Path>,
+    outputs: &[(&str, Option<&Path>)],
 ) -> anyhow::Result<RunSpec> {
     let spec = RunSpec::from_args(LabId::parse(lab)?, preset, sets, seed, steps)?;
-    if let Some(out) = out {
-        crate::io::check_not_an_input(out, &spec.input_paths())?;
-    }
+    let outputs: Vec<(&str, &Path, bool)> = outputs
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p, false)))
+        .collect();
+    crate::io::check_outputs(&outputs, &spec.input_paths())?;
     Ok(spec)
 }
 

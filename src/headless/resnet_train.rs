@@ -15,7 +15,7 @@ use crate::nn::{BnOrder, Mode, ParamGroup, ResNetConfig};
 use crate::usage_bail;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -82,7 +82,11 @@ fn configure(args: &ResnetTrainArgs) -> Result<(Settings, DataSpec, Option<Resum
                 );
             }
             let saved: DataSpec = f.data.parse()?;
-            let data = agree("--data", data, saved, file)?;
+            // The same directory written another way (relative, through a link) agrees.
+            let data = match data {
+                Some(given) if given.same_as(&saved) => given,
+                given => agree("--data", given, saved, file)?,
+            };
             let model = ResNetConfig {
                 width,
                 bn_order,
@@ -130,23 +134,28 @@ fn configure(args: &ResnetTrainArgs) -> Result<(Settings, DataSpec, Option<Resum
     Ok((settings, data, resumed))
 }
 
-/// Refuse a `--save` path that cannot be written before training for minutes.
-fn check_save_path(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        usage_bail!("cannot write '{}': it is a directory", path.display());
+/// Refuse, before training for minutes, a `--save` that cannot be written or would destroy
+/// an input: the checkpoint and its two companions (the optimiser file and the pending one
+/// a save passes through) must be regular files that can be written, none of them a data
+/// file, nor a file of the pair being resumed — unless `--save` names that same pair.
+fn check_save_path(save: &Path, resume: Option<&Path>, data: &DataSpec) -> Result<()> {
+    let twin = resume::optim_path(save);
+    let pending = resume::pending_path(save);
+    let outputs = [
+        ("--save", save, true),
+        ("--save's optimiser file", twin.as_path(), true),
+        ("--save's pending optimiser file", pending.as_path(), true),
+    ];
+    let mut inputs = data.files();
+    if let Some(r) = resume.filter(|r| !crate::io::same_file(r, save)) {
+        inputs.extend([
+            r.to_path_buf(),
+            resume::optim_path(r),
+            resume::pending_path(r),
+        ]);
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        usage_bail!(
-            "cannot write '{}': the directory '{}' does not exist",
-            path.display(),
-            dir.display()
-        );
-    }
-    Ok(())
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    crate::io::check_outputs(&outputs, &inputs)
 }
 
 /// The total steps: `--steps`, or `--epochs` passes over `train_len` images, or the default.
@@ -184,7 +193,7 @@ pub fn train(args: ResnetTrainArgs) -> Result<u8> {
     let stop = stop_flag()?;
     let (settings, data_spec, resumed) = configure(&args)?;
     if let Some(save) = &args.save {
-        check_save_path(save)?;
+        check_save_path(save, args.resume.as_deref(), &data_spec)?;
     }
     let data = Data::load(&data_spec, settings.seed)?;
     let total = total_steps(&args, settings.batch, data.train.len())?;
@@ -202,9 +211,15 @@ pub fn train(args: ResnetTrainArgs) -> Result<u8> {
     let mut bar = ProgressBar::new("train", first);
     let mut losses: Vec<(f64, f64)> = Vec::new();
     let mut history = Vec::new();
+    let mut diverged_at = None;
     while trainer.steps() < total && !stop.load(Ordering::Relaxed) {
         let s = trainer.step(&data.train);
         losses.push((s.loss, s.acc));
+        if !s.loss.is_finite() {
+            // Every later step would be NaN too: stop, as the lab does, and say so.
+            diverged_at = Some(trainer.steps());
+            break;
+        }
         let step = trainer.steps();
         if args.val_every > 0 && step.is_multiple_of(args.val_every) && step < total {
             let e = trainer.evaluate(&data.val, data.val.len(), Mode::Eval);
@@ -214,13 +229,20 @@ pub fn train(args: ResnetTrainArgs) -> Result<u8> {
         bar.update(step, total, &extra);
     }
     bar.finish();
-    let interrupted = stop.load(Ordering::Relaxed);
     let train_seconds = started.elapsed().as_secs_f64();
+    if let Some(step) = diverged_at {
+        eprintln!(
+            "warning: the run diverged: its training loss became non-finite at step {step}; \
+             a smaller --lr converges"
+        );
+    }
     if let Some(save) = &args.save {
         resume::save(&mut trainer, &data_spec, save)?;
     }
     let eval = trainer.evaluate(&data.val, data.val.len(), Mode::Eval);
     history.push(eval_json(trainer.steps(), &eval));
+    // A Ctrl-C during the save or the final evaluation counts too.
+    let interrupted = stop.load(Ordering::Relaxed);
 
     let window = &losses[losses.len().saturating_sub(FINAL_WINDOW)..];
     let mean = |f: fn(&(f64, f64)) -> f64| {
@@ -239,6 +261,11 @@ pub fn train(args: ResnetTrainArgs) -> Result<u8> {
     put("val_loss_final", eval.loss.into());
     put("train_loss_final", mean(|l| l.0).into());
     put("train_acc_final", mean(|l| l.1).into());
+    // Which batches those means cover: a resumed run has only its own.
+    let covered = (!window.is_empty())
+        .then(|| json!([trainer.steps() + 1 - window.len() as u64, trainer.steps()]));
+    put("train_final_steps", covered.unwrap_or(Value::Null));
+    put("diverged", diverged_at.is_some().into());
     put("images_per_s", trainer.images_per_s().into());
     put("train_seconds", train_seconds.into());
     put("val_images", eval.images.into());

@@ -68,12 +68,12 @@ pub fn run(args: RunArgs) -> Result<()> {
         &args.sets,
         args.seed,
         args.steps,
-        args.out.as_deref(),
+        &[
+            ("--out", args.out.as_deref()),
+            ("--plot", args.plot.as_deref()),
+        ],
     )?;
     let lab = spec.lab;
-    if let Some(plot) = &args.plot {
-        crate::io::check_not_an_input(plot, &spec.input_paths())?;
-    }
     if let Some(n) = args.seeds {
         return run_seeds(spec, n, &args);
     }

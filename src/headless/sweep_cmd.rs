@@ -107,7 +107,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         &args.sets,
         args.seed,
         args.steps,
-        args.out.as_deref(),
+        &[("--out", args.out.as_deref())],
     )?;
     let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;

@@ -199,7 +199,8 @@ impl LabId {
         presets.iter().find(|p| p.name == name).ok_or_else(|| {
             let names: Vec<_> = presets.iter().map(|p| p.name).collect();
             ParamError(format!(
-                "unknown preset '{name}' for lab {}; accepted: {}",
+                "unknown preset '{}' for lab {}; accepted: {}",
+                crate::fmt::clip_text(name, 80),
                 self.name(),
                 names.join(", ")
             ))
@@ -215,7 +216,8 @@ impl LabId {
             .ok_or_else(|| {
                 let names: Vec<_> = LabId::all().iter().map(|id| id.name()).collect();
                 UsageError(format!(
-                    "unknown lab '{name}'; accepted: {}",
+                    "unknown lab '{}'; accepted: {}",
+                    crate::fmt::clip_text(name, 80),
                     names.join(", ")
                 ))
             })

@@ -62,7 +62,8 @@ pub fn parse_assignment(raw: &str) -> Result<(String, String), ParamError> {
     match raw.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(ParamError(format!(
-            "--set expects K=V (for example --set lr=0.1), got '{raw}'"
+            "--set expects K=V (for example --set lr=0.1), got '{}'",
+            crate::fmt::clip_text(raw, 80)
         ))),
     }
 }
@@ -106,7 +107,8 @@ impl ParamSet {
             .ok_or_else(|| {
                 let names: Vec<_> = self.specs.iter().map(|s| s.name).collect();
                 ParamError(format!(
-                    "unknown parameter '{name}' for lab {}; accepted: {}",
+                    "unknown parameter '{}' for lab {}; accepted: {}",
+                    crate::fmt::clip_text(name, 80),
                     self.lab,
                     names.join(", ")
                 ))

@@ -208,8 +208,9 @@ impl ParamSpec {
 
     fn reject(&self, raw: &str, why: &str) -> ParamError {
         ParamError(format!(
-            "{}={raw} {why}; accepted: {}",
+            "{}={} {why}; accepted: {}",
             self.name,
+            crate::fmt::clip_text(raw, 80),
             self.accepted()
         ))
     }

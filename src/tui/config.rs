@@ -42,6 +42,39 @@ pub fn path(xdg: Option<&str>, home: Option<&str>) -> Option<PathBuf> {
     }
 }
 
+/// The largest config file read: a config is a few lines.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 10;
+
+/// The config's text (`None` when there is no file). Only a regular file is opened — a
+/// FIFO with no writer would block the TUI's start for ever — and at most
+/// [`MAX_CONFIG_BYTES`] of it read.
+fn read_bounded(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "it is {}, not a regular file",
+            crate::io::kind_of(&meta)
+        ));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{} bytes is more than a config's {} KiB",
+            meta.len(),
+            MAX_CONFIG_BYTES >> 10
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES).read_to_string(&mut text))
+        .map_err(|e| e.to_string())?;
+    Ok(Some(text))
+}
+
 /// Read the config at `path`: its settings, or the defaults and a warning line. A missing
 /// file is no warning.
 pub fn load(path: &Path) -> (Config, Option<String>) {
@@ -49,10 +82,10 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
         labs: LabId::all().iter().map(|&l| RunSpec::new(l)).collect(),
         ..Config::default()
     };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (defaults, None),
-        Err(e) => return (defaults, Some(warning(path, &e.to_string()))),
+    let text = match read_bounded(path) {
+        Ok(Some(t)) => t,
+        Ok(None) => return (defaults, None),
+        Err(why) => return (defaults, Some(warning(path, &why))),
     };
     match parse(&text, defaults.clone()) {
         Ok(config) => (config, None),
@@ -215,5 +248,23 @@ mod tests {
             path(None, Some("/h")),
             Some(PathBuf::from("/h/.config/gradscope/config.toml"))
         );
+    }
+
+    #[test]
+    fn a_fifo_or_a_huge_config_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // No writer: reading it would block for ever.
+            let (_, warn) = load(&fifo);
+            assert!(warn.unwrap().contains("a FIFO, not a regular file"));
+        }
+        let big = dir.path().join("big.toml");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(1 << 30).unwrap();
+        let (c, warn) = load(&big);
+        assert!(warn.unwrap().contains("more than a config's 64 KiB"));
+        assert_eq!(c.theme, None);
     }
 }

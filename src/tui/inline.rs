@@ -11,6 +11,7 @@ use super::theme::ThemeName;
 use super::update::cue::Cue;
 use super::update::{on_worker, update};
 use super::view;
+use super::worker::WorkerEvent;
 use crate::run::RunSpec;
 use crossterm::event::KeyEvent;
 use ratatui::Terminal;
@@ -23,6 +24,8 @@ pub struct InlineTui<B: Backend> {
     term: Terminal<B>,
     /// Virtual seconds since the start.
     clock: f64,
+    /// What the worker said failed since the last [`InlineTui::take_failures`].
+    failures: Vec<String>,
 }
 
 impl<B: Backend> InlineTui<B> {
@@ -40,6 +43,7 @@ impl<B: Backend> InlineTui<B> {
             driver,
             term,
             clock: 0.0,
+            failures: Vec::new(),
         })
     }
 
@@ -80,6 +84,9 @@ impl<B: Backend> InlineTui<B> {
         let dt = FRAME.as_secs_f64();
         self.clock += dt;
         for event in self.driver.tick(dt) {
+            if let Some(failure) = failure_of(&event) {
+                self.failures.push(failure);
+            }
             on_worker(&mut self.app, event);
         }
         self.term
@@ -131,5 +138,22 @@ impl<B: Backend> InlineTui<B> {
     /// Whether the worker has shut down.
     pub fn worker_stopped(&self) -> bool {
         self.driver.stopped()
+    }
+
+    /// The failures the worker reported since the last call (a run that could not start, a
+    /// sweep or seeds that failed): the demo player turns them into errors of the line that
+    /// caused them.
+    pub fn take_failures(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.failures)
+    }
+}
+
+/// The message of a worker event that reports a failure.
+fn failure_of(event: &WorkerEvent) -> Option<String> {
+    match event {
+        WorkerEvent::Failed { message, .. } => Some(message.clone()),
+        WorkerEvent::SweepDone { error: Some(e), .. } => Some(format!("the sweep failed: {e}")),
+        WorkerEvent::SeedsDone { error: Some(e), .. } => Some(format!("the seeds failed: {e}")),
+        _ => None,
     }
 }

@@ -9,7 +9,7 @@
 //! [`terminal`] owns the real terminal (and tees it into a recording); [`live`] is the event
 //! loop; [`inline`] drives the same App and worker on one thread with a virtual clock.
 //!
-//! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP (then
+//! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP/SIGQUIT (then
 //! the exit code is 128 + the signal), an error (a guard's `Drop`) and a panic (a hook that
 //! restores, reports and exits). Ctrl-Z and SIGTSTP suspend with the terminal restored; `fg`
 //! resumes with raw mode and a full redraw.
@@ -55,7 +55,7 @@ pub enum UiEvent {
     Key(KeyEvent),
     Resize(u16, u16),
     Worker(worker::WorkerEvent),
-    /// SIGTERM, SIGINT or SIGHUP (the signal number).
+    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT (the signal number).
     Terminate(i32),
     /// SIGTSTP from outside (`kill -TSTP`).
     Suspend,
@@ -166,8 +166,10 @@ fn spawn_input(tx: Sender<UiEvent>) -> std::io::Result<()> {
 }
 
 fn spawn_signals(tx: Sender<UiEvent>) -> Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGTSTP};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGTSTP])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+    // SIGQUIT (Ctrl-\) too: its default would end the process with the terminal raw.
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP])?;
     std::thread::Builder::new()
         .name("gradscope-signals".into())
         .spawn(move || {

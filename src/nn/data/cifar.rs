@@ -4,9 +4,12 @@
 //! then the green, then the blue. `data_batch_1.bin` … `data_batch_5.bin` are the training
 //! split (10,000 records each), `test_batch.bin` the test split.
 //!
-//! Any whole number of records is accepted (tests write small files in the real format); a
-//! missing file, a size that is not a whole number of records (a truncated download), an
-//! empty file or a label above 9 is a [`UsageError`] naming the file and what is wrong.
+//! Any whole number of records up to the official 10,000 is accepted (tests write small
+//! files in the real format); a missing file, a larger one, a size that is not a whole
+//! number of records (a truncated download), an empty file or a label above 9 is a
+//! [`UsageError`] naming the file and what is wrong. Files are checked by size before
+//! reading and then streamed record by record, so memory holds only the images themselves
+//! (at most 6 × 30 MB).
 
 use super::{CLASSES, PIXELS};
 use crate::error::UsageError;
@@ -26,8 +29,8 @@ pub const TRAIN_FILES: [&str; 5] = [
 ];
 /// The test file (the validation split).
 pub const TEST_FILE: &str = "test_batch.bin";
-/// The largest file read: a hundred times the official size.
-const MAX_FILE_BYTES: u64 = 100 * (RECORDS_PER_FILE * RECORD) as u64;
+/// The largest file read: the official size (10,000 records, 30,730,000 bytes).
+pub const MAX_FILE_BYTES: u64 = (RECORDS_PER_FILE * RECORD) as u64;
 
 fn fail(path: &Path, why: impl std::fmt::Display) -> UsageError {
     UsageError(format!("CIFAR-10 file '{}': {why}", path.display()))
@@ -41,7 +44,10 @@ fn check_size(path: &Path, size: u64) -> Result<usize, UsageError> {
     if size > MAX_FILE_BYTES {
         return Err(fail(
             path,
-            format!("{size} bytes is larger than any CIFAR-10 batch file"),
+            format!(
+                "{size} bytes is larger than a CIFAR-10 batch file ({MAX_FILE_BYTES} bytes, \
+                 {RECORDS_PER_FILE} records)"
+            ),
         ));
     }
     if !size.is_multiple_of(RECORD as u64) {
@@ -86,14 +92,25 @@ pub fn read_file(
     pixels: &mut Vec<u8>,
     labels: &mut Vec<u8>,
 ) -> Result<usize, UsageError> {
-    let meta = std::fs::metadata(path).map_err(|e| fail(path, e))?;
-    check_size(path, meta.len())?;
-    let bytes = std::fs::read(path).map_err(|e| fail(path, e))?;
-    // The size may have changed between the two looks.
-    let records = check_size(path, bytes.len() as u64)?;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| fail(path, e))?;
+    let meta = file.metadata().map_err(|e| fail(path, e))?;
+    if !meta.is_file() {
+        return Err(fail(path, "it is not a regular file"));
+    }
+    let records = check_size(path, meta.len())?;
     pixels.reserve(records * PIXELS);
     labels.reserve(records);
-    for (k, rec) in bytes.chunks_exact(RECORD).enumerate() {
+    // Never more than the size checked: a file that grows meanwhile is read no further.
+    let mut reader = std::io::BufReader::new(file.take(meta.len()));
+    let mut rec = [0u8; RECORD];
+    for k in 0..records {
+        reader.read_exact(&mut rec).map_err(|e| {
+            fail(
+                path,
+                format!("record {k} could not be read ({e}): did the file shrink?"),
+            )
+        })?;
         let label = rec[0];
         if usize::from(label) >= CLASSES {
             return Err(fail(

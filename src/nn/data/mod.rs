@@ -47,6 +47,37 @@ impl FromStr for DataSpec {
     }
 }
 
+impl DataSpec {
+    /// The same data with a CIFAR-10 directory made absolute (symlinks resolved), so a
+    /// checkpoint's record of it resumes from any working directory; as given when it cannot
+    /// be resolved.
+    pub fn canonical(&self) -> DataSpec {
+        match self {
+            Self::Synthetic => Self::Synthetic,
+            Self::Cifar10(dir) => {
+                Self::Cifar10(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()))
+            }
+        }
+    }
+
+    /// Whether two specs name the same data (the same directory, however written).
+    pub fn same_as(&self, other: &DataSpec) -> bool {
+        self.canonical() == other.canonical()
+    }
+
+    /// The files this data is read from (none for the built-in images).
+    pub fn files(&self) -> Vec<PathBuf> {
+        match self {
+            Self::Synthetic => Vec::new(),
+            Self::Cifar10(dir) => cifar::TRAIN_FILES
+                .iter()
+                .chain([&cifar::TEST_FILE])
+                .map(|f| dir.join(f))
+                .collect(),
+        }
+    }
+}
+
 impl fmt::Display for DataSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

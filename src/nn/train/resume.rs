@@ -3,9 +3,15 @@
 //! its header metadata (step, architecture, seed, batch, data), which PyTorch never sees.
 //! Beside it, [`optim_path`] (`ckpt.safetensors` → `ckpt.optim.safetensors`) holds SGD's
 //! momentum buffers as `momentum_buffer.<param>`, the same step, and a hash of the model
-//! state it belongs with. Both are written atomically, the optimiser file first; `--resume`
-//! reads both and refuses a pair that does not belong together, so a resumed run continues
-//! exactly (the data stream is a function of the seed and the step).
+//! state it belongs with. `--resume` reads both and refuses a pair that does not belong
+//! together, so a resumed run continues exactly (the data stream is a function of the seed
+//! and the step).
+//!
+//! Two files cannot be renamed at once, so a save goes in three steps, each one atomic, and
+//! a resumable pair exists after every one of them: (1) the new optimiser file is written
+//! beside the old one as [`pending_path`]; (2) the new model replaces the old; (3) the
+//! pending file replaces the old optimiser file. Killed after (1), the old pair stands;
+//! after (2), [`load`] pairs the new model with the pending file.
 
 use super::Trainer;
 use crate::error::UsageError;
@@ -33,6 +39,22 @@ pub fn optim_path(path: &Path) -> PathBuf {
         _ => name,
     };
     path.with_file_name(format!("{stem}.optim.safetensors"))
+}
+
+/// Where a save puts the new optimiser file until its model is in place:
+/// `ckpt.optim.safetensors.pending`.
+pub fn pending_path(path: &Path) -> PathBuf {
+    let mut name = optim_path(path).into_os_string();
+    name.push(".pending");
+    PathBuf::from(name)
+}
+
+/// For the tests of interrupted saves: `GRADSCOPE_TEST_KILL_SAVE=1` (or `2`) ends the process
+/// abruptly, as SIGKILL would, after step 1 (or 2) of a save.
+fn test_kill_after(step: u8) {
+    if std::env::var("GRADSCOPE_TEST_KILL_SAVE").is_ok_and(|v| v == step.to_string()) {
+        std::process::abort();
+    }
 }
 
 /// The facts of a run a checkpoint records.
@@ -127,7 +149,7 @@ pub fn save(trainer: &mut Trainer, data: &DataSpec, path: &Path) -> anyhow::Resu
         seed: s.seed,
         batch: s.batch,
         augment: s.augment,
-        data: data.to_string(),
+        data: data.canonical().to_string(),
     };
     let state = checkpoint::state(&mut trainer.net);
     let mut meta = facts.to_map();
@@ -152,10 +174,21 @@ pub fn save(trainer: &mut Trainer, data: &DataSpec, path: &Path) -> anyhow::Resu
             .collect()
     };
     let optim = checkpoint::serialize_with_metadata(&buffers, &optim_meta)?;
-    crate::io::write_atomic(&optim_path(path), &optim)?;
     meta.insert("format".into(), "pt".into());
     let bytes = checkpoint::serialize_with_metadata(&state, &meta)?;
-    crate::io::write_atomic(path, &bytes)
+    let pending = pending_path(path);
+    crate::io::write_atomic(&pending, &optim)?;
+    test_kill_after(1);
+    crate::io::write_atomic(path, &bytes)?;
+    test_kill_after(2);
+    std::fs::rename(&pending, optim_path(path)).map_err(|e| {
+        anyhow::anyhow!(
+            "saving '{}': the optimiser file stays as '{}' ({e})",
+            path.display(),
+            pending.display()
+        )
+    })?;
+    Ok(())
 }
 
 /// A run read back from a checkpoint and its optimiser file.
@@ -184,24 +217,65 @@ pub fn load(path: &Path) -> Result<Resumed, UsageError> {
 
     let opath = optim_path(path);
     let ofile = opath.display().to_string();
+    let hash = state_hash(&checkpoint::state(&mut net));
+    // A save interrupted after its model was written left the matching optimiser file
+    // pending: use it.
+    let pending = pending_path(path);
+    if pending.is_file()
+        && let Ok(found) = optim_file(&pending, &hash, facts.step)
+    {
+        return with_buffers(facts, net, found);
+    }
     if !opath.exists() {
         return Err(UsageError(format!(
             "'{ofile}', the optimiser state saved with '{file}', is missing (both are \
              needed to resume)"
         )));
     }
-    let obytes = checkpoint::read_file(&opath)?;
-    let ost = checkpoint::parse(&obytes, &ofile)?;
-    let ometa = checkpoint::read_metadata(&obytes, &ofile)?;
-    let ofacts = RunFacts::from_map(&ometa, &ofile)?;
-    let hash = state_hash(&checkpoint::state(&mut net));
-    if ofacts.step != facts.step || ometa.get("model_state") != Some(&hash) {
-        return Err(UsageError(format!(
-            "'{ofile}' (step {}) does not belong with '{file}' (step {}): they were not \
+    let found = optim_file(&opath, &hash, facts.step).map_err(|e| match e {
+        OptimError::Usage(e) => e,
+        OptimError::Foreign(step) => UsageError(format!(
+            "'{ofile}' (step {step}) does not belong with '{file}' (step {}): they were not \
              saved together",
-            ofacts.step, facts.step
-        )));
+            facts.step
+        )),
+    })?;
+    with_buffers(facts, net, found)
+}
+
+/// Why an optimiser file cannot be used.
+enum OptimError {
+    Usage(UsageError),
+    /// It belongs with another model (the step it was saved at).
+    Foreign(u64),
+}
+
+/// An optimiser file read and checked against the model's state hash and step.
+struct OptimFile {
+    bytes: Vec<u8>,
+    file: String,
+}
+
+fn optim_file(path: &Path, hash: &str, step: u64) -> Result<OptimFile, OptimError> {
+    let file = path.display().to_string();
+    let bytes = checkpoint::read_file(path).map_err(OptimError::Usage)?;
+    checkpoint::parse(&bytes, &file).map_err(OptimError::Usage)?;
+    let meta = checkpoint::read_metadata(&bytes, &file).map_err(OptimError::Usage)?;
+    let facts = RunFacts::from_map(&meta, &file).map_err(OptimError::Usage)?;
+    if facts.step != step || meta.get("model_state").map(String::as_str) != Some(hash) {
+        return Err(OptimError::Foreign(facts.step));
     }
+    Ok(OptimFile { bytes, file })
+}
+
+/// The momentum buffers of `found`, one per parameter of `net` (none at step 0).
+fn with_buffers(
+    facts: RunFacts,
+    mut net: ResNet<f32>,
+    found: OptimFile,
+) -> Result<Resumed, UsageError> {
+    let ofile = found.file;
+    let ost = checkpoint::parse(&found.bytes, &ofile)?;
     let mut buffers = Vec::new();
     let mut missing = None;
     if !ost.names().is_empty() {

@@ -146,7 +146,12 @@ pub fn apply(app: &mut App, cue: &Cue) -> Result<Vec<Command>, String> {
                 return Err(text);
             }
             let log = spec.scale() == Some(crate::params::Scale::Log) && *from > 0.0 && *to > 0.0;
-            Ok(launch_range(app, spec.name, *from, *to, *points, log))
+            let before = app.message.clone();
+            let cmds = launch_range(app, spec.name, *from, *to, *points, log);
+            match &app.message {
+                Some(m) if m.error && app.message != before => Err(m.text.clone()),
+                _ => Ok(cmds),
+            }
         }
         Cue::Pin => Ok(super::update(app, Action::Pin)),
         Cue::Wait(_) | Cue::Mark(_) => Ok(vec![]),
