@@ -571,3 +571,145 @@ fn negative_values_of_unsigned_options_say_so() {
         );
     }
 }
+
+/// Issue 21's third audit: every reader and expander bounded before it allocates, outputs
+/// checked before the work, failures of a headless demo's lines named.
+#[test]
+fn readers_and_expanders_are_bounded_under_an_address_space_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 20 KB tape of repeats: refused at the line that passes the bound.
+    let repeats = dir.path().join("repeats.tape");
+    std::fs::write(&repeats, "key Right x10000\n".repeat(1200)).unwrap();
+    refused_quickly(
+        &["demo", s(&repeats), "--headless"],
+        &["line 11", "more than 100000"],
+    );
+    // A tape or a config of many megabytes is not read whole.
+    let huge = dir.path().join("huge.tape");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    refused_quickly(&["demo", s(&huge), "--headless"], &["larger than 1024 KiB"]);
+    // Six sparse 3 GB CIFAR files: refused from their sizes.
+    let cifar = dir.path().join("cifar");
+    std::fs::create_dir(&cifar).unwrap();
+    for name in [
+        "data_batch_1.bin",
+        "data_batch_2.bin",
+        "data_batch_3.bin",
+        "data_batch_4.bin",
+        "data_batch_5.bin",
+        "test_batch.bin",
+    ] {
+        let f = std::fs::File::create(cifar.join(name)).unwrap();
+        f.set_len(3073 * 1_000_000).unwrap();
+    }
+    let data = format!("cifar10:{}", s(&cifar));
+    refused_quickly(
+        &["resnet", "train", "--data", &data, "--steps", "1"],
+        &["larger than a CIFAR-10 batch file"],
+    );
+    refused_quickly(
+        &["bench", "resnet", "--reps", "18446744073709551615"],
+        &["--reps"],
+    );
+    refused_quickly(&["run", "mf", "--seeds", "100000000"], &["--seeds"]);
+}
+
+#[test]
+fn outputs_are_refused_before_a_long_command_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/out.json");
+    let long_sweep = [
+        "sweep",
+        "bn",
+        "--param",
+        "lr",
+        "--from",
+        "0.01",
+        "--to",
+        "1",
+        "--points",
+        "41",
+        "--metric",
+        "angular_update_ratio",
+        "--out",
+    ];
+    for (args, flag) in [
+        (&long_sweep[..], "--out"),
+        (&["run", "bn", "--plot"][..], "--plot"),
+        (
+            &["demo", "assets/demos/rnn.tape", "--headless", "--record"][..],
+            "--record",
+        ),
+    ] {
+        let start = Instant::now();
+        let out = gradscope().args(args).arg(&missing).output().unwrap();
+        assert!(start.elapsed() < Duration::from_secs(1), "{args:?}: slow");
+        usage_error(&out, &[flag, "does not exist"]);
+    }
+    let same = dir.path().join("r.json");
+    let out = gradscope()
+        .args([
+            "run",
+            "mf",
+            "--steps",
+            "1",
+            "--out",
+            s(&same),
+            "--plot",
+            s(&same),
+        ])
+        .output()
+        .unwrap();
+    usage_error(&out, &["--plot and --out are the same file"]);
+    let out = gradscope()
+        .args([
+            "grad",
+            "lstm",
+            "--weights",
+            s(&fixture("lstm_weights.safetensors")),
+        ])
+        .args([
+            "--input",
+            s(&fixture("lstm_input.safetensors")),
+            "--out",
+            s(&missing),
+        ])
+        .output()
+        .unwrap();
+    usage_error(&out, &["--out", "does not exist"]);
+}
+
+#[test]
+fn headless_demo_lines_that_fail_exit_2_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (tape, needle) in [
+        (
+            "lab mf\nset input /no/such.npy\nwait 0.5s\n",
+            "line 2: lab mf: input",
+        ),
+        (
+            "lab resnet\nset cifar_dir /no/such/dir\nset data cifar10\nwait 0.5s\n",
+            "line 3:",
+        ),
+        (
+            "lab mf\nsweep lr 5 9 3\nwait 0.5s\n",
+            "line 2: the sweep failed",
+        ),
+        (
+            "lab rnn\nset hidden 0\n",
+            "line 2: hidden=0 is out of range",
+        ),
+        ("\u{feff}lab nope\n", "line 1: unknown lab 'nope'"),
+    ] {
+        let path = dir.path().join("t.tape");
+        std::fs::write(&path, tape).unwrap();
+        let out = gradscope()
+            .args(["demo", s(&path), "--headless"])
+            .output()
+            .unwrap();
+        usage_error(&out, &[needle]);
+    }
+}

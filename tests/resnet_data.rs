@@ -256,3 +256,60 @@ fn the_lab_trains_on_cifar_files_and_checks_the_directory_cheaply() {
         RunSpec::from_args(LabId::Resnet, None, &["data=cifar10".into()], 0, None).unwrap_err();
     assert!(err.0.contains("needs cifar_dir"), "{err}");
 }
+
+#[test]
+fn a_checkpoint_resumes_with_its_data_directory_given_another_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("cifar");
+    std::fs::create_dir(&data).unwrap();
+    write_cifar(&data, 8);
+    let ck = dir.path().join("run.safetensors");
+    let bin = env!("CARGO_BIN_EXE_gradscope");
+    let run = |cwd: &Path, data_arg: &str, extra: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .current_dir(cwd)
+            .args([
+                "resnet", "train", "--width", "2", "--batch", "4", "--data", data_arg,
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // Trained from the data's parent with a relative path…
+    run(
+        dir.path(),
+        "cifar10:cifar",
+        &["--steps", "2", "--save", ck.to_str().unwrap()],
+    );
+    // …resumed from elsewhere, with the directory given absolutely, or not at all.
+    let abs = format!("cifar10:{}", data.display());
+    let j = run(
+        Path::new("/"),
+        &abs,
+        &["--steps", "3", "--resume", ck.to_str().unwrap()],
+    );
+    assert_eq!(j["steps"], 3);
+    let out = std::process::Command::new(bin)
+        .current_dir("/")
+        .args([
+            "resnet",
+            "train",
+            "--steps",
+            "3",
+            "--resume",
+            ck.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
