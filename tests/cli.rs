@@ -117,7 +117,7 @@ fn sweep_errors_exit_2() {
             "--jobs",
             "0",
         ]),
-        &["--jobs must be at least 1"],
+        &["--jobs must be between 1 and 1024"],
     );
     fails_with(
         &[

@@ -615,6 +615,10 @@ fn readers_and_expanders_are_bounded_under_an_address_space_limit() {
         &["--reps"],
     );
     refused_quickly(&["run", "mf", "--seeds", "100000000"], &["--seeds"]);
+    refused_quickly(
+        &["run", "mf", "--seeds", "2", "--jobs", "100000"],
+        &["--jobs"],
+    );
 }
 
 #[test]

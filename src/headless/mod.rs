@@ -37,11 +37,14 @@ pub fn spec_from_args(
     Ok(spec)
 }
 
-/// `--jobs`: at least 1; all cores when not given.
+/// The most threads `--jobs` may ask for (a bound stated in the README).
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: 1 to [`MAX_JOBS`]; all cores when not given.
 pub fn jobs(arg: Option<usize>) -> anyhow::Result<usize> {
     match arg {
-        Some(0) => crate::usage_bail!("--jobs must be at least 1"),
-        Some(j) => Ok(j),
+        Some(j) if (1..=MAX_JOBS).contains(&j) => Ok(j),
+        Some(j) => crate::usage_bail!("--jobs must be between 1 and {MAX_JOBS}, got {j}"),
         None => Ok(crate::sweep::default_jobs()),
     }
 }
