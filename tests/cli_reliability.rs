@@ -294,13 +294,14 @@ fn oversized_shape_claims_are_refused_without_allocating() {
         &["run", "mf", "--set", &set],
         &["header claims shape", "64 bytes"],
     );
+    // mf bounds its input by values (m·n), not rows: honest bytes, one value too many.
     let tall = dir.path().join("tall.npy");
-    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3000, 1), }";
-    std::fs::write(&tall, npy(dict, &[0; 12000])).unwrap();
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2001, 2000), }";
+    std::fs::write(&tall, npy(dict, &vec![0; 2001 * 2000 * 4])).unwrap();
     let set = format!("input={}", s(&tall));
     refused_quickly(
         &["run", "mf", "--set", &set],
-        &["at most 1000 rows and 1000 columns"],
+        &["2001×2000 = 4,002,000 values", "at most 4,000,000 values"],
     );
 
     // Weights holding only the two tensors the config is inferred from (width 20000).
@@ -716,4 +717,18 @@ fn headless_demo_lines_that_fail_exit_2_naming_the_line() {
             .unwrap();
         usage_error(&out, &[needle]);
     }
+}
+
+#[test]
+fn a_large_one_line_csv_is_refused_by_its_value_count() {
+    // 64 MB on one line, 16 million values: the reader counts values as it streams and
+    // stops at the cap (4 million), under a 1 GiB address-space limit.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("line.csv");
+    std::fs::write(&big, "1.5,".repeat(16_000_000)).unwrap();
+    let set = format!("input={}", s(&big));
+    refused_quickly(
+        &["run", "mf", "--set", &set],
+        &["more than 4,000,000 values", "at most 4,000,000 values"],
+    );
 }

@@ -362,3 +362,40 @@ fn a_broken_pipe_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn mf_inputs_that_are_not_regular_files_say_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    std::fs::create_dir(p("dir.csv")).unwrap();
+    std::os::unix::fs::symlink(p("b.csv"), p("a.csv")).unwrap();
+    std::os::unix::fs::symlink(p("a.csv"), p("b.csv")).unwrap();
+    let mut cases = vec![
+        (p("dir.csv"), "is a directory"),
+        (p("a.csv"), "symlink loop"),
+        ("/dev/null".into(), "is a device"),
+        (p("missing.npy"), "no such file"),
+    ];
+    let fifo = p("pipe.csv");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        cases.push((fifo, "is a FIFO"));
+    }
+    for (path, want) in cases {
+        let set = format!("input={}", path.display());
+        // A FIFO without a writer must not block: the timeout fails the test if it does.
+        let out = gradscope()
+            .args(["run", "mf", "--set", &set])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert_eq!(err.lines().count(), 1, "{set}: {err}");
+        assert!(err.contains(want), "{set}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -78,9 +78,9 @@ fn app_of(spec: RunSpec, theme: ThemeName, w: u16, h: u16) -> App {
 /// steps stay inside the readouts' rounding and draw every part of the pane.
 /// A lab's default run, cut where its numbers do not depend on the CPU's SIMD level:
 /// resnet's f32 training (matrixmultiply and our kernels dispatch at run time) after 12
-/// steps; mf after 150 of its 500 steps, when every singular value is learned but the gap
-/// (8e-4) is still far above rounding; at the end it is 1e-15, the rounding of faer's SVD,
-/// which differs between AVX2 and AVX-512.
+/// steps; mf after 150 steps, when every singular value is learned but the gap (8e-4) is
+/// still far above the 1e-12 where the run stops and the rounding of faer's SVD, which
+/// differs between AVX2 and AVX-512.
 fn snapshot_spec(lab: LabId) -> RunSpec {
     let mut spec = RunSpec::new(lab);
     match lab {
@@ -718,12 +718,20 @@ fn every_lab_unfolds_over_seconds_with_step_and_total_shown() {
     }
 }
 
-#[test]
-fn speed_keys_change_the_pace_shown_and_space_freezes_the_steps() {
-    let mut tui = inline(RunSpec {
+/// An mf run of 5000 steps that does not end early: at lr 1e-4 it is far from the relative
+/// gap of 1e-12 where mf runs stop.
+fn long_mf() -> RunSpec {
+    let mut spec = RunSpec {
         steps: Some(5000),
         ..RunSpec::new(LabId::Mf)
-    });
+    };
+    spec.set("lr", Value::Float(1e-4)).unwrap();
+    spec
+}
+
+#[test]
+fn speed_keys_change_the_pace_shown_and_space_freezes_the_steps() {
+    let mut tui = inline(long_mf());
     tui.advance(1.0).unwrap();
     let slow = tui.app().progress().unwrap().step;
     assert!(status_line(&tui).contains("speed ×1"));
@@ -750,9 +758,7 @@ fn speed_keys_change_the_pace_shown_and_space_freezes_the_steps() {
     assert_eq!(tui.app().progress().unwrap().step, frozen, "paused");
     assert!(status_line(&tui).contains("PAUSED"));
     // A long run gets a gauge with an ETA once the rate is known.
-    let mut spec = RunSpec::new(LabId::Mf);
-    spec.steps = Some(5000);
-    let mut tui = inline(spec);
+    let mut tui = inline(long_mf());
     tui.frame().unwrap();
     assert!(
         status_line(&tui).contains("ETA ---"),

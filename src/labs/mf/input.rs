@@ -2,54 +2,60 @@
 //! (float64, float32, int64 or int32) or a `.csv` file. Every failure names the file and the
 //! problem.
 //!
-//! Hostile files cannot make it allocate: a file is read through a size cap, a `.npy`
-//! header's shape claim is checked against the bytes the file holds (and against
-//! [`MAX_ROWS`] × [`MAX_COLS`]) before the matrix is allocated, and a CSV stops at the cap.
-//!
-//! CSV: the separator is the most frequent of `,` `;` and tab on the first line that is not
-//! blank or a `#` comment (comma on a tie); a first row with no number in it is a header;
-//! any other field that is not a number is an error naming its line and column.
+//! Inputs are bounded by memory and work, not by a number of rows: at most [`MAX_VALUES`]
+//! values (m·n); the lab bounds the work of a step (m·n·r). Hostile files cannot make it
+//! allocate beyond that: only regular files are opened (a directory, FIFO, device or symlink
+//! loop is named as such, and a FIFO is never opened, so it cannot block), a `.npy` header's
+//! shape claim is checked against the bytes the file holds and the value cap before the
+//! matrix is allocated, and the `.csv` reader streams, counting values, and stops at the cap.
+
+mod csv;
+
+pub use csv::{MAX_FIELD, SNIFF, parse_csv, read_csv};
 
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::ReadNpyExt;
 use ndarray_npy::npy::header::Header;
-use std::io::Read;
+use std::io::{ErrorKind, Read};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
-/// Most rows of X (the same bound as the `rows` parameter).
-pub const MAX_ROWS: usize = 1000;
-/// Most columns of X (the same bound as the `cols` parameter).
-pub const MAX_COLS: usize = 1000;
-/// Largest accepted |x|: sums of squares of MAX_ROWS·MAX_COLS such values stay far from
-/// overflow (the SVD fails to converge from ~1e150 on).
+/// Most values (m·n) of X: 32 MB as float64. scikit-learn's digits (1797×64) holds 115,008.
+pub const MAX_VALUES: usize = 4_000_000;
+/// Largest accepted |x|: sums of squares of MAX_VALUES such values stay far from overflow
+/// (the SVD fails to converge from ~1e150 on).
 pub const MAX_ABS: f64 = 1e100;
-/// Largest `.csv` read: generous for a 1000×1000 matrix written at full precision (~25 MB).
+/// Largest `.csv` read: every value written at full precision with room to spare.
 pub const MAX_CSV_BYTES: u64 = 256 << 20;
-/// Largest `.npy` read: a 1000×1000 float64 matrix and a generous header.
-pub const MAX_NPY_BYTES: u64 = (MAX_ROWS * MAX_COLS * 8) as u64 + (1 << 20);
+/// Largest `.npy` read: MAX_VALUES float64 values and a generous header.
+pub const MAX_NPY_BYTES: u64 = (MAX_VALUES * 8) as u64 + (1 << 20);
 /// Deepest bracket nesting accepted in a `.npy` header (a plain one has 2): bounds the
 /// header parser's recursion.
 const MAX_HEADER_DEPTH: usize = 4;
 
 fn cap() -> String {
-    format!("the mf lab accepts at most {MAX_ROWS} rows and {MAX_COLS} columns")
+    format!(
+        "the mf lab accepts at most {} values (rows·columns)",
+        crate::fmt::thousands(MAX_VALUES)
+    )
 }
 
 /// Read a finite 2-D matrix with at least one row and column, within the caps above.
 pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
-    let p = Path::new(path);
     let fail = |why: String| format!("input '{path}': {why}");
-    if !p.exists() {
-        return Err(fail("no such file".into()));
-    }
-    let ext = p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let m = match ext.as_deref() {
-        Some("npy") => parse_npy(&read_capped(p, MAX_NPY_BYTES).map_err(fail)?).map_err(fail)?,
-        Some("csv") => parse_csv(&read_capped(p, MAX_CSV_BYTES).map_err(fail)?).map_err(fail)?,
-        _ => return Err(fail("unsupported file type; accepted: .npy, .csv".into())),
+    let (p, kind) = checked(path).map_err(fail)?;
+    let m = match kind {
+        Kind::Npy => parse_npy(&read_capped(p, MAX_NPY_BYTES).map_err(fail)?).map_err(fail)?,
+        Kind::Csv => {
+            let file = open(p, MAX_CSV_BYTES).map_err(fail)?;
+            let too_large = format!("file is larger than {MAX_CSV_BYTES} bytes; {}", cap());
+            let mut limited = file.take(MAX_CSV_BYTES + 1);
+            let m = read_csv(&mut limited, MAX_VALUES).map_err(fail)?;
+            if limited.limit() == 0 {
+                return Err(fail(too_large));
+            }
+            m
+        }
     };
     if m.nrows() == 0 || m.ncols() == 0 {
         return Err(fail(format!(
@@ -75,19 +81,86 @@ pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
     Ok(m)
 }
 
-/// The whole file, refusing more than `limit` bytes (a FIFO or device included).
-fn read_capped(p: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let too_large = || format!("file is larger than {limit} bytes; {}", cap());
-    let file = std::fs::File::open(p).map_err(|e| format!("cannot read ({e})"))?;
-    if file.metadata().is_ok_and(|m| m.len() > limit) {
-        return Err(too_large());
+/// The file types read.
+#[derive(Clone, Copy)]
+enum Kind {
+    Npy,
+    Csv,
+}
+
+/// The path is a regular file (after symlinks) with a type we read; otherwise what it is.
+/// Only `stat`s: never opens, so a FIFO cannot block it.
+fn checked(path: &str) -> Result<(&Path, Kind), String> {
+    let p = Path::new(path);
+    let accepted = "accepted: a regular .npy or .csv file";
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => {
+            let t = m.file_type();
+            let what = if t.is_dir() {
+                "is a directory"
+            } else if t.is_fifo() {
+                "is a FIFO (named pipe)"
+            } else if t.is_char_device() || t.is_block_device() {
+                "is a device"
+            } else if t.is_socket() {
+                "is a socket"
+            } else {
+                "is not a regular file"
+            };
+            return Err(format!("{what}; {accepted}"));
+        }
+        Err(e) => return Err(missing(p, &e)),
     }
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("npy") => Ok((p, Kind::Npy)),
+        Some("csv") => Ok((p, Kind::Csv)),
+        _ => Err("unsupported file type; accepted: .npy, .csv".into()),
+    }
+}
+
+/// Why `stat` failed, in words.
+fn missing(p: &Path, e: &std::io::Error) -> String {
+    /// ELOOP on Linux: too many levels of symbolic links.
+    const ELOOP: i32 = 40;
+    match e.kind() {
+        ErrorKind::NotFound if p.symlink_metadata().is_ok() => {
+            "is a dangling symlink (its target does not exist)".into()
+        }
+        ErrorKind::NotFound => "no such file".into(),
+        ErrorKind::NotADirectory => "no such file (a part of the path is not a directory)".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ if e.raw_os_error() == Some(ELOOP) => {
+            "is a symlink loop (too many levels of symbolic links)".into()
+        }
+        _ => format!("cannot read ({e})"),
+    }
+}
+
+/// Open a regular file of at most `limit` bytes.
+fn open(p: &Path, limit: u64) -> Result<std::fs::File, String> {
+    let file = std::fs::File::open(p).map_err(|e| format!("cannot read ({e})"))?;
+    match file.metadata() {
+        Ok(m) if !m.is_file() => Err("is not a regular file".into()),
+        Ok(m) if m.len() > limit => Err(format!("file is larger than {limit} bytes; {}", cap())),
+        _ => Ok(file),
+    }
+}
+
+/// The whole file, refusing more than `limit` bytes.
+fn read_capped(p: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let file = open(p, limit)?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read ({e})"))?;
     if bytes.len() as u64 > limit {
-        return Err(too_large());
+        return Err(format!("file is larger than {limit} bytes; {}", cap()));
     }
     Ok(bytes)
 }
@@ -169,8 +242,14 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2<f64>, String> {
              holds {data} bytes"
         ));
     }
-    if shape[0] > MAX_ROWS || shape[1] > MAX_COLS {
-        return Err(format!("matrix is {}×{}; {}", shape[0], shape[1], cap()));
+    if shape[0] * shape[1] > MAX_VALUES {
+        return Err(format!(
+            "matrix is {}×{} = {} values; {}",
+            shape[0],
+            shape[1],
+            crate::fmt::thousands(shape[0] * shape[1]),
+            cap()
+        ));
     }
     let read = |e: ndarray_npy::ReadNpyError| format!("not a readable .npy matrix ({e})");
     let a = match descr.trim_start_matches(['<', '>', '=', '|']) {
@@ -190,136 +269,12 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2<f64>, String> {
 
 const ACCEPTED: &str = "accepted: float64, float32, int64, int32";
 
-/// The separator: the most frequent of `,` `;` tab on the first line that is not blank or a
-/// comment; comma on a tie.
-fn separator(bytes: &[u8]) -> u8 {
-    let line = bytes
-        .split(|&b| b == b'\n')
-        .find(|l| {
-            let t = l.trim_ascii();
-            !t.is_empty() && !t.starts_with(b"#")
-        })
-        .unwrap_or_default();
-    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
-    let mut best = b',';
-    for c in [b';', b'\t'] {
-        if count(c) > count(best) {
-            best = c;
-        }
-    }
-    best
-}
-
-/// The line of a quote that is never closed, if any (the csv crate would read the rest of
-/// the file as one field). Comment lines are skipped as the csv reader skips them.
-fn unterminated_quote(bytes: &[u8]) -> Option<usize> {
-    let (mut line, mut opened, mut inside, mut at_start, mut comment) = (1, 0, false, true, false);
-    for &b in bytes {
-        if at_start && !inside && b == b'#' {
-            comment = true;
-        }
-        at_start = b == b'\n';
-        if b == b'\n' {
-            line += 1;
-            comment = false;
-        } else if b == b'"' && !comment {
-            inside = !inside;
-            if inside {
-                opened = line;
-            }
-        }
-    }
-    inside.then_some(opened)
-}
-
-/// Parse a `.csv` file's bytes into a matrix (see the module docs). Stops at the caps, so
-/// memory stays within the matrix the caps allow.
-pub fn parse_csv(bytes: &[u8]) -> Result<Array2<f64>, String> {
-    if let Some(line) = unterminated_quote(bytes) {
-        return Err(format!("unterminated quote opened on line {line}"));
-    }
-    let sep = separator(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sep)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(bytes);
-    let mut rows: Vec<f64> = Vec::new();
-    let (mut nrows, mut ncols, mut first) = (0usize, 0usize, true);
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(format!("malformed CSV ({e})")),
-        }
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let is_first = std::mem::replace(&mut first, false);
-        let parsed: Vec<Option<f64>> = record.iter().map(|f| f.parse::<f64>().ok()).collect();
-        // A header is a first row with no number in it.
-        if is_first && parsed.iter().all(Option::is_none) {
-            continue;
-        }
-        if let Some(j) = parsed.iter().position(Option::is_none) {
-            let field = &record[j];
-            let hint = match [b';', b'\t']
-                .into_iter()
-                .find(|&c| field.contains(c as char))
-            {
-                Some(c) if c != sep => {
-                    format!(" (the separator is '{}', from the first line)", sep as char)
-                }
-                _ => String::new(),
-            };
-            return Err(format!(
-                "'{}' at line {line}, column {} is not a number{hint}",
-                field.escape_debug(),
-                j + 1
-            ));
-        }
-        if nrows == 0 {
-            ncols = parsed.len();
-            if ncols > MAX_COLS {
-                return Err(format!("line {line} has {ncols} values; {}", cap()));
-            }
-        } else if parsed.len() != ncols {
-            return Err(format!(
-                "row {} has {} values, expected {ncols} (every row must have the same length)",
-                nrows + 1,
-                parsed.len(),
-            ));
-        }
-        nrows += 1;
-        if nrows > MAX_ROWS {
-            return Err(format!("more than {MAX_ROWS} rows; {}", cap()));
-        }
-        rows.extend(parsed.into_iter().flatten());
-    }
-    Array2::from_shape_vec((nrows, ncols), rows).map_err(|e| e.to_string())
-}
-
-/// The cheap part of [`read_matrix`]'s checks: the file exists and has a type we read.
+/// The cheap part of [`read_matrix`]'s checks (no file is opened): the path is a regular
+/// file with a type we read.
 pub fn check_path(path: &str) -> Result<(), String> {
-    let p = Path::new(path);
-    if !p.is_file() {
-        return Err(format!("input '{path}': no such file"));
-    }
-    match p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("npy" | "csv") => Ok(()),
-        _ => Err(format!(
-            "input '{path}': unsupported file type; accepted: .npy, .csv"
-        )),
-    }
+    checked(path)
+        .map(|_| ())
+        .map_err(|e| format!("input '{path}': {e}"))
 }
 
 #[cfg(test)]

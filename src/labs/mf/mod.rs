@@ -2,18 +2,25 @@
 //! against its Eckart–Young optimum Σ_{i>r} σ_i(X)².
 //!
 //! X is `true_rank` low-rank plus noise (seeded), or a user's matrix read from `input`
-//! (`.npy` or `.csv`; its shape then gives m and n). Factors start at `init_scale`·N(0, 1).
-//! One step is one gradient step on (A, B) together.
+//! (`.npy` or `.csv`; its shape then gives m and n). Factors start at
+//! `init_scale`·√(σ₁(X)/10)·N(0, 1) and the step is η = lr·10/σ₁(X): both scale-free, so X
+//! and cX learn each singular value at the same step. One step is one gradient step on
+//! (A, B) together; a run ends as [`plan`] says.
 
 mod factors;
 pub mod input;
+pub mod plan;
+mod words;
+
+pub use words::EXPLAIN;
+use words::PRESETS;
 
 pub use factors::{
     balance, gauge_check, gd_step, landscape, loss, product_singular_values, random_invertible,
     residual, segment,
 };
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabId, Lesson};
 use crate::linalg;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
@@ -24,49 +31,14 @@ use rand_distr::StandardNormal;
 
 #[rustfmt::skip]
 pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("rows", 30, 1, 1000, "m, the rows of X (ignored with input)"),
-    ParamSpec::int("cols", 20, 1, 1000, "n, the columns of X (ignored with input)"),
+    ParamSpec::int("rows", 30, 1, 1000, "m, the rows of the synthetic X (ignored with input)"),
+    ParamSpec::int("cols", 20, 1, 1000, "n, the columns of the synthetic X (ignored with input)"),
     ParamSpec::int("rank", 3, 1, 100, "r, the inner dimension of A (m×r) and B (r×n)"),
     ParamSpec::int("true_rank", 5, 1, 100, "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)"),
     ParamSpec::float("noise", 0.01, 0.0, 10.0, 0.01, "standard deviation of the Gaussian noise added to X (ignored with input)"),
-    ParamSpec::log("init_scale", 1e-3, 1e-8, 10.0, "factors start at init_scale·N(0,1): small → singular values learned in order"),
+    ParamSpec::log("init_scale", 1e-3, 1e-8, 10.0, "factors start at init_scale·√(σ₁(X)/10)·N(0,1), scale-free (σ₁ = 10 for the synthetic X): small → singular values learned in order"),
     ParamSpec::log("lr", 0.01, 1e-6, 1.0, "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)").live(),
     ParamSpec::path("input", "a .npy or .csv file holding X (one 2-D numeric matrix)"),
-];
-
-const PRESETS: &[Preset] = &[
-    Preset {
-        name: "in-order",
-        help: "a tiny init: the singular values of AB are learned one at a time, largest first",
-        sets: &[
-            ("init_scale", "1e-4"),
-            ("rank", "4"),
-            ("true_rank", "5"),
-            ("lr", "0.005"),
-        ],
-    },
-    Preset {
-        name: "landscape",
-        help: "the 1×1 problem (x − ab)²: the path to the hyperbola of minima ab = x",
-        sets: &[
-            ("rows", "1"),
-            ("cols", "1"),
-            ("rank", "1"),
-            ("true_rank", "1"),
-            ("init_scale", "0.05"),
-            ("lr", "0.02"),
-        ],
-    },
-    Preset {
-        name: "diverge",
-        help: "lr 0.08, well above the stable 0.05 (η < 1/(2σ₁) at σ₁ = 10): the loss blows up",
-        sets: &[("lr", "0.08")],
-    },
-    Preset {
-        name: "exact-low-rank",
-        help: "noise 0 and rank = true rank: the optimum is 0 and is reached to rounding",
-        sets: &[("noise", "0"), ("rank", "5"), ("true_rank", "5")],
-    },
 ];
 
 /// With an input file, X's shape and content come from the file.
@@ -116,23 +88,20 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     create: || Box::new(MfLab::new()),
 };
 
-/// The default number of gradient steps.
+/// The run length when [`Lab::default_steps`] has none (never, for valid parameters).
 pub const DEFAULT_STEPS: u64 = 500;
 /// Points of the non-convexity segment θ = 0, 0.01, …, 1.
 const SEGMENT: usize = 101;
 /// Grid size of the 1×1 landscape.
 pub const LANDSCAPE: usize = 41;
-/// The most work a run may take: m·n·r (a step costs about 6·m·n·r flops), so that every
-/// run allowed finishes in seconds (1000×1000 at rank 25, or 500×500 at rank 100: ~3 s).
-pub const MAX_WORK: usize = 25_000_000;
 
 fn check_work(m: usize, n: usize, r: usize) -> Result<(), ParamError> {
     let work = m * n * r;
-    if work > MAX_WORK {
+    if work > plan::MAX_STEP_WORK {
         return Err(ParamError(format!(
-            "lab mf: rows·cols·rank = {m}·{n}·{r} = {} is more than {} (a gradient step costs about 6·m·n·r flops; every run is kept to seconds)",
+            "lab mf: rows·cols·rank = {m}·{n}·{r} = {} is more than {} (a gradient step costs about 6·m·n·r flops; a step is kept to tens of milliseconds)",
             crate::fmt::thousands(work),
-            crate::fmt::thousands(MAX_WORK)
+            crate::fmt::thousands(plan::MAX_STEP_WORK)
         )));
     }
     Ok(())
@@ -268,6 +237,11 @@ impl MfLab {
         if s1 > 0.0 { lr * REFERENCE_SV / s1 } else { lr }
     }
 
+    /// Whether the relative gap is at most [`plan::GAP_TOL`].
+    fn converged(&self) -> bool {
+        self.relative_gap() <= plan::GAP_TOL
+    }
+
     /// The relative gap (f − f*)/f*, or relative to ‖X‖² when the optimum is 0.
     fn relative_gap(&self) -> f64 {
         let denom = if self.optimum > 1e-12 * self.x_norm2 {
@@ -338,7 +312,13 @@ impl Lab for MfLab {
         self.x_sv = sv[..r].to_vec();
         self.x_sv_top = sv.first().copied().unwrap_or(0.0);
         self.x = x;
-        let scale = self.params.f64("init_scale");
+        // Scale-free: X → cX scales the optimal factors by √c, and so does this init.
+        let reference = if self.x_sv_top > 0.0 {
+            (self.x_sv_top / REFERENCE_SV).sqrt()
+        } else {
+            1.0
+        };
+        let scale = self.params.f64("init_scale") * reference;
         let mut g = rng(seed, 1);
         self.a =
             Array2::from_shape_simple_fn((m, r), || scale * g.sample::<f64, _>(StandardNormal));
@@ -365,6 +345,30 @@ impl Lab for MfLab {
         self.evaluate();
         self.record();
         Ok(())
+    }
+
+    /// Converged (relative gap ≤ [`plan::GAP_TOL`]) or the work budget spent. A diverged
+    /// run goes on to its step count: its non-finite values are the result shown.
+    fn done(&self) -> bool {
+        let (m, n) = self.x.dim();
+        self.converged() || self.steps >= plan::budget_steps(m, n, self.rank())
+    }
+
+    /// The synthetic X's run from its designed spectrum; an input's from the cap (its
+    /// spectrum is known only once read, and this must not read it).
+    fn default_steps(&self) -> Option<u64> {
+        if !self.params.text("input").is_empty() {
+            return Some(plan::input_steps());
+        }
+        Some(plan::synthetic_steps(&plan::Synthetic {
+            m: self.params.usize("rows"),
+            n: self.params.usize("cols"),
+            r: self.rank(),
+            k: self.params.usize("true_rank"),
+            noise: self.params.f64("noise"),
+            init_scale: self.params.f64("init_scale"),
+            lr: self.params.f64("lr"),
+        }))
     }
 
     fn step(&mut self) {
@@ -426,6 +430,8 @@ impl Lab for MfLab {
         r.set_summary("balance_initial", self.initial_balance);
         r.set_summary("balance_final", balance(a, b));
         r.set_summary("diverged", if self.loss.is_finite() { 0.0 } else { 1.0 });
+        r.set_summary("converged", if self.converged() { 1.0 } else { 0.0 });
+        r.set_summary("work", (self.steps as f64) * (m * n * self.rank()) as f64);
         // A fixed stream per report: the same factors give the same check.
         let mut g = rng(self.seed, 5);
         r.set_summary("gauge_check", gauge_check(self.x.view(), a, b, 5, &mut g));
@@ -455,32 +461,6 @@ impl Lab for MfLab {
     }
 }
 
-pub const EXPLAIN: &str = "\
-Matrix factorisation:  minimise f(A, B) = ‖X − AB‖²_F,  A: m×r, B: r×n
-Gradient descent:  A ← A + 2η(X − AB)Bᵀ,  B ← B + 2ηAᵀ(X − AB)
-  with η = lr·10/σ₁(X): the same lr behaves the same whatever the scale of X.
-
-The optimum (Eckart–Young): with X = U Σ Vᵀ,
-  min f = Σ_{i>r} σ_i²,  reached at A = U_r Σ_r^{1/2}, B = Σ_r^{1/2} V_rᵀ
-  (or A = U_r, B = Σ_r V_rᵀ, or …)
-It is not unique: (AR, R⁻¹B) is optimal for EVERY invertible r×r R, not only
-permutations — the product AB is what matters (press g: the factors change,
-the loss does not). The gauge_check readout is max |f(AR,R⁻¹B) − f(A,B)|.
-
-Non-convexity in one line: (A, B) and (−A, −B) are both optimal, but their
-midpoint (0, 0) has f = ‖X‖² > f*. The segment chart draws f along that line.
-
-No spurious local minima: when σ_r > σ_{r+1}, every other critical point
-(AB built from any other set of singular vectors, or fewer) is a saddle, so
-gradient descent from a random small init reaches the global optimum.
-
-What to notice
-• From a tiny init the singular values of AB are learned one at a time,
-  largest first (each grows like (1 + 2ησ_i)^t).
-• Balancedness ‖AᵀA − BBᵀ‖ is conserved by gradient flow; gradient descent
-  drifts only by O(η²) a step.
-• The gap to Σ_{i>r} σ_i² falls to rounding level.";
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +472,26 @@ mod tests {
         for (i, want) in [10.0, 7.5, 5.0, 2.5, 0.0].iter().enumerate() {
             assert!((sv[i] - want).abs() < 1e-12, "{i}: {}", sv[i]);
         }
+    }
+
+    #[test]
+    fn a_run_ends_at_convergence_divergence_or_the_work_budget() {
+        let mut lab = MfLab::new();
+        lab.reset(0).unwrap();
+        assert!(!lab.done());
+        lab.steps = plan::budget_steps(30, 20, 3) - 1;
+        assert!(!lab.done());
+        lab.steps += 1;
+        assert!(lab.done(), "the work budget is spent");
+        lab.reset(0).unwrap();
+        lab.loss = f64::INFINITY;
+        assert!(!lab.done(), "diverged: on to the step count");
+        lab.reset(0).unwrap();
+        lab.loss = lab.optimum * (1.0 + 0.5e-12);
+        assert!(lab.done(), "converged");
+        assert_eq!(lab.default_steps(), Some(600));
+        lab.set("input", crate::params::Value::Text("x.npy".into()))
+            .unwrap();
+        assert_eq!(lab.default_steps(), Some(plan::MAX_DEFAULT_STEPS));
     }
 }

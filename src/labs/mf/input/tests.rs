@@ -132,16 +132,21 @@ fn oversized_shape_claims_are_refused_before_allocating() {
         &[],
     );
     assert!(parse_npy(&overflow).unwrap_err().contains("more than 2^64"));
-    // Honest but over the cap.
-    let tall = npy(
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (1001, 1), }",
-        &[0; 1001 * 4],
+    // Honest but over the value cap; a tall one within it is fine.
+    let over = npy(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2001, 2000), }",
+        &vec![0; 2001 * 2000 * 4],
     );
-    let err = parse_npy(&tall).unwrap_err();
+    let err = parse_npy(&over).unwrap_err();
     assert!(
-        err.contains("1001×1; the mf lab accepts at most 1000 rows"),
+        err.contains("2001×2000 = 4,002,000 values; the mf lab accepts at most 4,000,000 values"),
         "{err}"
     );
+    let tall = npy(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (5000, 2), }",
+        &[0; 5000 * 2 * 4],
+    );
+    assert_eq!(parse_npy(&tall).unwrap().dim(), (5000, 2));
     let nested = npy(
         &format!(
             "{{'descr': {}'<f8'{} }}",
@@ -167,21 +172,120 @@ fn oversized_shape_claims_are_refused_before_allocating() {
     );
 }
 
+/// An endless reader that counts the bytes it hands out.
+struct Endless<'a> {
+    pattern: &'a [u8],
+    served: usize,
+}
+
+impl std::io::Read for Endless<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = self.pattern[(self.served + i) % self.pattern.len()];
+        }
+        self.served += buf.len();
+        Ok(buf.len())
+    }
+}
+
 #[test]
-fn csv_stops_at_the_caps() {
-    let wide = vec!["1"; MAX_COLS + 1].join(",");
+fn csv_streams_and_stops_at_the_value_cap() {
+    // One endless line: refused after cap + 1 values, having read little more than them.
+    let mut line = Endless {
+        pattern: b"1,",
+        served: 0,
+    };
+    let err = read_csv(&mut line, 1000).unwrap_err();
     assert!(
-        parse_csv(wide.as_bytes())
+        err.contains("more than 1,000 values; the mf lab accepts at most"),
+        "{err}"
+    );
+    assert!(line.served <= 2 * SNIFF + 2002, "{}", line.served);
+    // Endless rows too, and an endless header field is cut at MAX_FIELD.
+    let mut rows = Endless {
+        pattern: b"1;2\n",
+        served: 0,
+    };
+    assert!(
+        read_csv(&mut rows, 1000)
             .unwrap_err()
-            .contains("1001 values")
+            .contains("1,000 values")
     );
-    let tall = "1\n".repeat(MAX_ROWS + 1);
-    let err = parse_csv(tall.as_bytes()).unwrap_err();
-    assert!(err.contains("more than 1000 rows"), "{err}");
+    assert!(rows.served <= 2 * SNIFF + 4 * 501);
+    let mut field = Endless {
+        pattern: b"x",
+        served: 0,
+    };
+    let err = read_csv(&mut field, 1000).unwrap_err();
+    assert!(
+        err.contains("the field at line 1, column 1 is longer than 1024 bytes"),
+        "{err}"
+    );
+    // At the cap exactly: read.
+    let at = "1\n".repeat(1000);
+    assert_eq!(read_csv(at.as_bytes(), 1000).unwrap().dim(), (1000, 1));
+    let wide = vec!["1"; 1001].join(",");
+    assert!(
+        read_csv(wide.as_bytes(), 1000)
+            .unwrap_err()
+            .contains("more than 1,000 values")
+    );
+}
+
+#[test]
+fn csv_details_of_the_streaming_reader() {
+    let m = |s: &str| parse_csv(s.as_bytes());
+    // CRLF, a byte-order mark, a last line without a newline, blank rows of separators.
     assert_eq!(
-        parse_csv("1\n".repeat(MAX_ROWS).as_bytes())
-            .unwrap()
-            .nrows(),
-        MAX_ROWS
+        m("\u{feff}a,b\r\n1,2\r\n,\r\n3,4").unwrap(),
+        array![[1.0, 2.0], [3.0, 4.0]]
     );
+    // Quoted fields with separators and doubled quotes inside are fields, not numbers.
+    let err = m("1,\"2,5\"\n").unwrap_err();
+    assert!(err.contains("'2,5' at line 1, column 2"), "{err}");
+    assert_eq!(m("\"1\",\"2\"\n").unwrap(), array![[1.0, 2.0]]);
+    let err = m("x\n1,\"a\"\"b\"\n").unwrap_err();
+    assert!(err.contains(r#"'a\"b' at line 2, column 2"#), "{err}");
+    // An empty field in a data row is an error naming it; a trailing separator too.
+    let err = m("1,,3\n").unwrap_err();
+    assert!(
+        err.contains("'' at line 1, column 2 is not a number"),
+        "{err}"
+    );
+    let err = m("1,2\n3,4,\n").unwrap_err();
+    assert!(err.contains("'' at line 2, column 3"), "{err}");
+    // A header only: an empty matrix (read_matrix says so).
+    assert_eq!(m("a,b\n").unwrap().dim(), (0, 0));
+    // Not UTF-8: shown, not a panic.
+    let err = parse_csv(b"1,\xff\n").unwrap_err();
+    assert!(err.contains("at line 1, column 2 is not a number"), "{err}");
+}
+
+#[test]
+fn non_regular_inputs_say_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    std::fs::create_dir(path("d.csv")).unwrap();
+    std::os::unix::fs::symlink(path("loop2.csv"), path("loop1.csv")).unwrap();
+    std::os::unix::fs::symlink(path("loop1.csv"), path("loop2.csv")).unwrap();
+    std::os::unix::fs::symlink(path("gone.csv"), path("dangling.csv")).unwrap();
+    let fifo = path("f.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let mut cases = vec![
+        (path("d.csv"), "is a directory"),
+        (path("loop1.csv"), "is a symlink loop"),
+        (path("dangling.csv"), "is a dangling symlink"),
+        ("/dev/null".into(), "is a device"),
+        (path("d.csv/x.csv"), "no such file"),
+    ];
+    if made.is_ok_and(|s| s.success()) {
+        // Never opened: a FIFO without a writer would block the reader forever.
+        cases.push((fifo, "is a FIFO"));
+    }
+    for (p, want) in cases {
+        let p = p.to_str().unwrap();
+        for err in [check_path(p).unwrap_err(), read_matrix(p).unwrap_err()] {
+            assert!(err.contains(p) && err.contains(want), "{p}: {err}");
+        }
+    }
 }
