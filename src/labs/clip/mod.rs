@@ -19,11 +19,13 @@ use std::collections::VecDeque;
 #[rustfmt::skip]
 pub const SPECS: &[ParamSpec] = &[
     ParamSpec::int("hidden", 16, 2, 128, "H, the RNN's state size"),
-    ParamSpec::int("horizon", 30, 2, 400, "T: the adding problem's length, and the cliff's number of steps"),
+    ParamSpec::int("horizon", 10, 2, 400, "T: the adding problem's length (the RNN's steps)"),
     ParamSpec::float("init_scale", 1.8, 0.1, 5.0, 0.1, "‖W_hh‖₂ at init (a Gaussian matrix scaled to it): above 1 gradients can explode"),
-    ParamSpec::log("threshold", 1.0, 1e-3, 1e3, "τ: norm clipping rescales g to ‖g‖ = τ, value clipping clamps each component to [−τ, τ]"),
-    ParamSpec::log("lr", 0.05, 1e-5, 10.0, "SGD step size of every variant (RNN and cliff)"),
+    ParamSpec::log("threshold", 1.0, 1e-3, 1e3, "τ, in both views: norm clipping rescales g to ‖g‖ = τ, value clipping clamps each component to [−τ, τ]"),
+    ParamSpec::log("lr", 0.2, 1e-5, 10.0, "SGD step size of the three RNN runs"),
     ParamSpec::int("batch", 16, 1, 256, "sequences per step (the same batch for every variant)"),
+    ParamSpec::int("cliff_horizon", 30, 2, 400, "T of the one-unit cliff: its wall's gradient grows with it"),
+    ParamSpec::log("cliff_lr", 0.05, 1e-5, 10.0, "SGD step size of the three cliff paths"),
 ];
 
 /// The variants, in the order of their series, with their clipping.
@@ -36,27 +38,32 @@ pub const VARIANTS: [(&str, Clipping); 3] = [
 /// The views of the pane, switched by the `v` action.
 pub const VIEWS: [&str; 2] = ["cliff", "rnn"];
 
-/// The default run, in steps.
-pub const DEFAULT_STEPS: u64 = 300;
+/// The default run, in steps: at the defaults the norm-clipped RNN needs about this many
+/// to learn the adding problem (after 1000 it has in 3 of seeds 0–9, after 2000 in 10).
+pub const DEFAULT_STEPS: u64 = 2000;
 /// Steps `final_loss` is averaged over.
 const TAIL: usize = 20;
-/// The most work a run may take: horizon·batch·hidden·(hidden + 2).
+/// The work of a longest default run, in units of a step's horizon·batch·hidden·(hidden+2):
+/// costlier steps make a shorter default run — about ten seconds at most, and at least
+/// RUN_WORK / MAX_WORK = 320 steps.
+pub const RUN_WORK: u64 = 8_000_000_000;
+/// The most work a step may take: horizon·batch·hidden·(hidden + 2).
 pub const MAX_WORK: usize = 25_000_000;
 
 const PRESETS: &[Preset] = &[
     Preset {
         name: "no-clipping-explodes",
-        help: "‖W‖₂ = 3 and lr 0.15: the unclipped RNN's gradient grows geometrically until its run diverges; the clipped ones carry on",
-        sets: &[("init_scale", "3"), ("lr", "0.15")],
+        help: "‖W‖₂ = 3: the unclipped RNN diverges in 10 of seeds 0–9; norm clipping learns the adding problem (loss < 1/12) in 10; value clipping stays finite but learns in 1 — its steps are longer than norm's η·τ",
+        sets: &[("init_scale", "3")],
     },
     Preset {
         name: "norm-vs-value",
-        help: "‖W‖₂ = 2.5, τ = 0.1: value clipping clamps every component and turns the step (cosine < 1); norm clipping only shortens it",
+        help: "‖W‖₂ = 2.5, τ = 0.1: both clip nearly every step; value clipping turns the step (mean cosine ≈ 0.94, norm's is 1) and, its steps ~6× norm's η·τ, learns in 10 of seeds 0–9 to norm's 4",
         sets: &[("init_scale", "2.5"), ("threshold", "0.1")],
     },
     Preset {
         name: "contractive",
-        help: "‖W‖₂ = 0.9: nothing explodes, clipping rarely engages — and it does nothing against vanishing",
+        help: "‖W‖₂ = 0.9: no run diverges and none learns (seeds 0–9); norm clipping engages on 6–12% of steps, value clipping almost never — clipping cannot bring back a fading gradient",
         sets: &[("init_scale", "0.9")],
     },
 ];
@@ -90,7 +97,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     sweep_metric: "final_loss.norm",
     sweep_steps: None,
     default_steps: DEFAULT_STEPS,
-    steps_per_second: 60.0,
+    steps_per_second: 100.0,
     presets: PRESETS,
     lessons: LESSONS,
     actions: &[LabAction {
@@ -103,8 +110,19 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     create: || Box::new(ClipLab::new()),
 };
 
+/// The cost of one step: horizon·batch·hidden·(hidden + 2).
+fn work(hidden: usize, horizon: usize, batch: usize) -> usize {
+    horizon * batch * hidden * (hidden + task::INPUT)
+}
+
+/// The length of a default run with these sizes.
+pub fn default_steps(hidden: usize, horizon: usize, batch: usize) -> u64 {
+    let work = work(hidden, horizon, batch).max(1) as u64;
+    (RUN_WORK / work).min(DEFAULT_STEPS)
+}
+
 fn check_work(hidden: usize, horizon: usize, batch: usize) -> Result<(), ParamError> {
-    let work = horizon * batch * hidden * (hidden + task::INPUT);
+    let work = work(hidden, horizon, batch);
     if work > MAX_WORK {
         return Err(ParamError(format!(
             "lab clip: horizon·batch·hidden·(hidden+2) = {} is more than {} (the cost of a step; every run is kept to seconds)",
@@ -165,6 +183,10 @@ impl ClipLab {
     fn horizon(&self) -> usize {
         self.params.usize("horizon")
     }
+
+    fn cliff_horizon(&self) -> usize {
+        self.params.usize("cliff_horizon")
+    }
 }
 
 fn on_map(w: f64, b: f64) -> bool {
@@ -189,9 +211,17 @@ impl Lab for ClipLab {
         )
     }
 
+    fn default_steps(&self) -> Option<u64> {
+        Some(default_steps(
+            self.params.usize("hidden"),
+            self.horizon(),
+            self.params.usize("batch"),
+        ))
+    }
+
     fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
         self.validate()?;
-        let (hidden, horizon) = (self.params.usize("hidden"), self.horizon());
+        let hidden = self.params.usize("hidden");
         let (scale, lr) = (self.params.f64("init_scale"), self.params.f64("lr"));
         self.seed = seed;
         self.steps = 0;
@@ -203,13 +233,14 @@ impl Lab for ClipLab {
             .iter()
             .map(|(_, c)| task::Learner::new(*c, model.clone(), lr))
             .collect();
+        let cliff_horizon = self.cliff_horizon();
         self.trajectories = VARIANTS
             .iter()
-            .map(|(_, c)| Trajectory::new(*c, horizon))
+            .map(|(_, c)| Trajectory::new(*c, cliff_horizon))
             .collect();
         self.max_jump = vec![0.0; VARIANTS.len()];
         self.left_map = vec![false; VARIANTS.len()];
-        self.landscape = cliff::landscape(horizon);
+        self.landscape = cliff::landscape(cliff_horizon);
         self.data = rng(seed, 1);
         let names: Vec<String> = [
             "loss",
@@ -233,7 +264,7 @@ impl Lab for ClipLab {
 
     fn step(&mut self) {
         let (horizon, batch) = (self.horizon(), self.params.usize("batch"));
-        let (lr, tau) = (self.params.f64("lr"), self.params.f64("threshold"));
+        let tau = self.params.f64("threshold");
         let (x, targets) = task::batch(horizon, batch, &mut self.data);
         let step = self.steps;
         let stats: Vec<task::StepStats> = self
@@ -241,10 +272,11 @@ impl Lab for ClipLab {
             .iter_mut()
             .map(|l| l.train(&x, &targets, tau, step))
             .collect();
+        let (cliff_lr, cliff_horizon) = (self.params.f64("cliff_lr"), self.cliff_horizon());
         let mut cliff_grads = Vec::with_capacity(VARIANTS.len());
         for (i, t) in self.trajectories.iter_mut().enumerate() {
             let before = (t.w, t.b);
-            cliff_grads.push(t.step(lr, tau, horizon));
+            cliff_grads.push(t.step(cliff_lr, tau, cliff_horizon));
             let jump = (t.w - before.0).hypot(t.b - before.1);
             self.max_jump[i] = cliff::max_keeping_nan(self.max_jump[i], jump);
             self.left_map[i] |= !on_map(t.w, t.b);
@@ -277,7 +309,7 @@ impl Lab for ClipLab {
         let mut r = Report::new(LabId::Clip, self.seed, self.steps, self.params.to_map());
         self.recorder.write_into(&mut r);
         // The cliff paths start at the start point, before any step.
-        let start_loss = cliff::loss(cliff::START.0, cliff::START.1, self.horizon());
+        let start_loss = cliff::loss(cliff::START.0, cliff::START.1, self.cliff_horizon());
         for (v, _) in VARIANTS {
             for (key, start) in [
                 ("cliff_w", cliff::START.0),
@@ -305,6 +337,7 @@ impl Lab for ClipLab {
         r.set_summary("cliff_target", cliff::TARGET);
         r.set_summary("view", VIEWS[self.view]);
         r.set_summary("baseline_loss", task::BASELINE);
+        r.set_summary("one_value_loss", task::ONE_VALUE);
         r.set_summary("init_spectral_norm", self.init_norm);
         let frac = |n: u64, of: u64| {
             if of == 0 {
@@ -335,6 +368,15 @@ impl Lab for ClipLab {
             r.set_summary(
                 &format!("mean_cosine.{v}"),
                 if n == 0 { f64::NAN } else { sum / n as f64 },
+            );
+            let (steps_sum, n_steps) = l.map_or((0.0, 0), |l| l.step_sum);
+            r.set_summary(
+                &format!("mean_step.{v}"),
+                if n_steps == 0 {
+                    f64::NAN
+                } else {
+                    steps_sum / n_steps as f64
+                },
             );
             r.set_summary(
                 &format!("max_grad_norm.{v}"),
@@ -392,12 +434,12 @@ Exploding gradients and clipping (press v to switch views)
 
 Backpropagation through T steps multiplies T Jacobians; where they are
 large the gradient can be huge — in a few places of the loss surface only.
-Pascanu's one-unit model shows why:
+Pascanu's one-unit model shows why (T = cliff_horizon, step cliff_lr):
   x_t = w·σ(x_{t−1}) + b,   x_0 = 0.5,   loss (x_T − 0.7)².
 For large w the map has two stable fixed points; where the one x_0 falls
 into changes, x_T jumps. The loss surface has a wall (the cliff on the
 heatmap) whose gradient grows with T. An SGD step that lands on it is
-huge: the parameters are thrown far away and the progress is lost.
+huge: the parameters are thrown far away.
 
 The remedies bound the step, with threshold τ:
   norm clipping   g ← τ·g/‖g‖ when ‖g‖ > τ
@@ -407,16 +449,24 @@ The remedies bound the step, with threshold τ:
     turns towards a diagonal), and the step can still be η·τ·√n long.
 
 The RNN view trains a tanh RNN (‖W_hh‖₂ = init_scale at init) on the adding
-problem — sum the two marked values of a T-step sequence; predicting the
-mean scores 1/6 — three times in lockstep, same data and init: none, norm,
-value. grad_norm is measured before clipping.
+problem — sum the two marked values of a T-step sequence (T = horizon) —
+three times in lockstep, same data and init: none, norm, value. Predicting
+the mean scores 1/6, knowing one of the two values 1/12 (dashed lines):
+below 1/12 a run has learned to carry the first value to the end.
+grad_norm is measured before clipping.
 
 What to notice
 • On the cliff, the unclipped step hits the wall and leaves the map; the
-  norm-clipped one stays and walks along the valley; the value-clipped one
-  moves diagonally and stalls.
-• With ‖W‖₂ = 3 and lr 0.15 (preset no-clipping-explodes) the unclipped
-  RNN's gradient grows geometrically until its run diverges; the clipped
-  runs carry on.
-• Clipping bounds large gradients; it does nothing for vanishing ones — for
-  those see the rnn and lstm labs.";
+  norm-clipped one stays and walks down into the valley; the value-clipped
+  one moves diagonally and stalls.
+• RNN, defaults (‖W‖₂ = 1.8), seeds 0–9: the unclipped run diverges in 7,
+  norm clipping learns (below 1/12) in all 10, value clipping in 6.
+• ‖W‖₂ = 3 (preset no-clipping-explodes): the first gradient is already
+  above τ. The unclipped run diverges in all 10 seeds; norm clipping still
+  learns in all 10; value clipping stays finite but learns in 1 — its steps
+  are longer than norm clipping's η·τ.
+• τ = 0.1 (preset norm-vs-value): both clip nearly every step; value
+  clipping turns the update (cosine ≈ 0.94) and, with longer steps, learns
+  in more seeds than norm clipping.
+• Clipping bounds large gradients; it does nothing for vanishing ones
+  (preset contractive) — for those see the rnn and lstm labs.";

@@ -2,8 +2,8 @@
 //! problem (used by Pascanu et al. for clipping): each step carries a value u_t ~ U(0, 1)
 //! and a marker; exactly two steps are marked, one in the first half and one in the second,
 //! and the target is the sum of their values. Predicting the mean (1) scores the variance
-//! of the sum, 1/6: the baseline a learner must beat, which needs credit from T/2 and more
-//! steps back.
+//! of the sum, 1/6: the baseline. Knowing only the second value (the recent one) scores
+//! Var(u) = 1/12; going below that needs the first value, carried T/2 and more steps.
 //!
 //! The three learners are one tanh RNN (`hidden` units, W_hh Gaussian scaled to spectral
 //! norm `init_scale`, the other weights PyTorch's default init) with a linear readout,
@@ -23,6 +23,9 @@ use rand::RngExt;
 pub const INPUT: usize = 2;
 /// The loss of predicting the mean: Var(u + v) for independent U(0, 1).
 pub const BASELINE: f64 = 1.0 / 6.0;
+/// The loss of knowing one of the two values and predicting the mean of the other: Var(u).
+/// Below it a learner carries the first marked value across the sequence.
+pub const ONE_VALUE: f64 = 1.0 / 12.0;
 
 /// A batch of `n` sequences of `steps` steps and their targets.
 pub fn batch(steps: usize, n: usize, rng: &mut LabRng) -> (Array3<f64>, Vec<f64>) {
@@ -75,6 +78,8 @@ pub struct StepStats {
     pub weight_norm: f64,
     /// The cosine between the update's direction and −g (1 unless clipping turned it).
     pub cosine: f64,
+    /// ‖Δθ‖ = η·‖g after clipping‖: the length of the update.
+    pub step: f64,
 }
 
 /// One learner: a model, its clipping, and its record.
@@ -82,9 +87,12 @@ pub struct Learner {
     pub clipping: Clipping,
     pub model: SeqModel<f64>,
     sgd: Sgd<f64>,
+    lr: f64,
     pub clipped: u64,
     pub steps: u64,
     pub max_grad_norm: f64,
+    /// The sum of the finite update lengths ‖Δθ‖, and how many there were.
+    pub step_sum: (f64, u64),
     /// The step at which the loss or a weight stopped being finite; the learner then stops.
     pub diverged_at: Option<u64>,
 }
@@ -96,12 +104,15 @@ fn gradient(model: &mut SeqModel<f64>) -> Vec<f64> {
     g
 }
 
+/// ‖a‖₂.
+fn norm(a: &[f64]) -> f64 {
+    a.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
 /// cos∠(a, b); NaN when either is zero or not finite.
 pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    dot / (na * nb)
+    dot / (norm(a) * norm(b))
 }
 
 /// ‖θ‖ over every parameter.
@@ -119,9 +130,11 @@ impl Learner {
             clipping,
             model,
             sgd: Sgd::new(lr, 0.0, 0.0, false),
+            lr,
             clipped: 0,
             steps: 0,
             max_grad_norm: 0.0,
+            step_sum: (0.0, 0),
             diverged_at: None,
         }
     }
@@ -135,6 +148,7 @@ impl Learner {
                 grad_norm: f64::NAN,
                 weight_norm: f64::NAN,
                 cosine: f64::NAN,
+                step: f64::NAN,
             };
         }
         let loss = self
@@ -153,11 +167,16 @@ impl Learner {
         self.max_grad_norm = super::cliff::max_keeping_nan(self.max_grad_norm, grad_norm);
         self.clipped += u64::from(clipped);
         self.steps += 1;
-        let cosine = if clipped {
-            cosine(&raw, &gradient(&mut self.model))
+        let (cosine, applied) = if clipped {
+            let applied = gradient(&mut self.model);
+            (cosine(&raw, &applied), norm(&applied))
         } else {
-            1.0
+            (1.0, grad_norm)
         };
+        let step_len = self.lr * applied;
+        if step_len.is_finite() {
+            self.step_sum = (self.step_sum.0 + step_len, self.step_sum.1 + 1);
+        }
         if loss.is_finite() && grad_norm.is_finite() {
             self.sgd.step(&mut self.model);
         }
@@ -170,6 +189,7 @@ impl Learner {
             grad_norm,
             weight_norm,
             cosine,
+            step: step_len,
         }
     }
 }

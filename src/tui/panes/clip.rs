@@ -127,7 +127,8 @@ fn variant_series<'a>(ctx: &'a PaneCtx, key: &str, xs: &str, cliff: bool) -> Vec
 }
 
 /// The indices in [`variant_series`] of the runs that did not diverge (and the ghost): a
-/// diverged loss would stretch the axis over hundreds of decades and flatten the others.
+/// diverged loss, gradient or weight norm would stretch the axis over hundreds of decades
+/// and flatten the others.
 fn finite_runs(ctx: &PaneCtx) -> Vec<usize> {
     let ghost = usize::from(ctx.pinned.is_some());
     let mut fit: Vec<usize> = (0..ghost).collect();
@@ -236,16 +237,21 @@ fn rnn_chart<'a>(ctx: &'a PaneCtx, i: usize) -> Chart<'a> {
             .fit(finite_runs(ctx))
             .x(Axis::new("step"))
             .y(Axis::new("MSE").log(true))
-            .refs(vec![r.num("baseline_loss")], "predict the mean"),
+            .refs(
+                vec![r.num("baseline_loss"), r.num("one_value_loss")],
+                "1/6 mean · 1/12 one value",
+            ),
         1 => Chart::new("‖g‖ before clipping (log)", t)
             .short("‖g‖ (log)")
             .series(variant_series(ctx, "grad_norm", "step", false))
+            .fit(finite_runs(ctx))
             .x(Axis::new("step"))
             .y(Axis::new("‖g‖").log(true))
             .refs(vec![r.param_f64("threshold")], "τ"),
         2 => Chart::new("weight norm ‖θ‖ (log)", t)
             .short("‖θ‖ (log)")
             .series(variant_series(ctx, "weight_norm", "step", false))
+            .fit(finite_runs(ctx))
             .x(Axis::new("step"))
             .y(Axis::new("‖θ‖").log(true)),
         _ => Chart::new("cosine of the update with −g", t)
