@@ -90,18 +90,27 @@ enum Optimizer {
     Sgd(Sgd<f64>),
 }
 
-/// One model with its optimiser; `grad_eps` is added to every gradient component before
-/// the optimiser sees it (the course's proposed remedy; 0 for the honest learners).
+/// One model with its optimiser. Every learner's gradient is clipped to norm `clip` (the
+/// same training recipe for all); then `grad_eps` is added to every component before the
+/// optimiser sees it (the proposed constant-gradient remedy; 0 for the honest learners).
 pub struct Learner {
     pub model: SeqModel<f64>,
     opt: Optimizer,
     grad_eps: f64,
+    /// Gradient-norm clipping threshold τ (0: none).
+    clip: f64,
     /// Set once the loss or a parameter is non-finite; the learner then stops.
     pub diverged_at: Option<u64>,
 }
 
 impl Learner {
-    pub fn new(model: SeqModel<f64>, kind: OptimizerKind, lr: f64, grad_eps: f64) -> Self {
+    pub fn new(
+        model: SeqModel<f64>,
+        kind: OptimizerKind,
+        lr: f64,
+        clip: f64,
+        grad_eps: f64,
+    ) -> Self {
         let opt = match kind {
             OptimizerKind::Adam => Optimizer::Adam(Adam::new(lr)),
             OptimizerKind::Sgd => Optimizer::Sgd(Sgd::new(lr, 0.0, 0.0, false)),
@@ -110,6 +119,7 @@ impl Learner {
             model,
             opt,
             grad_eps,
+            clip,
             diverged_at: None,
         }
     }
@@ -127,6 +137,11 @@ impl Learner {
         if !out.loss.is_finite() {
             self.diverged_at = Some(step);
             return (out.loss, acc);
+        }
+        // Clipping bounds what one unlucky batch can do to Adam's moments: without it a
+        // solved LSTM is often thrown back to chance by a single spike.
+        if self.clip > 0.0 {
+            crate::nn::clip::clip_grad_norm(&mut self.model, self.clip);
         }
         let eps = self.grad_eps;
         if eps != 0.0 {
