@@ -151,7 +151,7 @@ const TEMP_PREFIX: &str = ".gradscope-";
 
 /// Remove the temporary files that processes no longer alive left in `dir` (a write killed
 /// between creating its temporary file and renaming it). Only files named by
-/// [`temp_prefix`] whose pid has no `/proc` entry are touched.
+/// `temp_prefix` whose pid has no `/proc` entry are touched.
 pub fn sweep_stale_temps(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
