@@ -1,10 +1,13 @@
 //! The rnn lab against closed-form theory: exact s^k for orthogonal linear nets, exact
 //! spectral norms, the (γ‖W‖₂)^k bound, transient growth of non-normal W, finite
-//! differences for ∂l/∂W_z, and determinism.
+//! differences for ∂l/∂W_z, and determinism; the worst direction ‖(W_zᵀ)^k‖₂ and each
+//! preset's claim over seeds in the `worst` module.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "rnn_theory/worst.rs"]
+mod worst;
 
 use approx::assert_relative_eq;
 use common::{check_gradient, spread};
