@@ -84,7 +84,8 @@ pub fn jordan_log10(jordan: &Jordan, horizon: usize) -> Vec<f64> {
 /// by Lanczos through F and j products with vectors: one matrix product per L lags.
 fn powers_log10(w: &Array2<f64>, horizon: usize) -> Vec<f64> {
     let p = w.nrows();
-    // Lanczos's extra products (about 6·L/2 with vectors a lag) against p/L for F.
+    // L balances F's product, p³/L a lag, against Lanczos's ~6 steps of 2(j + 1) products
+    // with vectors, ~6(L + 1)p² a lag: L ≈ √(p/6).
     let giant = ((p as f64 / 6.0).sqrt().round() as usize).clamp(1, 8);
     let wt = w.t().as_standard_layout().into_owned();
     let frobenius = |m: &Array2<f64>| m.iter().map(|x| x * x).sum::<f64>().sqrt();
