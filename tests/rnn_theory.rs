@@ -1,10 +1,13 @@
 //! The rnn lab against closed-form theory: exact s^k for orthogonal linear nets, exact
 //! spectral norms, the (γ‖W‖₂)^k bound, transient growth of non-normal W, finite
-//! differences for ∂l/∂W_z, and determinism.
+//! differences for ∂l/∂W_z, and determinism; the worst direction ‖(W_zᵀ)^k‖₂ and each
+//! preset's claim over seeds in the `worst` module.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "rnn_theory/worst.rs"]
+mod worst;
 
 use approx::assert_relative_eq;
 use common::{check_gradient, spread};
@@ -126,12 +129,17 @@ fn nonnormal_with_radius_below_one_grows_then_decays() {
 
 #[test]
 fn saturating_activations_make_vanishing_worse() {
-    let lin = run(&[("activation", "linear"), ("spectral_norm", "1.0")], 2);
-    let tanh = run(&[("activation", "tanh"), ("spectral_norm", "1.0")], 2);
-    let sig = run(&[("activation", "sigmoid"), ("spectral_norm", "1.0")], 2);
-    assert!(tanh.num("final_ratio") < lin.num("final_ratio"));
-    assert!(sig.num("final_ratio") < tanh.num("final_ratio"));
-    assert_eq!(sig.text("regime"), "vanishing");
+    // Over seeds, and in the worst direction as well as for g.
+    for seed in 0..10 {
+        let lin = run(&[("activation", "linear"), ("spectral_norm", "1.0")], seed);
+        let tanh = run(&[("activation", "tanh"), ("spectral_norm", "1.0")], seed);
+        let sig = run(&[("activation", "sigmoid"), ("spectral_norm", "1.0")], seed);
+        for key in ["final_ratio", "log10_worst_final"] {
+            assert!(tanh.num(key) < lin.num(key), "seed {seed}: {key}");
+            assert!(sig.num(key) < tanh.num(key), "seed {seed}: {key}");
+        }
+        assert_eq!(sig.text("regime"), "vanishing");
+    }
 }
 
 #[test]

@@ -47,7 +47,43 @@ pub enum Operator {
     Rotated {
         q: Array2<f64>,
         core: Array2<f64>,
+        jordan: Jordan,
     },
+}
+
+/// The core's parameters: ρI + cN with N the shift inside blocks of length `block` (the
+/// last block may be shorter).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Jordan {
+    pub rho: f64,
+    pub c: f64,
+    pub block: usize,
+}
+
+impl Jordan {
+    /// The p×p core with ‖core‖₂ = s and ρ capped at s (c ≥ 0 by safeguarded Newton).
+    pub fn new(p: usize, rho: f64, s: f64, block: usize) -> Jordan {
+        let rho = rho.min(s);
+        let block = block.clamp(1, p.max(1));
+        Jordan {
+            rho,
+            c: shift_for_norm(block, rho, s),
+            block,
+        }
+    }
+
+    /// The core as a p×p matrix.
+    pub fn matrix(&self, p: usize) -> Array2<f64> {
+        Array2::from_shape_fn((p, p), |(i, j)| {
+            if i == j {
+                self.rho
+            } else if j == i + 1 && j % self.block != 0 {
+                self.c
+            } else {
+                0.0
+            }
+        })
+    }
 }
 
 impl Family {
@@ -72,10 +108,14 @@ impl Family {
         match self {
             Family::Orthogonal(q) => Operator::Dense(q * s),
             Family::Gaussian(g) => Operator::Dense(g * s),
-            Family::NonNormal { q, rho, block } => Operator::Rotated {
-                q: q.clone(),
-                core: jordan_core(q.nrows(), *rho, s, *block),
-            },
+            Family::NonNormal { q, rho, block } => {
+                let jordan = Jordan::new(q.nrows(), *rho, s, *block);
+                Operator::Rotated {
+                    q: q.clone(),
+                    core: jordan.matrix(q.nrows()),
+                    jordan,
+                }
+            }
         }
     }
 }
@@ -85,7 +125,7 @@ impl Operator {
     pub fn matrix(&self) -> Array2<f64> {
         match self {
             Operator::Dense(w) => w.clone(),
-            Operator::Rotated { q, core } => q.dot(core).dot(&q.t()),
+            Operator::Rotated { q, core, .. } => q.dot(core).dot(&q.t()),
         }
     }
 
@@ -110,13 +150,13 @@ impl Operator {
             Operator::Dense(w) => propagate(w.view(), act, z0, g, horizon),
             // σ = identity commutes with the rotation: propagate y = Qᵀz through the core,
             // whose powers are then exact; norms are the same in both bases.
-            Operator::Rotated { q, core } if act == Activation::Linear => {
+            Operator::Rotated { q, core, .. } if act == Activation::Linear => {
                 let (y0, gy) = (q.t().dot(&z0), q.t().dot(&g));
                 let mut prop = propagate(core.view(), act, y0.view(), gy.view(), horizon);
                 prop.grad_w = q.dot(&prop.grad_w).dot(&q.t());
                 prop
             }
-            Operator::Rotated { q, core } => {
+            Operator::Rotated { q, core, .. } => {
                 let apply =
                     |x: ArrayView1<f64>| -> Array1<f64> { q.dot(&core.dot(&q.t().dot(&x))) };
                 let apply_t =
@@ -130,18 +170,7 @@ impl Operator {
 /// `ρI + cN` (p×p) with N the shift inside Jordan blocks of length `block` (the last block
 /// may be shorter) and c ≥ 0 such that the spectral norm is s. ρ is capped at s.
 pub fn jordan_core(p: usize, rho: f64, s: f64, block: usize) -> Array2<f64> {
-    let rho = rho.min(s);
-    let b = block.clamp(1, p.max(1));
-    let c = shift_for_norm(b, rho, s);
-    Array2::from_shape_fn((p, p), |(i, j)| {
-        if i == j {
-            rho
-        } else if j == i + 1 && j % b != 0 {
-            c
-        } else {
-            0.0
-        }
-    })
+    Jordan::new(p, rho, s, block).matrix(p)
 }
 
 /// The c ≥ 0 with ‖ρI_b + cN_b‖₂ = s: safeguarded Newton on c, whose derivative is uᵀNv for

@@ -4,7 +4,7 @@
 //! Vectors are carried as a unit direction times `exp(log scale)`, renormalised every step,
 //! so a ratio of 3^1000 is a log10 of 477 rather than an overflow into inf − inf = NaN.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, linalg::general_mat_mul};
 
 /// The nonlinearity σ. The first variant is the parameter's default.
 #[derive(
@@ -74,6 +74,8 @@ pub struct Propagation {
     pub loss: f64,
     /// ∂l/∂W_z, the sum of the contributions.
     pub grad_w: Array2<f64>,
+    /// `σ'(a_{t+1})` for t = 0..T−1: step t's Jacobian ∂z_{t+1}/∂z_t is diag(slopes[t])·W_z.
+    pub slopes: Vec<Array1<f64>>,
 }
 
 /// `v / ‖v‖` and `ln ‖v‖` (a zero vector stays zero, with log −∞).
@@ -94,7 +96,9 @@ pub fn propagate(
     g: ArrayView1<f64>,
     horizon: usize,
 ) -> Propagation {
-    propagate_with(&|x| w.dot(&x), &|x| w.t().dot(&x), act, z0, g, horizon)
+    // Wᵀ in row-major order: products with it then run along contiguous rows.
+    let wt = w.t().as_standard_layout().into_owned();
+    propagate_with(&|x| w.dot(&x), &|x| wt.dot(&x), act, z0, g, horizon)
 }
 
 /// Forward and backward with W given by how it and its transpose act on a vector. The
@@ -148,7 +152,12 @@ pub fn propagate_with(
         let u = &slopes[t] * &d;
         let scale = log_d + log_z[t];
         contrib[t] = (scale + u.dot(&u).sqrt().ln() + zs[t].dot(&zs[t]).sqrt().ln()).exp();
-        grad_w.scaled_add(scale.exp(), &outer(u.view(), zs[t].view()));
+        // The rank-one term exp(scale)·u z_tᵀ, added in place.
+        let (col, row) = (
+            u.view().insert_axis(Axis(1)),
+            zs[t].view().insert_axis(Axis(0)),
+        );
+        general_mat_mul(scale.exp(), &col, &row, 1.0, &mut grad_w);
         let (next, l) = normalise(apply_t(u.view()));
         d = next;
         log_d += l;
@@ -160,9 +169,6 @@ pub fn propagate_with(
         grad_w_contrib: contrib,
         loss,
         grad_w,
+        slopes,
     }
-}
-
-fn outer(a: ArrayView1<f64>, b: ArrayView1<f64>) -> Array2<f64> {
-    Array2::from_shape_fn((a.len(), b.len()), |(i, j)| a[i] * b[j])
 }

@@ -1,9 +1,10 @@
-//! The rnn pane: live readouts of ‖W_z‖₂ and ρ(W_z); the gradient ratio on a log axis with
-//! both theory bounds (and the pinned ghost); the heatmap of log10 ratio over spectral norm
-//! × lag with the current spectral norm marked.
+//! The rnn pane: live readouts of ‖W_z‖₂ and ρ(W_z) and of the transient peaks; the gradient
+//! ratio of this g on a log axis under the worst direction's, its envelope over every g, with
+//! the bound (γ‖W‖₂)^k, the asymptotic rate ρ(W)^k and the pinned ghost; the heatmap of log10
+//! ratio over spectral norm × lag with the current spectral norm marked.
 
 use super::{PaneCtx, PaneDescriptor, Readouts};
-use crate::fmt::fmt_num;
+use crate::fmt::{fmt_num, short_num};
 use crate::tui::widgets::Figure;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use crate::tui::widgets::heatmap::{ColorScale, Heatmap};
@@ -30,17 +31,30 @@ fn readouts(ctx: &PaneCtx) -> Readouts {
     out.item(t, "ρ(W_z)", format!("{:.4}", r.num("spectral_radius")));
     out.item(t, "γ", fmt_num(r.num("gamma")));
     out.item(t, "ratio at T", fmt_num(r.num("final_ratio")));
-    let peak = r.num("peak_ratio");
-    // Transient growth is worth a readout only when the peak is inside the horizon.
-    if peak > 1.0 + 1e-6 && r.num("peak_lag") < r.param_f64("horizon") {
-        out.item(
-            t,
-            "peak",
-            format!("{} at k={}", fmt_num(peak), fmt_num(r.num("peak_lag"))),
-        );
+    // A transient peak is worth a readout only when it is a growth inside the horizon.
+    let horizon = r.param_f64("horizon");
+    for (label, key) in [("this g", "peak"), ("worst direction", "worst_peak")] {
+        let (peak, lag) = (r.num(&format!("{key}_ratio")), r.num(&format!("{key}_lag")));
+        if peak > 1.0 + 1e-6 && lag < horizon {
+            let log10 = r.num(&format!("log10_{key}_ratio"));
+            out.item(
+                t,
+                label,
+                format!("{} at k = {}", ratio(peak, log10), fmt_num(lag)),
+            );
+        }
     }
     out.push(Span::styled(r.text("regime").to_string(), t.title));
     out
+}
+
+/// A ratio in three significant digits, or as a power of ten past the f64 range.
+fn ratio(value: f64, log10: f64) -> String {
+    if value.is_finite() {
+        short_num(value)
+    } else {
+        format!("10^{log10:.1}")
+    }
 }
 
 fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'a> {
@@ -64,20 +78,27 @@ fn gradient_chart<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Chart<'
         m1,
     ));
     let (s2, m2) = t.series_look(2);
-    series.push(Series::new("ρ(W)^k", r.series("bound_radius"), s2, m2));
-    let (s0, m0) = t.series_look(0);
     series.push(Series::new(
-        "‖∂l/∂z_{T−k}‖ / ‖∂l/∂z_T‖",
-        r.series("grad_norm"),
-        s0,
-        m0,
+        "ρ(W)^k (asymptotic rate)",
+        r.series("bound_radius"),
+        s2,
+        m2,
     ));
+    let (s3, m3) = t.series_look(3);
+    series.push(Series::new(
+        "worst direction",
+        r.series("worst_norm"),
+        s3,
+        m3,
+    ));
+    let (s0, m0) = t.series_look(0);
+    series.push(Series::new("this g", r.series("grad_norm"), s0, m0));
+    // The y range follows the worst direction (the envelope), this g and the ghost.
     let n = series.len();
-    let fit = if ctx.pinned.is_some() {
-        vec![0, n - 1]
-    } else {
-        vec![n - 1]
-    };
+    let mut fit = vec![n - 2, n - 1];
+    if ctx.pinned.is_some() {
+        fit.insert(0, 0);
+    }
     Chart::new("gradient ratio by lag k (log)", t)
         .short("ratio by lag (log)")
         .series(series)
