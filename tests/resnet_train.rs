@@ -13,6 +13,7 @@ use gradscope::labs::LabId;
 use gradscope::nn::checkpoint::{self, parse};
 use gradscope::nn::train::resume::optim_path;
 use gradscope::nn::{Module, ParamGroup, ResNet, ResNetConfig, Sgd};
+use gradscope::run::RunSpec;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -202,6 +203,8 @@ fn a_saved_checkpoint_reloads_bit_for_bit_and_resumes_exactly() {
         (j["steps"].as_u64(), j["steps_this_run"].as_u64()),
         (Some(6), Some(3))
     );
+    // The training means cover the resumed run's own batches, and say so.
+    assert_eq!(j["summary"]["train_final_steps"], serde_json::json!([4, 6]));
     assert_eq!(tensors(&resumed), saved);
     assert_eq!(
         tensors(&optim_path(&resumed)),
@@ -421,4 +424,82 @@ fn save_paths_are_checked_before_training() {
         ],
         "is the input file",
     );
+}
+
+#[test]
+fn a_diverging_run_stops_warns_and_says_so() {
+    let out = gradscope()
+        .args([
+            "resnet", "train", "--width", "2", "--batch", "4", "--seed", "3",
+        ])
+        .args(["--steps", "50", "--lr", "1e308", "--val-every", "0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: the run diverged"), "{err}");
+    assert!(err.contains("a smaller --lr converges"), "{err}");
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["diverged"], true);
+    // It stopped at the first non-finite loss instead of running out its 50 steps.
+    assert!(j["steps"].as_u64().unwrap() < 50, "{}", j["steps"]);
+}
+
+/// The lab's run of `preset` at width 4, batch 8, 100 steps, for seed `seed`.
+fn lab_run(preset: &str, seed: u64) -> gradscope::report::Report {
+    let sets = ["width=4".to_string(), "batch=8".to_string()];
+    let spec = RunSpec::from_args(LabId::Resnet, Some(preset), &sets, seed, Some(100)).unwrap();
+    common::run(spec)
+}
+
+fn first_last(r: &gradscope::report::Report, series: &str) -> (f64, f64) {
+    let s = r.series(series);
+    (s[0], s[s.len() - 1])
+}
+
+/// The presets' claims about weight decay, each over seeds 0–9 (small networks: the claims
+/// are about scale invariance and the decay, which do not depend on the width).
+#[test]
+fn the_decay_presets_claims_hold_over_ten_seeds() {
+    // Thirty small runs: one thread per seed keeps both cores busy.
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|seed| {
+                s.spawn(move || {
+                    let run = |p| lab_run(p, seed);
+                    (
+                        run("pytorch-order"),
+                        run("no-decay"),
+                        run("decay-everything"),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (seed, (base, none, all)) in runs.into_iter().enumerate() {
+        // no-decay: the scale-invariant conv weights only grow and their effective lr falls.
+        let (w0, w1) = first_last(&none, "weight_norm.rest");
+        let (e0, e1) = first_last(&none, "eff_lr.rest");
+        assert!(
+            w1 > w0 && e1 < e0,
+            "seed {seed}: ‖w‖ {w0}→{w1}, η/‖w‖² {e0}→{e1}"
+        );
+        // The decay holds them below the undecayed run's.
+        let held = first_last(&base, "weight_norm.rest").1;
+        assert!(held < w1, "seed {seed}: decayed ‖w‖ {held} vs {w1}");
+        // decay-everything: BN's γ, β end smaller than where nothing decays them.
+        let bn_all = first_last(&all, "weight_norm.bn_affine").1;
+        let bn_base = first_last(&base, "weight_norm.bn_affine").1;
+        assert!(
+            bn_all < bn_base,
+            "seed {seed}: ‖γ, β‖ {bn_all} vs {bn_base}"
+        );
+        let lr_all = first_last(&all, "eff_lr.bn_affine").1;
+        let lr_base = first_last(&base, "eff_lr.bn_affine").1;
+        assert!(
+            lr_all > lr_base,
+            "seed {seed}: η/‖γ, β‖² {lr_all} vs {lr_base}"
+        );
+    }
 }
