@@ -309,7 +309,7 @@ fn sweep_csv_and_log_spacing() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "index,value,metric");
+    assert_eq!(lines[0], "index,z0_scale,final_ratio");
     assert!(lines[2].starts_with("1,0.1"), "{}", lines[2]);
 }
 
@@ -868,5 +868,32 @@ fn sweep_over_seeds_gives_each_point_its_median_and_spread() {
         .output()
         .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
-    assert!(csv.starts_with("index,value,metric,q10,q90\n"), "{csv}");
+    assert!(csv.starts_with("index,lr,final_loss,q10,q90\n"), "{csv}");
+}
+
+#[test]
+fn a_sweep_metric_never_finite_is_an_error_and_sometimes_finite_a_warning() {
+    let sweep = |from: &str, to: &str| {
+        gradscope()
+            .args(["sweep", "mf", "--param", "lr", "--from", from, "--to", to])
+            .args(["--points", "3", "--metric", "final_loss", "--steps", "100"])
+            .args(["--format", "csv"])
+            .output()
+            .unwrap()
+    };
+    // lr above 1/(2σ₁) = 0.05 diverges at every point: exit 2, one line naming the metric.
+    let all = sweep("0.2", "0.3");
+    assert_eq!(all.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&all.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("final_loss is not finite at any of the 3 points"), "{err}");
+    assert!(all.stdout.is_empty());
+    // Some points diverge: the numbers are written, and a warning names the points.
+    let some = sweep("0.01", "0.2");
+    assert!(some.status.success());
+    let err = String::from_utf8_lossy(&some.stderr);
+    assert!(err.contains("not finite at 2 of 3 points (lr = 0.105, 0.2)"), "{err}");
+    let csv = String::from_utf8(some.stdout).unwrap();
+    assert!(csv.starts_with("index,lr,final_loss\n0,0.01,"), "{csv}");
+    assert!(csv.ends_with("2,0.2,nan\n"), "{csv}");
 }

@@ -43,7 +43,8 @@ pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let seeds = plan.seeds > 1;
-            let mut header = vec!["index", "value", "metric"];
+            // Columns named after what they hold, so a CSV read alone says what was swept.
+            let mut header = vec!["index", plan.param.as_str(), plan.metric.as_str()];
             if seeds {
                 header.extend(["q10", "q90"]);
             }
@@ -118,5 +119,35 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     }
     plan.validate().map_err(UsageError::from)?;
     let points = execute(&plan, shard, jobs)?;
+    check_finite(&plan, &points)?;
     emit(args.out.as_deref(), &render(&plan, &points, args.format)?)
+}
+
+/// A metric that is not finite at any point is an error (a column of `nan` teaches nothing);
+/// one that is not finite at some points is written, with a warning that says where.
+fn check_finite(plan: &SweepPlan, points: &[SweepPoint]) -> Result<()> {
+    let bad: Vec<&SweepPoint> = points.iter().filter(|p| !p.metric.is_finite()).collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let why = "diverged runs, or a metric their steps do not reach: try more --steps";
+    if bad.len() == points.len() {
+        return Err(UsageError::new(format!(
+            "sweep: {} is not finite at any of the {} points ({why})",
+            plan.metric,
+            points.len()
+        ))
+        .into());
+    }
+    let at: Vec<String> = bad.iter().take(5).map(|p| fmt_num(p.value)).collect();
+    let more = if bad.len() > 5 { ", …" } else { "" };
+    eprintln!(
+        "warning: {} is not finite at {} of {} points ({} = {}{more}): {why}",
+        plan.metric,
+        bad.len(),
+        points.len(),
+        plan.param,
+        at.join(", ")
+    );
+    Ok(())
 }
