@@ -17,9 +17,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-/// The smallest terminal the layout works in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use super::model::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draw the frame for `app` into `buf` over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
