@@ -37,6 +37,8 @@ pub struct LabView {
     pub(super) preset: Option<usize>,
     /// The same parameters over seeds (the `S` key), if asked for.
     pub(super) seeds: Option<SeedsView>,
+    /// Which of the pane's views is shown (a choice of the UI: runs do not depend on it).
+    pub(super) view: usize,
 }
 
 /// Runs of one spec over seeds in the background, and what they show so far.
@@ -59,6 +61,7 @@ impl LabView {
             pinned: None,
             preset: None,
             seeds: None,
+            view: 0,
         }
     }
 
@@ -88,6 +91,11 @@ impl LabView {
 
     pub fn pinned(&self) -> Option<&Report> {
         self.pinned.as_ref()
+    }
+
+    /// Which of the pane's views is shown (0 for a pane with one).
+    pub fn view(&self) -> usize {
+        self.view
     }
 
     /// What the runs over seeds of the current parameters show, once one has finished.

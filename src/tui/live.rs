@@ -208,7 +208,8 @@ fn carry_out<D: Driver>(
 fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
     let lab = app.lab();
     let report = lab.report().ok_or("nothing to draw yet")?;
-    let svg = svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), only)?;
+    let svg =
+        svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), lab.view(), only)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

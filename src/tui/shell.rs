@@ -293,4 +293,31 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_view_switch_is_ui_state_and_sends_nothing() {
+        let mut shell = shell(LabId::Clip);
+        sent(&mut shell);
+        assert_eq!(shell.handle(key("v")), vec![]);
+        assert!(sent(&mut shell).is_empty(), "the worker never hears of it");
+        assert_eq!(shell.app().lab().view(), 1);
+        let says = shell.app().message().map(|m| m.text.clone());
+        assert!(says.is_some_and(|t| t.contains("tanh RNN")));
+        // It survives a restart and a visit to another lab.
+        shell.handle(key("r"));
+        shell.handle(key("Tab"));
+        shell.handle(key("Shift-Tab"));
+        assert_eq!(shell.app().lab().view(), 1);
+        shell.handle(key("v"));
+        assert_eq!(shell.app().lab().view(), 0);
+        // Elsewhere v says whose key it is.
+        shell.handle(key("Tab"));
+        shell.handle(key("v"));
+        let says = shell.app().message().map(|m| m.text.clone());
+        assert!(
+            says.is_some_and(|t| t.contains("clip's view")),
+            "{:?}",
+            shell.app().message()
+        );
+    }
 }

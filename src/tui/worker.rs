@@ -267,17 +267,8 @@ impl WorkerCore {
         self.owed = 0.0;
         self.running_time = 0.0;
         self.runs_started += 1;
-        // A restart of the same lab keeps the view the user switched to.
-        let kept = self
-            .runner
-            .as_ref()
-            .filter(|r| r.spec().lab == spec.lab)
-            .and_then(Runner::view);
         match Runner::new(spec) {
-            Ok(mut runner) => {
-                if let Some(view) = kept {
-                    runner.set_view(view);
-                }
+            Ok(runner) => {
                 self.runner = Some(runner);
                 self.running = !paused;
                 self.dirty = true;

@@ -14,6 +14,7 @@ mod sweep;
 
 use super::action::Action;
 use super::app::{App, Effect, Message, Overlay, RunState};
+use super::panes;
 use super::theme::Theme;
 use super::worker::{Command, WorkerEvent};
 use crate::labs::LabId;
@@ -171,12 +172,20 @@ pub(super) fn pick_preset(app: &mut App, i: usize) -> Result<Vec<Command>, Strin
 
 fn lab_key(app: &mut App, key: char) -> Vec<Command> {
     let id = app.lab().id();
+    // Switching the pane's view is the UI's business: the worker never hears of it.
+    if let Some(views) = panes::descriptor(id).views.filter(|v| v.key.key == key) {
+        let lab = app.lab_mut();
+        lab.view = (lab.view + 1) % views.views.len().max(1);
+        let (_, says) = views.views[lab.view];
+        say(app, says);
+        return vec![];
+    }
     if let Some(a) = id.descriptor().actions.iter().find(|a| a.key == key) {
         return vec![Command::Act(a.name)];
     }
     // A key that is another lab's action says where it belongs; other keys do nothing.
     let owner = LabId::all().iter().find_map(|other| {
-        let a = other.descriptor().actions.iter().find(|a| a.key == key)?;
+        let a = panes::keys(*other).find(|a| a.key == key)?;
         Some((other.name(), a.label))
     });
     if let Some((owner, label)) = owner {
@@ -250,9 +259,10 @@ fn commit_input(app: &mut App) -> Vec<Command> {
 
 fn zoom(app: &mut App) {
     let theme = Theme::new(app.theme);
-    let charts = app.lab().report().map_or(0, |r| {
-        crate::tui::panes::figure_count(app.lab().id(), r, &theme)
-    });
+    let lab = app.lab();
+    let charts = lab
+        .report()
+        .map_or(0, |r| panes::figure_count(lab.id(), r, &theme, lab.view));
     app.zoom = match app.zoom {
         None if charts > 0 => Some(0),
         Some(i) if i + 1 < charts => Some(i + 1),
