@@ -69,3 +69,28 @@ fn the_toy_lab_has_a_tab_and_a_timed_pane() {
         "the toy's action is in the hint bar"
     );
 }
+
+#[test]
+fn every_lab_has_a_number_key_and_the_toys_opens_it() {
+    use crate::tui::action::Action;
+    use crate::tui::inline::InlineTui;
+    use crate::tui::keymap::{Mode, map, parse_key};
+    // The keymap binds 1–9: up to nine labs each have their number.
+    for i in 0..9 {
+        let key = parse_key(&(i + 1).to_string()).expect("a digit");
+        assert_eq!(map(Mode::Normal, &key), Some(Action::SelectLab(i)));
+    }
+    assert!(
+        LabId::all().len() <= 9,
+        "a lab past the ninth has no number key"
+    );
+    // The toy comes after every real lab; its number opens it.
+    let number = LabId::all().len().to_string();
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut tui = InlineTui::new(RunSpec::new(LabId::Mf), ThemeName::Mono, backend).unwrap();
+    tui.frame().unwrap();
+    assert!(tui.press(&number));
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().id(), LabId::Toy);
+    assert!(tui.app().message().is_none(), "{:?}", tui.app().message());
+}

@@ -254,16 +254,6 @@ impl Runner {
     pub fn act(&mut self, action: &str) -> Result<String, ParamError> {
         self.lab.act(action)
     }
-
-    /// The view the lab's pane shows (see [`Lab::view`]).
-    pub fn view(&self) -> Option<&'static str> {
-        self.lab.view()
-    }
-
-    /// Show this view (see [`Lab::set_view`]).
-    pub fn set_view(&mut self, view: &str) {
-        self.lab.set_view(view);
-    }
 }
 
 /// Build and run a spec to its end: the whole of `gradscope run`, a sweep point, a fixture.

@@ -231,7 +231,7 @@ fn mf_landscape_mono_120x40() {
     let mut app = app_of(spec, ThemeName::Mono, 120, 40);
     let theme = gradscope::tui::theme::Theme::new(ThemeName::Mono);
     let charts =
-        gradscope::tui::panes::figure_count(LabId::Mf, app.lab().report().unwrap(), &theme);
+        gradscope::tui::panes::figure_count(LabId::Mf, app.lab().report().unwrap(), &theme, 0);
     assert_eq!(charts, 5);
     insta::assert_snapshot!(screen(&app, 120, 40));
     // z cycles through all five charts; the fifth is the landscape alone.
@@ -495,7 +495,8 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
         let mut app = finished_default(lab);
         update(&mut app, Action::Resize(160, 48));
         let theme = gradscope::tui::theme::Theme::new(ThemeName::Default);
-        let charts = gradscope::tui::panes::figure_count(lab, app.lab().report().unwrap(), &theme);
+        let charts =
+            gradscope::tui::panes::figure_count(lab, app.lab().report().unwrap(), &theme, 0);
         for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
             while app.theme() != theme {
                 press(&mut app, "t");
@@ -1037,9 +1038,11 @@ fn clip_views_switch_with_v_and_survive_restarts() {
     .unwrap();
     tui.settle(60.0).unwrap();
     assert!(text_of(tui.terminal().backend()).contains("cliff (v: RNN)"));
+    let runs = tui.runs_started();
     tui.press("v");
     tui.frame().unwrap();
-    assert_eq!(tui.app().lab().report().unwrap().text("view"), "rnn");
+    assert_eq!(tui.app().lab().view(), 1);
+    assert_eq!(tui.runs_started(), runs, "a view switch restarts nothing");
     let screen = text_of(tui.terminal().backend());
     assert!(screen.contains("RNN (v: cliff)"), "{screen}");
     insta::assert_snapshot!("clip_rnn_view_mono_160x48", screen);
@@ -1049,14 +1052,20 @@ fn clip_views_switch_with_v_and_survive_restarts() {
     tui.settle(60.0).unwrap();
     let report = tui.app().lab().report().unwrap();
     assert_eq!(report.param_text("init_scale"), "3");
-    assert_eq!(report.text("view"), "rnn");
+    assert_eq!(tui.app().lab().view(), 1);
     assert_eq!(report.num("diverged.none"), 1.0);
     let screen = text_of(tui.terminal().backend());
     assert!(screen.contains("none DIVERGED at"), "{screen}");
     assert!(screen.contains("non-finite"), "{screen}");
+    // Another lab and back: the view stays (the worker never knew it).
+    tui.press("Tab");
+    tui.press("Shift-Tab");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().lab().view(), 1);
     tui.press("v");
     tui.frame().unwrap();
-    assert_eq!(tui.app().lab().report().unwrap().text("view"), "cliff");
+    assert_eq!(tui.app().lab().view(), 0);
+    assert!(text_of(tui.terminal().backend()).contains("cliff (v: RNN)"));
 }
 
 #[test]

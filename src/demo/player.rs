@@ -84,7 +84,8 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
             }
             Cue::Mark(label) => cast.mark(tui.clock(), label),
             _ => {
-                tui.cue(cue).map_err(|e| format!("line {line}: {e}"))?;
+                tui.cue(*line, cue)
+                    .map_err(|e| format!("line {line}: {e}"))?;
                 accountable = match cue {
                     Cue::Key(_) | Cue::Type(_) => None,
                     Cue::Caption(_) | Cue::Theme(_) => accountable,

@@ -106,6 +106,7 @@ fn run_seeds(spec: RunSpec, n: usize, args: &RunArgs) -> Result<()> {
             first,
             Some(&stats),
             ThemeName::Default,
+            0,
             None,
         )
         .map_err(anyhow::Error::msg)?;

@@ -88,16 +88,6 @@ pub trait Lab: Send {
     fn act(&mut self, action: &str) -> Result<String, ParamError> {
         Err(ParamError(format!("this lab has no action '{action}'")))
     }
-
-    /// The view the pane shows, for a lab whose actions switch views (clip); `None` for the
-    /// others. Presentation only: no number of the run depends on it.
-    fn view(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// Show this view (one that [`Lab::view`] returned). A restart of the same lab (a new
-    /// parameter value, a preset) keeps the view the user chose.
-    fn set_view(&mut self, _view: &str) {}
 }
 
 /// A named set of parameter values: one telling case of a lab's lesson.

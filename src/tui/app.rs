@@ -4,33 +4,15 @@
 //! Everything else reads through the getters.
 
 use super::keymap::Mode;
+use super::model::{MIN_HEIGHT, MIN_WIDTH, Progress};
+pub use super::model::{RunState, SweepView};
 use super::speed::Speed;
 use super::theme::ThemeName;
-use super::worker::Progress;
 use crate::labs::LabId;
 use crate::params::ParamSet;
 use crate::report::Report;
 use crate::run::RunSpec;
 use crate::seeds::SeedStats;
-use crate::sweep::SweepPoint;
-
-/// What the worker is doing with the open lab.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunState {
-    Running,
-    Paused,
-    Done,
-}
-
-impl RunState {
-    pub fn label(self) -> &'static str {
-        match self {
-            RunState::Running => "RUNNING",
-            RunState::Paused => "PAUSED",
-            RunState::Done => "DONE",
-        }
-    }
-}
 
 /// An overlay over the whole screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +37,8 @@ pub struct LabView {
     pub(super) preset: Option<usize>,
     /// The same parameters over seeds (the `S` key), if asked for.
     pub(super) seeds: Option<SeedsView>,
+    /// Which of the pane's views is shown (a choice of the UI: runs do not depend on it).
+    pub(super) view: usize,
 }
 
 /// Runs of one spec over seeds in the background, and what they show so far.
@@ -77,6 +61,7 @@ impl LabView {
             pinned: None,
             preset: None,
             seeds: None,
+            view: 0,
         }
     }
 
@@ -108,6 +93,11 @@ impl LabView {
         self.pinned.as_ref()
     }
 
+    /// Which of the pane's views is shown (0 for a pane with one).
+    pub fn view(&self) -> usize {
+        self.view
+    }
+
     /// What the runs over seeds of the current parameters show, once one has finished.
     pub fn seeds(&self) -> Option<&SeedStats> {
         self.seeds
@@ -123,23 +113,6 @@ impl LabView {
         spec.apply_preset(preset.name).ok()?;
         (spec.params == self.spec.params).then_some(preset.name)
     }
-}
-
-/// The sweep shown under the pane, filled in as points arrive.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SweepView {
-    pub id: u64,
-    pub lab: LabId,
-    pub param: String,
-    pub metric: String,
-    /// The swept range.
-    pub from: f64,
-    pub to: f64,
-    pub total: usize,
-    pub log_x: bool,
-    pub points: Vec<SweepPoint>,
-    pub running: bool,
-    pub error: Option<String>,
 }
 
 /// A line in the status bar. It clears when what it describes changes (a new run, a closed
@@ -185,7 +158,8 @@ pub struct App {
     pub(super) recording: Option<String>,
 }
 
-/// Something only the event loop can do: it owns the terminal and the file system.
+/// Something for the event loop: what only it can do (it owns the terminal, the file system
+/// and a demo's clock), and what it may need to know.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Put this text on the terminal's clipboard (OSC 52).
@@ -194,6 +168,15 @@ pub enum Effect {
     Figure { only: Option<usize> },
     /// Start or stop recording the terminal to a .cast file.
     ToggleRecording,
+    /// Suspend to the shell (Ctrl-Z, SIGTSTP): restore the terminal, stop, redraw on resume.
+    Suspend,
+    /// Space paused or resumed the run: a demo playing live pauses or resumes with it.
+    PauseToggled,
+    /// A demo cue could not apply now (its line, and why).
+    CueFailed { line: usize, message: String },
+    /// The worker reported a failure (a run that could not start, a sweep or seeds that
+    /// failed); the status bar already says so.
+    WorkerFailed(String),
 }
 
 impl App {
@@ -240,7 +223,7 @@ impl App {
             quit: false,
             next_sweep_id: 1,
             generation: 0,
-            size: (super::view::MIN_WIDTH, super::view::MIN_HEIGHT),
+            size: (MIN_WIDTH, MIN_HEIGHT),
             effects: Vec::new(),
             recording: None,
         }
@@ -321,7 +304,7 @@ impl App {
 
     /// Whether the terminal is below the minimum size (only quit and resize act then).
     pub fn too_small(&self) -> bool {
-        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
     /// Which keys are live.

@@ -1,17 +1,16 @@
-//! The TUI driven inline, with a virtual clock: keys go through the real keymap and update,
-//! the worker runs on this thread through the [`Inline`] driver, and frames are drawn into
-//! any ratatui backend (a `TestBackend` for tests, a recording backend for the demo player).
+//! The TUI driven inline, with a virtual clock: keys, cues and worker reports go through the
+//! same [`Shell`] as in the live TUI, the worker runs on this thread through the [`Inline`]
+//! driver, and frames are drawn into any ratatui backend (a `TestBackend` for tests, a
+//! recording backend for the demo player).
 //! The same keys and waits give the same frames, byte for byte.
 
-use super::action::Action;
-use super::app::App;
-use super::driver::{Driver, FRAME, Inline};
-use super::keymap::{self, parse_key};
+use super::app::{App, Effect};
+use super::driver::{FRAME, Inline};
+use super::keymap::parse_key;
+use super::shell::{Shell, UiEvent};
 use super::theme::ThemeName;
 use super::update::cue::Cue;
-use super::update::{on_worker, update};
 use super::view;
-use super::worker::WorkerEvent;
 use crate::run::RunSpec;
 use crossterm::event::KeyEvent;
 use ratatui::Terminal;
@@ -19,13 +18,15 @@ use ratatui::backend::Backend;
 
 /// The whole TUI on one thread.
 pub struct InlineTui<B: Backend> {
-    app: App,
-    driver: Inline,
+    shell: Shell<Inline>,
     term: Terminal<B>,
     /// Virtual seconds since the start.
     clock: f64,
     /// What the worker said failed since the last [`InlineTui::take_failures`].
     failures: Vec<String>,
+    /// The other effects the shell asked for since the last [`InlineTui::take_effects`]
+    /// (nothing here carries them out: no clipboard, files or suspending).
+    effects: Vec<Effect>,
 }
 
 impl<B: Backend> InlineTui<B> {
@@ -33,25 +34,34 @@ impl<B: Backend> InlineTui<B> {
     pub fn new(spec: RunSpec, theme: ThemeName, backend: B) -> Result<Self, B::Error> {
         let mut term = Terminal::new(backend)?;
         let size = term.size()?;
-        let mut app = App::new(spec, theme);
-        let mut driver = Inline::new();
-        driver.send(update(&mut app, Action::Resize(size.width, size.height)));
-        driver.send(update(&mut app, Action::Start));
+        let shell = Shell::start(
+            App::new(spec, theme),
+            Inline::new(),
+            (size.width, size.height),
+        );
         term.clear()?;
         Ok(InlineTui {
-            app,
-            driver,
+            shell,
             term,
             clock: 0.0,
             failures: Vec::new(),
+            effects: Vec::new(),
         })
+    }
+
+    /// An event through the shell (its commands run at the next frame).
+    pub fn handle(&mut self, event: UiEvent) {
+        for effect in self.shell.handle(event) {
+            match effect {
+                Effect::WorkerFailed(failure) => self.failures.push(failure),
+                other => self.effects.push(other),
+            }
+        }
     }
 
     /// A key event, through the keymap and update (its commands run at the next frame).
     pub fn key(&mut self, ev: &KeyEvent) {
-        if let Some(action) = keymap::map(self.app.mode(), ev) {
-            self.action(action);
-        }
+        self.handle(UiEvent::Key(*ev));
     }
 
     /// A key named as in demo scripts (`Right`, `Space`, `q`, …); false if the name is unknown.
@@ -65,32 +75,34 @@ impl<B: Backend> InlineTui<B> {
         }
     }
 
-    /// A demo cue, through update (its commands run at the next frame).
-    pub fn cue(&mut self, cue: &Cue) -> Result<(), String> {
-        let cmds = super::update::cue::apply(&mut self.app, cue)?;
-        self.driver.send(cmds);
-        Ok(())
-    }
-
-    /// An action, as if a key had said it.
-    pub fn action(&mut self, action: Action) {
-        let cmds = update(&mut self.app, action);
-        self.driver.send(cmds);
+    /// A demo cue of script line `line`, through the shell (its commands run at the next
+    /// frame); an error says why it cannot apply now.
+    pub fn cue(&mut self, line: usize, cue: &Cue) -> Result<(), String> {
+        self.handle(UiEvent::Cue {
+            line,
+            cue: cue.clone(),
+        });
+        let failed = self
+            .effects
+            .iter()
+            .position(|e| matches!(e, Effect::CueFailed { line: l, .. } if *l == line));
+        match failed.map(|i| self.effects.remove(i)) {
+            Some(Effect::CueFailed { message, .. }) => Err(message),
+            _ => Ok(()),
+        }
     }
 
     /// One frame: the worker handles what was sent and advances by one frame of virtual
-    /// time, its reports reach the App, and the frame is drawn.
+    /// time, its reports reach the App through the shell, and the frame is drawn.
     pub fn frame(&mut self) -> Result<(), B::Error> {
         let dt = FRAME.as_secs_f64();
         self.clock += dt;
-        for event in self.driver.tick(dt) {
-            if let Some(failure) = failure_of(&event) {
-                self.failures.push(failure);
-            }
-            on_worker(&mut self.app, event);
+        for event in self.shell.driver_mut().tick(dt) {
+            self.handle(UiEvent::Worker(event));
         }
+        let app = self.shell.app();
         self.term
-            .draw(|f| view::render(&self.app, f.area(), f.buffer_mut()))?;
+            .draw(|f| view::render(app, f.area(), f.buffer_mut()))?;
         Ok(())
     }
 
@@ -107,14 +119,14 @@ impl<B: Backend> InlineTui<B> {
     pub fn settle(&mut self, max_secs: f64) -> Result<(), B::Error> {
         let start = self.clock;
         self.frame()?;
-        while self.driver.busy() && self.clock - start < max_secs {
+        while self.shell.driver().busy() && self.clock - start < max_secs {
             self.frame()?;
         }
         Ok(())
     }
 
     pub fn app(&self) -> &App {
-        &self.app
+        self.shell.app()
     }
 
     pub fn terminal(&self) -> &Terminal<B> {
@@ -132,12 +144,12 @@ impl<B: Backend> InlineTui<B> {
 
     /// Runs the worker has started (merging makes it one per frame at most).
     pub fn runs_started(&self) -> u64 {
-        self.driver.runs_started()
+        self.shell.driver().runs_started()
     }
 
     /// Whether the worker has shut down.
     pub fn worker_stopped(&self) -> bool {
-        self.driver.stopped()
+        self.shell.driver().stopped()
     }
 
     /// The failures the worker reported since the last call (a run that could not start, a
@@ -146,14 +158,10 @@ impl<B: Backend> InlineTui<B> {
     pub fn take_failures(&mut self) -> Vec<String> {
         std::mem::take(&mut self.failures)
     }
-}
 
-/// The message of a worker event that reports a failure.
-fn failure_of(event: &WorkerEvent) -> Option<String> {
-    match event {
-        WorkerEvent::Failed { message, .. } => Some(message.clone()),
-        WorkerEvent::SweepDone { error: Some(e), .. } => Some(format!("the sweep failed: {e}")),
-        WorkerEvent::SeedsDone { error: Some(e), .. } => Some(format!("the seeds failed: {e}")),
-        _ => None,
+    /// The effects the shell asked for since the last call (clipboard, figures, recording,
+    /// suspend, pause), in order.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 }

@@ -64,7 +64,7 @@ pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     /// The keys as the help overlay shows them; empty hides the row (its meaning is shown
-    /// by another row, like `1–6`).
+    /// by another row, like `1–9`).
     pub label: &'static str,
     pub help: &'static str,
     /// A short word for the always-visible hint bar, if this binding earns a place there.
@@ -103,6 +103,9 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('4')], Action::SelectLab(3), "", "", None),
     b(Normal, &[C('5')], Action::SelectLab(4), "", "", None),
     b(Normal, &[C('6')], Action::SelectLab(5), "", "", None),
+    b(Normal, &[C('7')], Action::SelectLab(6), "", "", None),
+    b(Normal, &[C('8')], Action::SelectLab(7), "", "", None),
+    b(Normal, &[C('9')], Action::SelectLab(8), "", "", None),
     b(Normal, &[Code(KeyCode::Up), C('k')], Action::SelectParam(-1), "↑ k", "select the parameter above", None),
     b(Normal, &[Code(KeyCode::Down), C('j')], Action::SelectParam(1), "↓ j", "select the parameter below", Some("select")),
     b(Normal, &[Code(KeyCode::Left), C('h')], Action::Adjust { dir: -1, big: false }, "← h", "decrease the parameter", None),
@@ -308,8 +311,8 @@ mod tests {
 
     #[test]
     fn no_lab_action_key_is_taken_by_the_keymap() {
-        for id in crate::labs::LabId::all() {
-            for a in id.descriptor().actions {
+        for &id in crate::labs::LabId::all() {
+            for a in crate::tui::panes::keys(id) {
                 assert!(!is_bound(a.key), "{}: '{}' is bound", id.name(), a.key);
             }
         }

@@ -1,13 +1,14 @@
 //! The live event loop: wait for an event (a key, a resize, a worker report, a signal, or
-//! the next cue of a demo), update, carry out the effects update asked for (clipboard, SVG
-//! figures, recording), and redraw when something changed and a frame's time has passed.
+//! the next cue of a demo), hand it to the [`Shell`], carry out the effects it asks for
+//! (clipboard, SVG figures, recording, suspend, a demo's pause), and redraw when something
+//! changed and a frame's time has passed.
 
-use super::action::Action;
 use super::app::{App, Effect};
 use super::driver::{Driver, FRAME};
+use super::shell::{Shell, UiEvent};
 use super::terminal::{NewRecording, Recorder, TeeOut, full_redraw, suspend};
 use super::update::cue::Cue;
-use super::{UiEvent, keymap, share, svg, update, view};
+use super::{share, svg, view};
 use anyhow::Result;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -72,9 +73,8 @@ impl Timeline {
     }
 }
 
-/// What the loop needs besides the App.
+/// What the loop needs besides the shell.
 pub struct Live<'a> {
-    pub driver: &'a mut dyn Driver,
     pub rx: &'a mpsc::Receiver<UiEvent>,
     pub recorder: Recorder,
     pub new_recording: NewRecording,
@@ -82,27 +82,29 @@ pub struct Live<'a> {
 }
 
 /// Run until quit. Returns the exit code and lines to print once the terminal is restored.
-pub fn run(term: &mut LiveTerminal, mut app: App, live: &mut Live) -> Result<(u8, Vec<String>)> {
+pub fn run<D: Driver>(
+    term: &mut LiveTerminal,
+    shell: &mut Shell<D>,
+    live: &mut Live,
+) -> Result<(u8, Vec<String>)> {
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
-    let mut exit = 0u8;
-    let mut notes = Vec::new();
-    while !app.quit_requested() {
-        if let Some(timeline) = live.timeline.as_mut() {
-            for (line, cue) in timeline.due_cues() {
-                if let Cue::Mark(label) = &cue {
-                    live.recorder.mark(label);
-                    continue;
+    while !shell.app().quit_requested() {
+        let due = live.timeline.as_mut().map(Timeline::due_cues);
+        for (line, cue) in due.unwrap_or_default() {
+            match cue {
+                Cue::Mark(label) => live.recorder.mark(&label),
+                cue => {
+                    let effects = shell.handle(UiEvent::Cue { line, cue });
+                    if carry_out(term, shell, live, effects)? {
+                        last_draw = None;
+                    }
+                    dirty = true;
                 }
-                match update::cue::apply(&mut app, &cue) {
-                    Ok(cmds) => live.driver.send(cmds),
-                    Err(e) => update::effect_done(&mut app, Err(format!("demo line {line}: {e}"))),
-                }
-                dirty = true;
             }
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))?;
+            term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -125,48 +127,31 @@ pub fn run(term: &mut LiveTerminal, mut app: App, live: &mut Live) -> Result<(u8
             },
         };
         dirty = true;
-        let action = match event {
-            UiEvent::Key(key) => keymap::map(app.mode(), &key),
-            UiEvent::Resize(w, h) => Some(Action::Resize(w, h)),
-            UiEvent::Worker(e) => {
-                update::on_worker(&mut app, e);
-                None
-            }
-            UiEvent::Terminate(sig) => {
-                exit = 128u8.saturating_add(u8::try_from(sig).unwrap_or(0));
-                Some(Action::Quit)
-            }
-            UiEvent::Suspend => Some(Action::Suspend),
-        };
-        let Some(action) = action else { continue };
-        if action == Action::Suspend {
-            let (w, h) = suspend(term)?;
-            live.driver
-                .send(update::update(&mut app, Action::Resize(w, h)));
+        let effects = shell.handle(event);
+        if carry_out(term, shell, live, effects)? {
             last_draw = None;
-            continue;
         }
-        // While a demo plays, Space pauses the demo itself (and the run with it).
-        if action == Action::TogglePause
-            && let Some(timeline) = live.timeline.as_mut().filter(|t| !t.finished())
-        {
-            timeline.toggle();
-        }
-        live.driver.send(update::update(&mut app, action));
-        effects(term, &mut app, live)?;
     }
+    let mut notes = Vec::new();
     if let Some(saved) = live.recorder.stop() {
         notes.push(match saved {
             Ok(path) => format!("recorded {path}"),
             Err(e) => format!("error: the recording was not saved: {e}"),
         });
     }
-    Ok((exit, notes))
+    Ok((shell.exit_code(), notes))
 }
 
-/// Carry out what update asked of the outside world.
-fn effects(term: &mut LiveTerminal, app: &mut App, live: &mut Live) -> Result<()> {
-    for effect in update::take_effects(app) {
+/// Carry out what the shell asked of the outside world. Returns whether the screen must be
+/// drawn again now (after a suspend).
+fn carry_out<D: Driver>(
+    term: &mut LiveTerminal,
+    shell: &mut Shell<D>,
+    live: &mut Live,
+    effects: Vec<Effect>,
+) -> Result<bool> {
+    let mut redraw = false;
+    for effect in effects {
         match effect {
             Effect::Clipboard(text) => {
                 // OSC 52; terminals without it ignore the sequence.
@@ -175,13 +160,13 @@ fn effects(term: &mut LiveTerminal, app: &mut App, live: &mut Live) -> Result<()
                 let _ = out.flush();
             }
             Effect::Figure { only } => {
-                let result = write_figure(app, only);
-                update::effect_done(app, result);
+                let result = write_figure(shell.app(), only);
+                shell.effect_done(result);
             }
             Effect::ToggleRecording => match live.recorder.stop() {
                 Some(saved) => {
-                    update::recording(app, None);
-                    update::effect_done(app, saved.map(|path| format!("recorded {path}")));
+                    shell.recording(None);
+                    shell.effect_done(saved.map(|path| format!("recorded {path}")));
                 }
                 None => {
                     let size = term.size()?;
@@ -190,23 +175,41 @@ fn effects(term: &mut LiveTerminal, app: &mut App, live: &mut Live) -> Result<()
                             live.recorder.start(rec);
                             // A recording starts with a whole frame, not a diff.
                             full_redraw(term)?;
-                            update::recording(app, Some("recording".into()));
-                            update::effect_done(app, Ok("recording: R stops and saves".into()));
+                            shell.recording(Some("recording".into()));
+                            shell.effect_done(Ok("recording: R stops and saves".into()));
                         }
-                        Err(e) => update::effect_done(app, Err(e)),
+                        Err(e) => shell.effect_done(Err(e)),
                     }
                 }
             },
+            Effect::Suspend => {
+                let (w, h) = suspend(term)?;
+                // A resize asks for nothing more.
+                let _ = shell.handle(UiEvent::Resize(w, h));
+                redraw = true;
+            }
+            // While a demo plays, Space pauses the demo itself (and the run with it).
+            Effect::PauseToggled => {
+                if let Some(timeline) = live.timeline.as_mut().filter(|t| !t.finished()) {
+                    timeline.toggle();
+                }
+            }
+            Effect::CueFailed { line, message } => {
+                shell.effect_done(Err(format!("demo line {line}: {message}")));
+            }
+            // The status bar says so already.
+            Effect::WorkerFailed(_) => {}
         }
     }
-    Ok(())
+    Ok(redraw)
 }
 
 /// The zoomed figure, or every figure, as `gradscope-LAB-YYYYMMDD-HHMMSS.svg` here.
 fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
     let lab = app.lab();
     let report = lab.report().ok_or("nothing to draw yet")?;
-    let svg = svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), only)?;
+    let svg =
+        svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), lab.view(), only)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

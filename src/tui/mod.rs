@@ -6,8 +6,9 @@
 //! the App. The UI thread blocks on that channel, so it uses no CPU while paused or done,
 //! and redraws at most ~30 times a second while the lab runs.
 //!
-//! [`terminal`] owns the real terminal (and tees it into a recording); [`live`] is the event
-//! loop; [`inline`] drives the same App and worker on one thread with a virtual clock.
+//! [`shell::Shell`] is the one way events reach the App, for every loop: [`terminal`] owns
+//! the real terminal (and tees it into a recording); [`live`] is the event loop around the
+//! shell; [`inline`] drives the same shell on one thread with a virtual clock.
 //!
 //! The terminal is restored on every way out: quit (q, Ctrl-C), SIGTERM/SIGINT/SIGHUP/SIGQUIT (then
 //! the exit code is 128 + the signal), an error (a guard's `Drop`) and a panic (a hook that
@@ -22,8 +23,10 @@ pub mod fixture;
 pub mod inline;
 pub mod keymap;
 pub mod live;
+pub mod model;
 pub mod panes;
 pub mod share;
+pub mod shell;
 pub mod speed;
 pub mod svg;
 pub mod terminal;
@@ -34,11 +37,10 @@ pub mod widgets;
 pub mod worker;
 
 use crate::run::RunSpec;
-use action::Action;
 use anyhow::Result;
 use app::App;
-use crossterm::event::{Event, KeyEvent};
-use driver::{Driver, Threaded};
+use crossterm::event::Event;
+use driver::Threaded;
 use live::{Live, Timeline};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -49,17 +51,7 @@ use terminal::{NewRecording, Recorder, Recording, TeeOut};
 use theme::ThemeName;
 use update::cue::Cue;
 
-/// Everything the UI thread waits for.
-#[derive(Debug)]
-pub enum UiEvent {
-    Key(KeyEvent),
-    Resize(u16, u16),
-    Worker(worker::WorkerEvent),
-    /// SIGTERM, SIGINT, SIGHUP or SIGQUIT (the signal number).
-    Terminate(i32),
-    /// SIGTSTP from outside (`kill -TSTP`).
-    Suspend,
-}
+pub use shell::UiEvent;
 
 /// How the live TUI starts: the open lab's run, the theme, the speed, every lab's defaults.
 pub struct Start {
@@ -118,27 +110,22 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
     spawn_input(tx.clone())?;
     spawn_signals(tx.clone())?;
     let emit_tx = tx.clone();
-    let mut driver = Threaded::spawn(Arc::new(move |e| {
+    let driver = Threaded::spawn(Arc::new(move |e| {
         let _ = emit_tx.send(UiEvent::Worker(e));
     }))?;
     let size = term.size()?;
-    let mut app = App::configured(start.spec, start.theme, start.speed, &start.labs);
-    driver.send(update::update(
-        &mut app,
-        Action::Resize(size.width, size.height),
-    ));
+    let app = App::configured(start.spec, start.theme, start.speed, &start.labs);
+    let mut shell = shell::Shell::start(app, driver, (size.width, size.height));
     if recorder.is_on() {
-        update::recording(&mut app, Some("recording".into()));
+        shell.recording(Some("recording".into()));
     }
-    driver.send(update::update(&mut app, Action::Start));
     let mut live = Live {
-        driver: &mut driver,
         rx: &rx,
         recorder,
         new_recording,
         timeline,
     };
-    let outcome = live::run(&mut term, app, &mut live);
+    let outcome = live::run(&mut term, &mut shell, &mut live);
     drop(guard);
     let (code, notes) = outcome?;
     for note in notes {

@@ -29,16 +29,18 @@ pub fn pane_svg(
     theme: ThemeName,
     only: Option<usize>,
 ) -> Result<String, String> {
-    pane_svg_with_seeds(lab, report, None, theme, only)
+    pane_svg_with_seeds(lab, report, None, theme, 0, only)
 }
 
 /// [`pane_svg`], with every series drawn as the median over seeds and its 10–90% band when
-/// `seeds` is given (the figure of `run --seeds --plot`, or `w` while `S` shows seeds).
+/// `seeds` is given (the figure of `run --seeds --plot`, or `w` while `S` shows seeds), in
+/// the pane's view `view` (0: its first).
 pub fn pane_svg_with_seeds(
     lab: LabId,
     report: &Report,
     seeds: Option<&SeedStats>,
     theme: ThemeName,
+    view: usize,
     only: Option<usize>,
 ) -> Result<String, String> {
     let theme = Theme::new(theme);
@@ -48,6 +50,7 @@ pub fn pane_svg_with_seeds(
         zoom: None,
         theme: &theme,
         seeds,
+        view,
     };
     let mut figures = figures(lab, &ctx);
     if let Some(i) = only {

@@ -17,9 +17,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-/// The smallest terminal the layout works in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use super::model::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draw the frame for `app` into `buf` over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -213,6 +211,7 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 zoom,
                 theme,
                 seeds: lab.seeds(),
+                view: lab.view(),
             },
             pane_area,
             buf,
@@ -305,7 +304,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if mode == Mode::Normal {
         // The lab's own keys right after the parameter keys: they are what is new here.
         let at = items.len().min(3);
-        for (i, a) in app.lab().id().descriptor().actions.iter().enumerate() {
+        for (i, a) in panes::keys(app.lab().id()).enumerate() {
             items.insert(at + i, (a.key.to_string(), a.label));
         }
     }
@@ -369,13 +368,13 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::raw(""));
     };
     section("keys", Mode::Normal, &mut lines);
-    let lab = app.lab().id().descriptor();
-    if !lab.actions.is_empty() {
+    let lab = app.lab().id();
+    if panes::keys(lab).next().is_some() {
         lines.push(Line::styled(
-            format!("keys of the {} lab", lab.name),
+            format!("keys of the {} lab", lab.name()),
             theme.title,
         ));
-        for a in lab.actions {
+        for a in panes::keys(lab) {
             lines.push(row(a.key.to_string(), a.help));
         }
         lines.push(Line::raw(""));

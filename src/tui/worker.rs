@@ -7,7 +7,8 @@
 //! key-repeat changes restart the run once), and every run carries the generation number
 //! the UI gave it, so the UI drops reports of runs it has already replaced.
 
-use super::app::RunState;
+pub use super::model::Progress;
+use super::model::RunState;
 use super::speed::Speed;
 use crate::params::Value;
 use crate::report::Report;
@@ -53,17 +54,6 @@ pub enum Command {
     },
     CancelSeeds,
     Shutdown,
-}
-
-/// How far a run is, and when it will be done.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Progress {
-    pub step: u64,
-    pub total: u64,
-    /// Seconds to the end at the current rate; `None` until it is meaningful.
-    pub eta: Option<f64>,
-    /// Steps per second over the run so far; `None` until it is meaningful.
-    pub rate: Option<f64>,
 }
 
 /// What the worker tells the UI.
@@ -277,17 +267,8 @@ impl WorkerCore {
         self.owed = 0.0;
         self.running_time = 0.0;
         self.runs_started += 1;
-        // A restart of the same lab keeps the view the user switched to.
-        let kept = self
-            .runner
-            .as_ref()
-            .filter(|r| r.spec().lab == spec.lab)
-            .and_then(Runner::view);
         match Runner::new(spec) {
-            Ok(mut runner) => {
-                if let Some(view) = kept {
-                    runner.set_view(view);
-                }
+            Ok(runner) => {
                 self.runner = Some(runner);
                 self.running = !paused;
                 self.dirty = true;

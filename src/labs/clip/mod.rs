@@ -4,12 +4,12 @@
 //! SGD trajectories from one start — no clipping, norm clipping, value clipping — each
 //! step of the run one step of each. (2) A tanh RNN on the adding problem ([`task`]), the
 //! same three variants in lockstep on identical data and init. Both views' data are in
-//! every report; the `v` action switches which one the pane shows.
+//! every report; the `v` key switches which one the pane shows (a choice of the UI alone).
 
 pub mod cliff;
 pub mod task;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
+use super::{Lab, LabDescriptor, LabId, Lesson, Preset, all_active};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
@@ -34,9 +34,6 @@ pub const VARIANTS: [(&str, Clipping); 3] = [
     ("norm", Clipping::Norm),
     ("value", Clipping::Value),
 ];
-
-/// The views of the pane, switched by the `v` action.
-pub const VIEWS: [&str; 2] = ["cliff", "rnn"];
 
 /// The default run, in steps: at the defaults the norm-clipped RNN needs about this many
 /// to learn the adding problem (after 1000 it has in 3 of seeds 0–9, after 2000 in 10).
@@ -68,8 +65,6 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
-const VIEW: &str = "view";
-
 /// The claims counted over seeds by `S` and `run --seeds`.
 const LESSONS: &[Lesson] = &[
     Lesson {
@@ -100,12 +95,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     steps_per_second: 100.0,
     presets: PRESETS,
     lessons: LESSONS,
-    actions: &[LabAction {
-        key: 'v',
-        name: VIEW,
-        label: "view",
-        help: "switch the view: Pascanu's one-unit cliff ↔ the RNN trained with and without clipping",
-    }],
+    actions: &[],
     inactive: all_active,
     create: || Box::new(ClipLab::new()),
 };
@@ -138,7 +128,6 @@ pub struct ClipLab {
     params: ParamSet,
     seed: u64,
     steps: u64,
-    view: usize,
     learners: Vec<task::Learner>,
     trajectories: Vec<Trajectory>,
     /// The largest distance a cliff trajectory moved in one step.
@@ -166,7 +155,6 @@ impl ClipLab {
             params: ParamSet::new("clip", SPECS),
             seed: 0,
             steps: 0,
-            view: 0,
             learners: Vec::new(),
             trajectories: Vec::new(),
             max_jump: Vec::new(),
@@ -335,7 +323,6 @@ impl Lab for ClipLab {
         r.set_summary("cliff_start_w", cliff::START.0);
         r.set_summary("cliff_start_b", cliff::START.1);
         r.set_summary("cliff_target", cliff::TARGET);
-        r.set_summary("view", VIEWS[self.view]);
         r.set_summary("baseline_loss", task::BASELINE);
         r.set_summary("one_value_loss", task::ONE_VALUE);
         r.set_summary("init_spectral_norm", self.init_norm);
@@ -405,27 +392,6 @@ impl Lab for ClipLab {
             }
         }
         r
-    }
-
-    fn act(&mut self, action: &str) -> Result<String, ParamError> {
-        if action != VIEW {
-            return Err(ParamError(format!("lab clip has no action '{action}'")));
-        }
-        self.view = (self.view + 1) % VIEWS.len();
-        Ok(match VIEWS[self.view] {
-            "cliff" => "view: Pascanu's one-unit cliff, x_t = w·σ(x_{t−1}) + b".into(),
-            _ => "view: the tanh RNN on the adding problem, none / norm / value".into(),
-        })
-    }
-
-    fn view(&self) -> Option<&'static str> {
-        Some(VIEWS[self.view])
-    }
-
-    fn set_view(&mut self, view: &str) {
-        if let Some(i) = VIEWS.iter().position(|v| *v == view) {
-            self.view = i;
-        }
     }
 }
 

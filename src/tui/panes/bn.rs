@@ -15,6 +15,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts,
     figures,
     layout,
+    views: None,
 };
 
 /// The two runs as the lab names them, with the look each keeps on every chart.

@@ -1,4 +1,4 @@
-//! The clip pane, in the view the lab's `v` action chose (the report's `view`):
+//! The clip pane, in the view the `v` key chose (UI state; every report holds both):
 //! - cliff: the log10 loss of Pascanu's one-unit model over (w, b) with the three SGD
 //!   paths drawn on it (a path that leaves the map is marked where it left), and their
 //!   gradient norms and losses by step;
@@ -8,8 +8,9 @@
 //! A diverged variant is tagged DIVERGED in every legend; its non-finite values are marked
 //! by the chart.
 
-use super::{PaneCtx, PaneDescriptor, Readouts};
+use super::{PaneCtx, PaneDescriptor, Readouts, Views};
 use crate::fmt::{fmt_num, short_num};
+use crate::labs::LabAction;
 use crate::report::Report;
 use crate::tui::widgets::Figure;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
@@ -21,13 +22,31 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts,
     figures,
     layout,
+    views: Some(&Views {
+        key: LabAction {
+            key: 'v',
+            name: "view",
+            label: "view",
+            help: "switch the view: Pascanu's one-unit cliff ↔ the RNN trained with and without clipping",
+        },
+        views: &[
+            (
+                "cliff",
+                "view: Pascanu's one-unit cliff, x_t = w·σ(x_{t−1}) + b",
+            ),
+            (
+                "rnn",
+                "view: the tanh RNN on the adding problem, none / norm / value",
+            ),
+        ],
+    }),
 };
 
 /// The variants, as in the lab, with the glyph of their path on the heatmap.
 const VARIANTS: [(&str, char); 3] = [("none", '○'), ("norm", '●'), ("value", '◇')];
 
-fn cliff_view(r: &Report) -> bool {
-    r.text("view") != "rnn"
+fn cliff_view(ctx: &PaneCtx) -> bool {
+    ctx.view == 0
 }
 
 /// A variant's legend name: tagged when its run diverged (RNN) or its path left the map
@@ -49,7 +68,7 @@ fn name(r: &Report, v: &str, cliff: bool) -> String {
 
 fn readouts(ctx: &PaneCtx) -> Readouts {
     let (r, t) = (ctx.report, ctx.theme);
-    let cliff = cliff_view(r);
+    let cliff = cliff_view(ctx);
     let mut out = Readouts::default();
     // One item per quantity, the three variants side by side.
     let triple = |key: &str, label: &dyn Fn(&str, char) -> String| {
@@ -265,7 +284,7 @@ fn rnn_chart<'a>(ctx: &'a PaneCtx, i: usize) -> Chart<'a> {
 
 /// The cliff view: the map and the two charts beside it; the RNN view: four charts.
 fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
-    if cliff_view(ctx.report) {
+    if cliff_view(ctx) {
         vec![
             Figure::Heatmap(cliff_map(ctx)),
             Figure::Chart(cliff_chart(ctx, "cliff_grad_norm")),

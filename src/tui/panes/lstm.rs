@@ -16,6 +16,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts,
     figures,
     layout,
+    views: None,
 };
 
 /// The learners, as (series suffix, legend name).

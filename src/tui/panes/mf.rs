@@ -23,6 +23,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
             super::grid(area, &[(50, 2), (50, n.saturating_sub(2))])
         }
     },
+    views: None,
 };
 
 /// Loss, singular values, balance, segment, and (1×1 only) the landscape.

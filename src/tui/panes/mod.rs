@@ -13,7 +13,7 @@ pub mod sweep;
 #[cfg(test)]
 pub mod toy;
 
-use crate::labs::LabId;
+use crate::labs::{LabAction, LabId};
 use crate::report::Report;
 use crate::seeds::SeedStats;
 use crate::tui::theme::Theme;
@@ -34,6 +34,17 @@ pub struct PaneCtx<'a> {
     /// The same parameters over seeds (the `S` key): drawn as medians with 10–90% bands,
     /// with the lab's lesson counts above the readouts.
     pub seeds: Option<&'a SeedStats>,
+    /// Which of the pane's [`Views`] to draw (0 for a pane with one view).
+    pub view: usize,
+}
+
+/// Views of one pane that draw different figures of the same report, cycled by a key: a
+/// choice of the UI alone (every report holds every view's data).
+pub struct Views {
+    /// The key, shown in the help and the hint bar like a lab's own actions.
+    pub key: LabAction,
+    /// Each view's name and the line the status bar shows when it is switched to.
+    pub views: &'static [(&'static str, &'static str)],
 }
 
 /// What the shell needs of a lab's pane.
@@ -44,6 +55,14 @@ pub struct PaneDescriptor {
     pub figures: for<'a> fn(&'a PaneCtx<'a>) -> Vec<Figure<'a>>,
     /// Where `count` figures go in `area` when none is zoomed.
     pub layout: fn(count: usize, area: Rect) -> Vec<Rect>,
+    /// The pane's views, if it has more than one.
+    pub views: Option<&'static Views>,
+}
+
+/// The keys of a lab in the TUI: its own actions, then its pane's view key.
+pub fn keys(lab: LabId) -> impl Iterator<Item = &'static LabAction> {
+    let views = descriptor(lab).views.map(|v| &v.key);
+    lab.descriptor().actions.iter().chain(views)
 }
 
 /// The pane's figures, with every chart series taken from the report drawn as the seeds'
@@ -166,14 +185,15 @@ pub fn render(lab: LabId, ctx: &PaneCtx, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// How many figures `z` cycles through for this report.
-pub fn figure_count(lab: LabId, report: &Report, theme: &Theme) -> usize {
+/// How many figures `z` cycles through for this report in this view.
+pub fn figure_count(lab: LabId, report: &Report, theme: &Theme, view: usize) -> usize {
     let ctx = PaneCtx {
         report,
         pinned: None,
         zoom: None,
         theme,
         seeds: None,
+        view,
     };
     (descriptor(lab).figures)(&ctx).len()
 }

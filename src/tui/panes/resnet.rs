@@ -19,6 +19,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts,
     figures,
     layout,
+    views: None,
 };
 
 /// The three groups in the order the lab reports them, with their legend names.

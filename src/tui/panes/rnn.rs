@@ -14,6 +14,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts,
     figures,
     layout: |_, area| super::grid(area, &[(58, 1), (42, 1)]),
+    views: None,
 };
 
 /// The gradient chart and the heatmap.

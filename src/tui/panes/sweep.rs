@@ -1,7 +1,7 @@
 //! The sweep view under a pane: the metric against the swept parameter, drawn as the points
 //! arrive, with the parameter's current value marked.
 
-use crate::tui::app::SweepView;
+use crate::tui::model::SweepView;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::chart::{Axis, Chart, Series};
 use ratatui::buffer::Buffer;

@@ -8,6 +8,7 @@ pub static PANE: PaneDescriptor = PaneDescriptor {
     readouts: |_| super::Readouts::default(),
     figures,
     layout: |_, area| vec![area],
+    views: None,
 };
 
 fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {

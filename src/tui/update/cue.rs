@@ -4,9 +4,9 @@
 //! with several keys.
 
 use super::sweep::launch_range;
-use super::{complain, restart, say, set_param};
+use super::{complain, pick_preset, set_param};
 use crate::tui::action::Action;
-use crate::tui::app::{App, RunState};
+use crate::tui::app::App;
 use crate::tui::keymap;
 use crate::tui::theme::ThemeName;
 use crate::tui::worker::Command;
@@ -114,13 +114,8 @@ pub fn apply(app: &mut App, cue: &Cue) -> Result<Vec<Command>, String> {
                     Err(e) => e.0,
                     Ok(_) => String::new(),
                 })?;
-            let mut next = app.lab().spec.clone();
-            next.apply_preset(name).map_err(|e| e.0)?;
-            app.lab_mut().spec = next;
-            app.lab_mut().preset = Some(index);
-            say(app, format!("preset {name}"));
-            let paused = app.run == RunState::Paused;
-            Ok(restart(app, paused))
+            // The `c` key's path, with its validation.
+            pick_preset(app, index)
         }
         Cue::Theme(theme) => {
             app.theme = *theme;

@@ -14,6 +14,7 @@ mod sweep;
 
 use super::action::Action;
 use super::app::{App, Effect, Message, Overlay, RunState};
+use super::panes;
 use super::theme::Theme;
 use super::worker::{Command, WorkerEvent};
 use crate::labs::LabId;
@@ -134,11 +135,26 @@ fn next_preset(app: &mut App) -> Vec<Command> {
         say(app, format!("{} has no presets", app.lab().id().name()));
         return vec![];
     }
-    let i = app.lab().preset.map_or(0, |i| (i + 1) % presets.len());
-    let preset = &presets[i];
-    let cmds = replace_params(app, |spec| {
-        let _ = spec.apply_preset(preset.name);
-    });
+    // A preset that cannot apply has said why in the status bar.
+    pick_preset(app, app.lab().preset.map_or(0, |i| (i + 1) % presets.len())).unwrap_or_default()
+}
+
+/// Apply the open lab's preset `i` (the `c` key and a demo's `preset` line), if the
+/// parameters it gives are valid, and restart. An error is also said in the status bar.
+pub(super) fn pick_preset(app: &mut App, i: usize) -> Result<Vec<Command>, String> {
+    let presets = app.lab().id().descriptor().presets;
+    let preset = presets
+        .get(i)
+        .ok_or_else(|| format!("{} has no preset {}", app.lab().id().name(), i + 1))?;
+    let mut next = app.lab().spec.clone();
+    if let Err(e) = next
+        .apply_preset(preset.name)
+        .and_then(|()| next.validate())
+    {
+        complain(app, e.0.clone());
+        return Err(e.0);
+    }
+    app.lab_mut().spec = next;
     app.lab_mut().preset = Some(i);
     say(
         app,
@@ -150,17 +166,26 @@ fn next_preset(app: &mut App) -> Vec<Command> {
             preset.help
         ),
     );
-    cmds
+    let paused = app.run == RunState::Paused;
+    Ok(restart(app, paused))
 }
 
 fn lab_key(app: &mut App, key: char) -> Vec<Command> {
     let id = app.lab().id();
+    // Switching the pane's view is the UI's business: the worker never hears of it.
+    if let Some(views) = panes::descriptor(id).views.filter(|v| v.key.key == key) {
+        let lab = app.lab_mut();
+        lab.view = (lab.view + 1) % views.views.len().max(1);
+        let (_, says) = views.views[lab.view];
+        say(app, says);
+        return vec![];
+    }
     if let Some(a) = id.descriptor().actions.iter().find(|a| a.key == key) {
         return vec![Command::Act(a.name)];
     }
     // A key that is another lab's action says where it belongs; other keys do nothing.
     let owner = LabId::all().iter().find_map(|other| {
-        let a = other.descriptor().actions.iter().find(|a| a.key == key)?;
+        let a = panes::keys(*other).find(|a| a.key == key)?;
         Some((other.name(), a.label))
     });
     if let Some((owner, label)) = owner {
@@ -234,9 +259,10 @@ fn commit_input(app: &mut App) -> Vec<Command> {
 
 fn zoom(app: &mut App) {
     let theme = Theme::new(app.theme);
-    let charts = app.lab().report().map_or(0, |r| {
-        crate::tui::panes::figure_count(app.lab().id(), r, &theme)
-    });
+    let lab = app.lab();
+    let charts = lab
+        .report()
+        .map_or(0, |r| panes::figure_count(lab.id(), r, &theme, lab.view));
     app.zoom = match app.zoom {
         None if charts > 0 => Some(0),
         Some(i) if i + 1 < charts => Some(i + 1),
@@ -438,8 +464,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
-/// Apply an event from the worker.
-pub fn on_worker(app: &mut App, event: WorkerEvent) {
+/// Apply an event from the worker. Returns the commands for the worker (a failed start
+/// goes back to the last run that started).
+pub fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Command> {
     match event {
         WorkerEvent::Report {
             generation,
@@ -449,7 +476,7 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) {
         } => {
             // Reports of a run that was replaced are stale.
             if generation != app.generation {
-                return;
+                return vec![];
             }
             app.run = state;
             app.progress = Some(progress);
@@ -457,42 +484,57 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) {
             lab.last_good = lab.spec.clone();
             lab.report = Some(*report);
             app.committed_input = None;
+            vec![]
         }
         WorkerEvent::Failed {
             generation,
             message,
         } => {
             if generation != app.generation {
-                return;
+                return vec![];
             }
             // Back to the last run that started; a typed value comes back for editing.
             let lab = app.lab_mut();
-            lab.spec = lab.last_good.clone();
+            let failed = std::mem::replace(&mut lab.spec, lab.last_good.clone());
+            let back = failed != lab.spec;
             if let Some((g, typed)) = app.committed_input.take()
                 && g == generation
             {
                 app.input = Some(typed);
             }
             complain(app, message);
+            // The first spec failing leaves nothing to go back to (and restarting it would
+            // fail again, for ever).
+            if !back {
+                return vec![];
+            }
             let paused = app.run == RunState::Paused;
-            let _ = restart(app, paused);
+            restart(app, paused)
         }
         WorkerEvent::Info { generation, text } => {
             if generation == app.generation {
                 say(app, text);
             }
+            vec![]
         }
         WorkerEvent::SweepPoint { id, point } => {
             if let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) {
                 s.points.push(point);
                 s.points.sort_by_key(|p| p.index);
             }
+            vec![]
         }
-        WorkerEvent::SeedsProgress { id, stats } => seeds::progress(app, id, *stats),
-        WorkerEvent::SeedsDone { id, error } => seeds::done(app, id, error),
+        WorkerEvent::SeedsProgress { id, stats } => {
+            seeds::progress(app, id, *stats);
+            vec![]
+        }
+        WorkerEvent::SeedsDone { id, error } => {
+            seeds::done(app, id, error);
+            vec![]
+        }
         WorkerEvent::SweepDone { id, error } => {
             let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) else {
-                return;
+                return vec![];
             };
             s.running = false;
             s.error = error.clone();
@@ -500,6 +542,7 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) {
                 Some(e) => complain(app, e),
                 None => app.message = None,
             }
+            vec![]
         }
     }
 }
