@@ -182,6 +182,10 @@ pub struct SweepArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also draw the sweep as an SVG figure into this file (the metric against the
+    /// parameter; with --seeds, the median and its 10–90% band).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 /// What `bench` measures.

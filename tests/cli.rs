@@ -886,14 +886,65 @@ fn a_sweep_metric_never_finite_is_an_error_and_sometimes_finite_a_warning() {
     assert_eq!(all.status.code(), Some(2));
     let err = String::from_utf8_lossy(&all.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("final_loss is not finite at any of the 3 points"), "{err}");
+    assert!(
+        err.contains("final_loss is not finite at any of the 3 points"),
+        "{err}"
+    );
     assert!(all.stdout.is_empty());
     // Some points diverge: the numbers are written, and a warning names the points.
     let some = sweep("0.01", "0.2");
     assert!(some.status.success());
     let err = String::from_utf8_lossy(&some.stderr);
-    assert!(err.contains("not finite at 2 of 3 points (lr = 0.105, 0.2)"), "{err}");
+    assert!(
+        err.contains("not finite at 2 of 3 points (lr = 0.105, 0.2)"),
+        "{err}"
+    );
     let csv = String::from_utf8(some.stdout).unwrap();
     assert!(csv.starts_with("index,lr,final_loss\n0,0.01,"), "{csv}");
     assert!(csv.ends_with("2,0.2,nan\n"), "{csv}");
+}
+
+#[test]
+fn sweep_plot_draws_the_sweep_with_its_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("lr.svg");
+    let out = gradscope()
+        .args([
+            "sweep", "mf", "--param", "lr", "--from", "0.005", "--to", "0.04",
+        ])
+        .args(["--points", "5", "--metric", "final_loss", "--steps", "60"])
+        .args(["--seeds", "3", "--format", "csv", "--plot"])
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(
+        svg.contains("sweep: final_loss vs lr (5 points, median and 10–90% of 3 seeds)"),
+        "{svg}"
+    );
+    // The band (a shaded polygon) and the axes named after the parameter and the metric.
+    assert!(svg.contains("<polygon"), "{svg}");
+    assert!(
+        svg.contains(">\nlr\n<") && svg.contains(">\nfinal_loss\n<"),
+        "{svg}"
+    );
+    // --plot is an output like --out: onto the same file it is refused before any run.
+    let same = gradscope()
+        .args([
+            "sweep", "mf", "--param", "lr", "--from", "0.005", "--to", "0.04",
+        ])
+        .args(["--points", "5", "--metric", "final_loss", "--out"])
+        .arg(&plot)
+        .arg("--plot")
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&same.stderr).contains("--plot"));
 }

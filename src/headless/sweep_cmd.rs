@@ -6,6 +6,8 @@ use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
 use crate::io::{Progress, emit};
 use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint};
+use crate::tui::model::SweepView;
+use crate::tui::theme::ThemeName;
 use anyhow::Result;
 use serde_json::json;
 use std::sync::Mutex;
@@ -108,7 +110,10 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         &args.sets,
         args.seed,
         args.steps,
-        &[("--out", args.out.as_deref())],
+        &[
+            ("--out", args.out.as_deref()),
+            ("--plot", args.plot.as_deref()),
+        ],
     )?;
     let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
@@ -120,7 +125,32 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     plan.validate().map_err(UsageError::from)?;
     let points = execute(&plan, shard, jobs)?;
     check_finite(&plan, &points)?;
+    if let Some(plot) = &args.plot {
+        crate::io::write_atomic(plot, plot_svg(&plan, &points)?.as_bytes())?;
+    }
     emit(args.out.as_deref(), &render(&plan, &points, args.format)?)
+}
+
+/// The sweep's figure, drawn as the TUI's sweep view draws it.
+fn plot_svg(plan: &SweepPlan, points: &[SweepPoint]) -> Result<String> {
+    let view = SweepView {
+        id: 0,
+        lab: plan.lab(),
+        param: plan.param.clone(),
+        metric: plan.metric.clone(),
+        from: plan.grid.from,
+        to: plan.grid.to,
+        total: plan.grid.points,
+        log_x: plan.grid.log,
+        points: points.to_vec(),
+        running: false,
+        error: None,
+    };
+    let mut state = format!("{} points", points.len());
+    if plan.seeds > 1 {
+        state += &format!(", median and 10–90% of {} seeds", plan.seeds);
+    }
+    crate::tui::svg::sweep_svg(&view, &state, ThemeName::Default).map_err(anyhow::Error::msg)
 }
 
 /// A metric that is not finite at any point is an error (a column of `nan` teaches nothing);

@@ -63,6 +63,24 @@ pub fn pane_svg_with_seeds(
         }
         figures = figures.into_iter().skip(i).take(1).collect();
     }
+    figures_svg(figures, &theme)
+}
+
+/// A sweep's figure as SVG (`sweep --plot`): the chart the sweep view draws on screen;
+/// `state` ends its title.
+pub fn sweep_svg(
+    sweep: &super::model::SweepView,
+    state: &str,
+    theme: ThemeName,
+) -> Result<String, String> {
+    let theme = Theme::new(theme);
+    let data = super::panes::sweep::SweepData::of(sweep);
+    let chart = super::panes::sweep::chart(sweep, &data, state, f64::NAN, &theme);
+    figures_svg(vec![Figure::Chart(chart)], &theme)
+}
+
+/// Figures as one SVG, in a grid of (at most) two columns.
+fn figures_svg(figures: Vec<Figure<'_>>, theme: &Theme) -> Result<String, String> {
     let cols = figures.len().clamp(1, 2);
     let rows = figures.len().div_ceil(cols).max(1);
     let size = (FIGURE.0 * cols as u32, FIGURE.1 * rows as u32);
@@ -74,9 +92,9 @@ pub fn pane_svg_with_seeds(
         let cells = root.split_evenly((rows, cols));
         for (figure, cell) in figures.into_iter().zip(cells.iter()) {
             match figure {
-                Figure::Chart(c) => draw_chart(&c, &theme, cell),
-                Figure::Heatmap(h) => draw_heatmap(&h, &theme, cell),
-                Figure::Table(t) => draw_table(&t, &theme, cell),
+                Figure::Chart(c) => draw_chart(&c, theme, cell),
+                Figure::Heatmap(h) => draw_heatmap(&h, theme, cell),
+                Figure::Table(t) => draw_table(&t, theme, cell),
             }
             .map_err(|e| format!("drawing the SVG: {e}"))?;
         }
