@@ -74,7 +74,7 @@ pub struct Propagation {
     pub loss: f64,
     /// ∂l/∂W_z, the sum of the contributions.
     pub grad_w: Array2<f64>,
-    /// `σ'(a_{t+1})` for t = 0..T−1: step t's Jacobian ∂z_{t+1}/∂z_t is diag(slopes[t])·W_z.
+    /// `σ'(a_{t+1})` for t = 0..T−1: step t's Jacobian ∂z_{t+1}/∂z_t is diag(slopes\[t\])·W_z.
     pub slopes: Vec<Array1<f64>>,
 }
 
