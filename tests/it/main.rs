@@ -15,6 +15,7 @@ mod corpus;
 mod demo;
 mod lstm_lab;
 mod mf_theory;
+mod module_cycles;
 mod nn_batchnorm_stats;
 mod nn_checkpoint;
 mod nn_conv_kernels;
