@@ -1,4 +1,4 @@
-//! The command line (DESIGN §2), as clap derive types. Names and flags are a contract:
+//! The command line, as clap derive types. Names and flags are a contract:
 //! scripts rely on them.
 
 use crate::tui::theme::ThemeName;

@@ -1,4 +1,4 @@
-//! Error kinds that decide the process exit code (DESIGN §2).
+//! Error kinds that decide the process exit code.
 //!
 //! A [`UsageError`] is the user's mistake (unknown lab, bad parameter, unreadable or malformed
 //! file): exit code 2 with a one-line message. Anything else wrapped in `anyhow::Error` is a

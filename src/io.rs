@@ -3,9 +3,10 @@
 //! on stderr when it is a terminal. A leaf module: it uses nothing of the app but the error
 //! kinds.
 //!
-//! Exit codes of writes (DESIGN §2): what is known before writing (the directory does not
-//! exist, the path is a directory, permission denied) is a [`UsageError`] (exit 2); an I/O
-//! error while writing (a full disk) is a runtime failure (exit 1), on `--out` and stdout alike.
+//! Exit codes of writes (see [`crate::error`]): what is known before writing (the directory
+//! does not exist, the path is a directory, permission denied) is a [`UsageError`] (exit 2);
+//! an I/O error while writing (a full disk) is a runtime failure (exit 1), on `--out` and
+//! stdout alike.
 
 use crate::error::UsageError;
 use anyhow::{Context, Result, anyhow};

@@ -1,6 +1,7 @@
 //! gradscope: a terminal laboratory for the gradient dynamics of deep networks.
 //!
-//! The crate is organised as DESIGN.md §1 lays out:
+//! The crate's layers, data flow and invariants are described in ARCHITECTURE.md at the
+//! repository's root ("Layers"):
 //! - [`labs`]: pure numeric simulations behind one [`labs::Lab`] trait, each described by a
 //!   [`labs::LabDescriptor`] and producing a [`report::Report`];
 //! - [`run`]: a [`run::RunSpec`] says what to run; a [`run::Runner`] owns the one step loop;

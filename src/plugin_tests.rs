@@ -94,3 +94,36 @@ fn every_lab_has_a_number_key_and_the_toys_opens_it() {
     assert_eq!(tui.app().lab().id(), LabId::Toy);
     assert!(tui.app().message().is_none(), "{:?}", tui.app().message());
 }
+
+/// ARCHITECTURE.md walks through adding a lab with the toy lab's code. Every `rust` block of
+/// its "Adding a lab" section names a source file in its first line, and its lines (in
+/// chunks between `// …` elisions, in order) are that file's: the walk-through is this
+/// compiled, tested code and cannot drift from it.
+#[test]
+fn architecture_md_quotes_the_toy_lab_verbatim() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/ARCHITECTURE.md")).unwrap();
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("Adding a lab"))
+        .expect("ARCHITECTURE.md has an \"Adding a lab\" section");
+    let blocks: Vec<&str> = section
+        .split("```rust\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 6, "the walk-through quotes every step");
+    for block in blocks {
+        let (first, body) = block.split_once('\n').unwrap();
+        let path = first
+            .strip_prefix("// ")
+            .expect("a block starts with `// <file>`");
+        let source = std::fs::read_to_string(format!("{root}/{path}")).unwrap();
+        let mut from = 0;
+        for chunk in body.trim_end().split("// …\n") {
+            let at = source[from..].find(chunk.trim_end_matches('\n'));
+            let at = at.unwrap_or_else(|| panic!("{path} no longer has, in this order:\n{chunk}"));
+            from += at + chunk.trim_end().len();
+        }
+    }
+}

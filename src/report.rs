@@ -113,7 +113,8 @@ impl Report {
         self.summary.insert(key.to_string(), value.into());
     }
 
-    /// JSON of DESIGN §2: `{"lab","seed","steps","params","series","summary"}`.
+    /// The JSON of `run --format json` (a CLI contract):
+    /// `{"lab","seed","steps","params","series","summary"}`.
     pub fn to_json(&self) -> String {
         // serde_json writes non-finite f64 as null, which is the contract.
         serde_json::to_string(self).expect("a Report always serialises")

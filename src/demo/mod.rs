@@ -1,4 +1,4 @@
-//! Demos for lectures (DESIGN §6): a `.tape`-like script ([`script`]) played through the real
+//! Demos for lectures: a `.tape`-like script ([`script`]) played through the real
 //! keymap and update, live in the terminal or headless with a virtual clock ([`player`]), and
 //! recorded as asciicast v2 ([`cast`]) from exactly the bytes the app writes ([`terminal`]).
 

@@ -116,7 +116,7 @@ pub fn labs_bench(reps: usize) -> Vec<LabSpeed> {
         .collect()
 }
 
-/// ResNet-18 throughput at width 16 and 64, batch 32 (DESIGN §8).
+/// ResNet-18 throughput at width 16 and 64, batch 32.
 pub fn resnet_bench(reps: usize) -> Vec<ResnetThroughput> {
     [16, 64]
         .into_iter()

@@ -1,5 +1,5 @@
 //! `gradscope grad MODEL`: gradients and SGD steps of a model on one batch, written as
-//! safetensors so they can be compared with PyTorch (DESIGN §5). `lstm` and `rnn` are in
+//! safetensors so they can be compared with PyTorch. `lstm` and `rnn` are in
 //! [`super::grad_recurrent`].
 //!
 //! For `resnet18`: train-mode forward, cross-entropy, backward, `--steps` SGD steps

@@ -1,6 +1,5 @@
 //! `gradscope grad lstm|rnn`: one forward and backward pass of a single-layer `nn.LSTM` or
-//! `nn.RNN` (tanh) on a seq-first batch, written as safetensors to compare with PyTorch
-//! (DESIGN §5).
+//! `nn.RNN` (tanh) on a seq-first batch, written as safetensors to compare with PyTorch.
 //!
 //! Weights: `weight_ih_l0` `[G·H, D]`, `weight_hh_l0` `[G·H, H]`, `bias_ih_l0`, `bias_hh_l0`
 //! `[G·H]` (G = 4 for the LSTM, 1 for the RNN); D and H are read from their shapes. Input:
@@ -154,8 +153,11 @@ pub fn check_input(
 
 /// Bytes a run needs, roughly: the f64 caches of the forward and backward pass (states,
 /// gates, pre-activation gradients), the input and its gradient, and the F32 output
-/// tensors with their serialised copy.
+/// tensors with their serialised copy. Saturates: shapes read from a file can be absurd, and
+/// a product of four `usize`s does not fit in a `u128`.
 pub fn footprint(kind: CellKind, sizes: Sizes, steps: usize, batch: usize) -> u128 {
+    let prod = |xs: &[u128]| xs.iter().fold(1u128, |p, &x| p.saturating_mul(x));
+    let sum = |xs: &[u128]| xs.iter().fold(0u128, |s, &x| s.saturating_add(x));
     let (t, n) = (steps as u128, batch as u128);
     let (d, h, g) = (
         sizes.input as u128,
@@ -163,13 +165,15 @@ pub fn footprint(kind: CellKind, sizes: Sizes, steps: usize, batch: usize) -> u1
         kind.gates() as u128,
     );
     let states = if kind == CellKind::Lstm { 2 } else { 1 };
-    let f64s = 3 * t * n * d
-        + 2 * t * n * h
-        + states * (t + 1) * n * h
-        + 3 * t * n * g * h
-        + 4 * g * h * (d + h + 2);
-    let f32s = 2 * (t * n * h + t * n * d);
-    8 * f64s + 4 * f32s
+    let f64s = sum(&[
+        prod(&[3, t, n, d]),
+        prod(&[2, t, n, h]),
+        prod(&[states, t.saturating_add(1), n, h]),
+        prod(&[3, t, n, g, h]),
+        prod(&[4, g, h, sum(&[d, h, 2])]),
+    ]);
+    let f32s = prod(&[2, sum(&[prod(&[t, n, h]), prod(&[t, n, d])])]);
+    sum(&[prod(&[8, f64s]), prod(&[4, f32s])])
 }
 
 fn array3(v: Vec<f64>, shape: (usize, usize, usize)) -> Result<Array3<f64>> {

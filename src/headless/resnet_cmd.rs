@@ -1,4 +1,4 @@
-//! `gradscope resnet summary`: the ResNet-18 parameter table (DESIGN §5); `resnet train`
+//! `gradscope resnet summary`: the ResNet-18 parameter table; `resnet train`
 //! lives in [`super::resnet_train`].
 
 use crate::cli::{ListFormat, ResnetArgs, ResnetCommand, ResnetSummaryArgs, StemArg};

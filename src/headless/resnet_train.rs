@@ -1,5 +1,5 @@
 //! `gradscope resnet train`: train a ResNet-18 on the built-in images or CIFAR-10 without a
-//! terminal (DESIGN §2). A progress bar with the ETA goes to stderr when it is a terminal,
+//! terminal. A progress bar with the ETA goes to stderr when it is a terminal,
 //! the summary to stdout at the end. Ctrl-C (or SIGTERM) stops after the current step,
 //! saves with `--save`, evaluates and prints the summary, and exits 130; a second one quits
 //! at once. `--resume` continues a saved run exactly (see [`crate::nn::train::resume`]).

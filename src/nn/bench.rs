@@ -1,4 +1,4 @@
-//! Throughput of ResNet-18 training and evaluation (DESIGN §8): images per second on
+//! Throughput of ResNet-18 training and evaluation: images per second on
 //! synthetic 32×32 input, CIFAR stem, 10 classes, median over repetitions; optionally where
 //! the time goes per layer type and phase ([`super::profile`]), and the CPU it ran on.
 
@@ -10,7 +10,7 @@ use rand_distr::StandardNormal;
 use serde::Serialize;
 use std::time::Instant;
 
-/// One measurement, in the JSON shape of `bench resnet` (DESIGN §8).
+/// One measurement, in the JSON shape of `bench resnet`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ResnetThroughput {
     pub width: usize,

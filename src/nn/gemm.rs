@@ -1,15 +1,16 @@
-//! The general GEMM entry point of the nn engine, and how work is split across the batch.
+//! The general GEMM entry point of the nn engine (one of its two: convolutions use
+//! [`super::microkernel`]), and how work is split across the batch.
 //!
-//! DESIGN §1 measured the options on this class of machine: ndarray's `general_mat_mul`
-//! into a reused buffer, with `matrixmultiply` (≥ 0.3.11) a direct dependency so its
-//! AVX-512 kernel is compiled in, reaches ~119 GFLOP/s per core, and ~237 with two threads
-//! each running a single-threaded GEMM on half the batch; `.dot()` (allocating, and by
-//! default without AVX-512) reaches ~64 and matrixmultiply's own threading is erratic.
-//! So the linear and recurrent layers' products go through [`gemm`] (single-threaded), and
-//! layers run one product per part of the batch in parallel ([`batch_parts`]), summing
-//! partial weight gradients. Convolutions use the packing-free kernels of
-//! [`super::microkernel`] instead: their operands are thin (16 channels × thousands of
-//! columns), where packing cost as much as the arithmetic (issue 14's profile).
+//! Measured on a 2-core AVX-512 machine (f32 peak ~315 GFLOP/s), over ResNet-18's conv-as-GEMM
+//! shapes at batch 32: ndarray's `general_mat_mul` into a reused buffer, with `matrixmultiply`
+//! (≥ 0.3.11) a direct dependency so its AVX-512 kernel is compiled in, reaches ~119 GFLOP/s
+//! per core, and ~237 with two threads each running a single-threaded GEMM on half the batch;
+//! `.dot()` (allocating, and by default without AVX-512) reaches ~64 and matrixmultiply's own
+//! threading is erratic. So the linear and recurrent layers' products go through [`gemm`]
+//! (single-threaded), and layers run one product per part of the batch in parallel
+//! ([`batch_parts`]), summing partial weight gradients. Convolutions use the packing-free
+//! kernels of [`super::microkernel`] instead: their operands are thin (16 channels × thousands
+//! of columns), where packing cost as much as the arithmetic (issue 14's profile).
 
 use super::Real;
 use ndarray::linalg::general_mat_mul;

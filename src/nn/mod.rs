@@ -1,6 +1,7 @@
 //! The nn engine: layers with forward and backward passes, a ResNet-18 with torchvision's
 //! names and initialisation, recurrent cells (RNN, LSTM) with backpropagation through time,
-//! SGD with parameter groups and Adam, and safetensors checkpoints (DESIGN §5). Results cross over to PyTorch and back.
+//! SGD with parameter groups and Adam, and safetensors checkpoints under PyTorch's names.
+//! Results cross over to PyTorch and back (ARCHITECTURE.md, "Invariants": parity to 1e-4).
 //!
 //! Conventions every layer follows:
 //! - Activations are channel-major 4-D arrays `[C, N, H, W]` ([`Tensor`]), standard layout.
@@ -247,7 +248,8 @@ impl ParamRole {
     }
 }
 
-/// Optimiser parameter groups, by module type (DESIGN §5, §7).
+/// Optimiser parameter groups, by module type, never by name: a name rule misfiles the
+/// `downsample.1` batch norms and never trains the conv weights (see [`summary`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ParamGroup {
     /// Batch-norm scale and shift.

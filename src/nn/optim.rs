@@ -3,7 +3,7 @@
 //! `d = g + λ·p`; `buf = α·buf + d` (`buf = d` on the first step); `p ← p − η·buf`.
 //!
 //! Groups come from [`ParamGroup::of`] (module kind and role), never from names: grouping by
-//! a name substring misfiles `downsample.1.*` and drops conv weights (DESIGN §7).
+//! a name substring misfiles `downsample.1.*` and drops conv weights (see `nn::summary`'s note).
 
 use super::{Module, ParamGroup, Real};
 

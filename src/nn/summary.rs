@@ -1,4 +1,4 @@
-//! The parameter table of a ResNet-18 (Problem 1(c)): per layer its type, parameter shapes
+//! The parameter table of a ResNet-18 : per layer its type, parameter shapes
 //! and count; totals; the optimiser groups with their sizes and whether they get weight
 //! decay; and why grouping by name goes wrong. The JSON has the shape of one entry of the
 //! reference `resnet18_params.json` (plus `weight_decay` in each group).
@@ -41,7 +41,7 @@ pub struct Groups {
     pub rest: GroupRow,
 }
 
-/// What grouping by the name substring `'bn'` (the course's code) would do.
+/// What grouping by the name substring `'bn'` (a common recipe) would do.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NameGrouping {
     /// Batch-norm tensors whose names contain `bn`.

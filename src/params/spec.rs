@@ -43,9 +43,10 @@ pub enum Kind {
     Path,
 }
 
-/// One parameter of a lab. Names are part of the CLI contract (DESIGN §3). Declared in one
-/// line each with the const constructors ([`ParamSpec::int`], [`ParamSpec::float`],
-/// [`ParamSpec::log`], [`ParamSpec::choice`], [`ParamSpec::flag`], [`ParamSpec::path`]).
+/// One parameter of a lab. Names are part of the CLI contract (`--set NAME=V`, scripts rely on
+/// them). Declared in one line each with the const constructors ([`ParamSpec::int`],
+/// [`ParamSpec::float`], [`ParamSpec::log`], [`ParamSpec::choice`], [`ParamSpec::flag`],
+/// [`ParamSpec::path`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamSpec {
     pub name: &'static str,

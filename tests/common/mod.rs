@@ -1,10 +1,27 @@
-//! Shared test scaffolding: the one finite-difference gradient check every gradient test
-//! uses (rnn, mf, the nn layers; clip, lstm and bn next), and helpers to build specs.
+//! Shared test scaffolding: the `gradscope` command and the fixture files every CLI test
+//! uses, the one finite-difference gradient check every gradient test uses (rnn, mf, clip,
+//! lstm, bn, the nn layers), helpers to build and run specs, and the README-figure checks.
 #![allow(dead_code)]
 
 use gradscope::labs::LabId;
 use gradscope::report::Report;
 use gradscope::run::{Quiet, RunSpec, Runner};
+use std::path::{Path, PathBuf};
+
+/// The `gradscope` binary cargo built for the tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_gradscope");
+
+/// A command running the `gradscope` binary.
+pub fn gradscope() -> assert_cmd::Command {
+    assert_cmd::Command::new(BIN)
+}
+
+/// A file of `tests/fixtures` (the PyTorch reference tensors and the parameter table).
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
 
 /// Up to `max` indices spread evenly over `0..len`.
 pub fn spread(len: usize, max: usize) -> Vec<usize> {

@@ -1,6 +1,6 @@
 //! bn — batch-norm scale invariance, weight decay and the effective learning rate.
 //!
-//! Model (DESIGN §3): h = ReLU(BN(W x)) without affine → linear readout → softmax
+//! Model: h = ReLU(BN(W x)) without affine → linear readout → softmax
 //! cross-entropy, on a seeded Gaussian mixture with a train/validation split. Two runs in
 //! lockstep from the same init on the same minibatches: `wd` (weight decay λ) and `nowd`
 //! (λ = 0), both SGD with momentum in PyTorch's semantics. Every row of W is

@@ -1,9 +1,9 @@
 //! The mf lab's words: the lecture text of the `e` overlay and the presets, each stating
-//! the claim it shows (tests/mf_theory.rs checks every claim over seeds).
+//! the claim it shows (tests/it/mf_theory.rs checks every claim over seeds).
 
 use crate::labs::Preset;
 
-/// Each preset's help states its claim; tests/mf_theory.rs checks it over seeds.
+/// Each preset's help states its claim; tests/it/mf_theory.rs checks it over seeds.
 pub(super) const PRESETS: &[Preset] = &[
     Preset {
         name: "in-order",

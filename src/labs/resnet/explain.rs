@@ -1,5 +1,6 @@
-//! The resnet lab's explain text: Problem 1 answered correctly (DESIGN §7) and what the
-//! charts show.
+//! The resnet lab's explain text: what `model.train()` and `model.eval()` change, batch norm
+//! before or after the ReLU, which parameters get weight decay and why, and what the charts
+//! show.
 
 pub const EXPLAIN: &str = "\
 ResNet-18 (torchvision's; CIFAR stem; stages of w, 2w, 4w, 8w channels),

@@ -1,13 +1,13 @@
-//! resnet — a ResNet-18 trained live (DESIGN §3, §5): train and validation loss and
-//! accuracy, validation in eval mode beside the same pass in train mode, the gradient norm
-//! of every layer over time, and per optimiser group the weight norm and the effective
-//! learning rate — Problems 1 and 3 of the course on a real network.
+//! resnet — a ResNet-18 trained live: train and validation loss and accuracy, validation in
+//! eval mode beside the same pass in train mode, the gradient norm of every layer over time,
+//! and per optimiser group the weight norm and the effective learning rate — weight decay's
+//! groups and batch norm's effective learning rate on a real network.
 //!
-//! One step is one SGD step on a batch (f32, the nn engine: the exception DESIGN §1 allows
-//! to "labs compute in f64"). The validation images are a fixed subset of the validation
-//! split, evaluated every [`VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
-//! `momentum`, `wd` and `wd_on_bn_bias` apply live (they only change the optimiser's
-//! groups); anything that needs a new model or data stream restarts the run.
+//! One step is one SGD step on a batch (f32, the nn engine: the one lab that does not compute
+//! in f64; see ARCHITECTURE.md, "Layers"). The validation images are a fixed subset of the
+//! validation split, evaluated every [`VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
+//! `momentum`, `wd` and `wd_on_bn_bias` apply live (they only change the optimiser's groups);
+//! anything that needs a new model or data stream restarts the run.
 
 mod explain;
 mod run;

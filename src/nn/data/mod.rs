@@ -1,4 +1,4 @@
-//! Labelled 3×32×32 colour images for the ResNet trainer (DESIGN §5): the seeded procedural
+//! Labelled 3×32×32 colour images for the ResNet trainer: the seeded procedural
 //! 10-class set ([`synthetic`], the default; nothing to download) and the CIFAR-10 binary
 //! format ([`cifar`]). Each comes as a train and a validation split ([`Data`]), normalised
 //! per channel with the training split's statistics, and is read in batches by a

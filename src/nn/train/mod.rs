@@ -1,7 +1,8 @@
-//! Training a ResNet-18 on a [`Data`](super::data::Data) set: the one training loop behind
-//! the `resnet` lab and `gradscope resnet train`. A [`Trainer`] owns the model, the SGD
-//! optimiser (groups by module type, DESIGN §5) and the batch loader; [`Trainer::step`] is
-//! one optimisation step, [`Trainer::evaluate`] a pass over validation images in either mode.
+//! Training a ResNet-18 on a [`Data`](super::data::Data) set: the one training loop behind the
+//! `resnet` lab and `gradscope resnet train`. A [`Trainer`] owns the model, the SGD optimiser
+//! (groups by module type, [`ParamGroup`](super::ParamGroup)) and the batch loader;
+//! [`Trainer::step`] is one optimisation step, [`Trainer::evaluate`] a pass over validation
+//! images in either mode.
 //!
 //! Evaluating in train mode is the classic `model.eval()` omission made on purpose, to show
 //! it: each batch is normalised with its own statistics and, as in PyTorch, the forward pass
@@ -32,7 +33,7 @@ pub struct Settings {
 }
 
 impl Default for Settings {
-    /// The trainer's defaults (DESIGN §3): width 16, batch 32, lr 0.1, momentum 0.9,
+    /// The trainer's defaults (the `resnet` lab's): width 16, batch 32, lr 0.1, momentum 0.9,
     /// weight decay 5e-4 on conv and linear weights.
     fn default() -> Self {
         Self {

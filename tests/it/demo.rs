@@ -1,0 +1,224 @@
+//! Demos and figures as a lecturer uses them: every shipped demo plays headless to its end
+//! and records a valid asciicast v2 file, and its opening the same bytes twice; a bad script names its line;
+//! `run --plot` writes an SVG figure for every lab.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::common::gradscope;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn demos() -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir("assets/demos")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tape"))
+        .collect();
+    all.sort();
+    all
+}
+
+fn record(demo: &Path, out: &Path) {
+    let o = gradscope()
+        .args(["demo", "--headless", "--record"])
+        .arg(out)
+        .arg(demo)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        demo.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The cast is asciicast v2: a header, then events with non-decreasing times.
+fn check_cast(text: &str) -> (f64, usize) {
+    let mut lines = text.lines();
+    let header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert!(header["width"].as_u64().unwrap() >= 80);
+    assert!(header["height"].as_u64().unwrap() >= 24);
+    assert_eq!(header["timestamp"], 1795000000);
+    assert!(header["title"].as_str().unwrap().starts_with("gradscope"));
+    let (mut last, mut marks, mut escapes) = (0.0, 0, 0);
+    for line in lines {
+        let e: Value = serde_json::from_str(line).unwrap();
+        let t = e[0].as_f64().unwrap();
+        assert!(t >= last, "times go back: {t} after {last}");
+        last = t;
+        match e[1].as_str().unwrap() {
+            "o" => escapes += usize::from(e[2].as_str().unwrap().contains('\u{1b}')),
+            "m" => marks += 1,
+            other => panic!("unknown event kind {other}"),
+        }
+    }
+    assert!(
+        escapes > 10,
+        "output events hold the terminal's escape sequences"
+    );
+    (last, marks)
+}
+
+/// The script up to and including the `wait` that reaches `secs` of waiting.
+fn opening(script: &str, secs: f64) -> String {
+    let mut waited = 0.0;
+    let mut out = String::new();
+    for line in script.lines() {
+        out += line;
+        out += "\n";
+        if let Some(arg) = line.trim().strip_prefix("wait ") {
+            let arg = arg.split('#').next().unwrap().trim();
+            waited += match (arg.strip_suffix("ms"), arg.strip_suffix('s')) {
+                (Some(ms), _) => ms.parse::<f64>().unwrap() / 1e3,
+                (None, Some(s)) => s.parse::<f64>().unwrap(),
+                (None, None) => arg.parse::<f64>().unwrap(),
+            };
+            if waited >= secs {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Every demo records a valid 2–4 minute cast; its first 20 seconds record the same bytes
+/// twice (a whole second recording would double the suite's longest test: resnet's demo
+/// trains two networks).
+#[test]
+fn every_shipped_demo_records_a_valid_cast_and_the_same_one_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = demos();
+    assert!(shipped.len() >= 6, "{shipped:?}");
+    for demo in shipped {
+        let whole = dir.path().join("whole.cast");
+        record(&demo, &whole);
+        let text = std::fs::read_to_string(&whole).unwrap();
+        let (seconds, marks) = check_cast(&text);
+        assert!(
+            (120.0..=240.0).contains(&seconds),
+            "{}: {seconds} s, not a 2–4 minute lesson",
+            demo.display()
+        );
+        assert!(marks >= 2, "{}", demo.display());
+
+        let start = dir.path().join(demo.file_name().unwrap());
+        let script = std::fs::read_to_string(&demo).unwrap();
+        std::fs::write(&start, opening(&script, 20.0)).unwrap();
+        let (a, b) = (dir.path().join("a.cast"), dir.path().join("b.cast"));
+        record(&start, &a);
+        record(&start, &b);
+        let text = std::fs::read_to_string(&a).unwrap();
+        assert!(
+            text == std::fs::read_to_string(&b).unwrap(),
+            "{}: recordings differ",
+            demo.display()
+        );
+        assert!(check_cast(&text).0 >= 20.0, "{}", demo.display());
+    }
+}
+
+#[test]
+fn a_bad_demo_line_is_named_and_the_demo_cannot_be_its_own_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.tape");
+    std::fs::write(&bad, "lab rnn\nwait 1s\nset nonsense 3\n").unwrap();
+    let o = gradscope()
+        .args(["demo", "--headless"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("line 3") && err.contains("unknown parameter 'nonsense'"),
+        "{err}"
+    );
+    std::fs::write(&bad, "lab rnn\nfly\n").unwrap();
+    let o = gradscope()
+        .args(["demo", "--headless"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .contains("line 2: unknown command 'fly'")
+    );
+    let o = gradscope()
+        .args(["demo", "--headless", "--record"])
+        .arg(&bad)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    for args in [["--speed", "0"], ["--size", "10x2"]] {
+        let o = gradscope()
+            .args(["demo", "--headless"])
+            .args(args)
+            .arg("assets/demos/rnn.tape")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn run_plot_writes_an_svg_figure_for_every_lab() {
+    let dir = tempfile::tempdir().unwrap();
+    let labs: Value = serde_json::from_slice(
+        &gradscope()
+            .args(["labs", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for lab in labs.as_array().unwrap() {
+        let name = lab["lab"].as_str().unwrap();
+        let svg = dir.path().join(format!("{name}.svg"));
+        let o = gradscope()
+            .args(["run", name, "--steps", "3", "--out", "/dev/null", "--plot"])
+            .arg(&svg)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = std::fs::read_to_string(&svg).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let lines = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .count();
+        let texts: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect();
+        assert!(lines >= 1, "{name}: no lines");
+        assert!(texts.len() > 10, "{name}: axes and labels");
+    }
+    // The mf pane: four charts whose titles and series names are all there.
+    let svg = dir.path().join("mf.svg");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for needle in [
+        "loss and gap",
+        "singular values of AB",
+        "balancedness",
+        "not convex",
+        "f(A,B)",
+        "σ1",
+        "σ3",
+        "f*",
+    ] {
+        assert!(text.contains(needle), "mf.svg lacks {needle}");
+    }
+}
