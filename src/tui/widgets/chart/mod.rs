@@ -185,6 +185,10 @@ struct Counts {
     pos_inf: usize,
     neg_inf: usize,
     below: usize,
+    /// Finite values above / below the y range shown (a range fitted to some series, or
+    /// fixed bounds): marked on the edge they left by, never silently dropped.
+    over: usize,
+    under: usize,
 }
 
 impl Chart<'_> {
@@ -333,7 +337,25 @@ impl Chart<'_> {
             // Values ≤ 0 have no place on a log axis; they are results, not errors.
             entries.push(Entry::plain(format!("▼{} ≤ 0", counts.below), t.dim));
         }
+        if counts.over > 0 {
+            entries.push(Entry::plain(format!("▲{} above", counts.over), t.dim));
+        }
+        if counts.under > 0 {
+            entries.push(Entry::plain(format!("▼{} below", counts.under), t.dim));
+        }
         entries
+    }
+}
+
+/// `Some(true)` above `lo..=hi`, `Some(false)` below, `None` inside (to rounding).
+fn off_range(y: f64, lo: f64, hi: f64) -> Option<bool> {
+    let slack = 1e-9 * (hi - lo).abs().max(1e-300);
+    if y > hi + slack {
+        Some(true)
+    } else if y < lo - slack {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -370,31 +392,6 @@ impl Widget for Chart<'_> {
             return;
         }
         let all: Vec<_> = self.series.iter().map(|s| self.points(s)).collect();
-        let mut counts = Counts::default();
-        for (px, py) in all.iter().flatten() {
-            if !matches!(px, Pos::At(_)) {
-                continue;
-            }
-            match py {
-                Pos::Top('×') => counts.nan += 1,
-                Pos::Top(_) => counts.pos_inf += 1,
-                Pos::NegInf => counts.neg_inf += 1,
-                Pos::Below => counts.below += 1,
-                Pos::At(_) => {}
-            }
-        }
-
-        // The legend above the plot; its first row shares the y axis label's row.
-        let label_w = self.y.label.chars().count() as u16;
-        let max_rows = inner.height.saturating_sub(1 + MIN_PLOT_ROWS).max(1);
-        let rows = layout(
-            self.legend(&counts),
-            inner.width,
-            (label_w + 2).min(inner.width),
-            max_rows,
-        );
-        let legend_h = (rows.len() as u16).max(1);
-
         let (xlo, xhi) = match self.x.bounds {
             Some((a, b)) => (
                 if self.x.log { a.log10() } else { a },
@@ -424,6 +421,42 @@ impl Widget for Chart<'_> {
                 settle(a, b, self.y.log)
             }
         };
+
+        // Count each distinct series once: a series drawn twice (a line and its points)
+        // has its bad values counted once.
+        let mut counts = Counts::default();
+        for (k, pts) in all.iter().enumerate() {
+            if (0..k).any(|j| coincide(&self.series[j], &self.series[k])) {
+                continue;
+            }
+            for (px, py) in pts {
+                let Pos::At(x) = px else { continue };
+                let in_x = (xlo.min(xhi)..=xhi.max(xlo)).contains(x);
+                match py {
+                    Pos::Top('×') => counts.nan += 1,
+                    Pos::Top(_) => counts.pos_inf += 1,
+                    Pos::NegInf => counts.neg_inf += 1,
+                    Pos::Below => counts.below += 1,
+                    Pos::At(y) if in_x => match off_range(*y, ylo, yhi) {
+                        Some(true) => counts.over += 1,
+                        Some(false) => counts.under += 1,
+                        None => {}
+                    },
+                    Pos::At(_) => {}
+                }
+            }
+        }
+
+        // The legend above the plot; its first row shares the y axis label's row.
+        let label_w = self.y.label.chars().count() as u16;
+        let max_rows = inner.height.saturating_sub(1 + MIN_PLOT_ROWS).max(1);
+        let rows = layout(
+            self.legend(&counts),
+            inner.width,
+            (label_w + 2).min(inner.width),
+            max_rows,
+        );
+        let legend_h = (rows.len() as u16).max(1);
 
         // Y tick labels decide the left margin.
         let plot_h = inner.height.saturating_sub(legend_h + 1).max(2);
@@ -616,7 +649,11 @@ impl Widget for Chart<'_> {
                     Pos::NegInf | Pos::Below => {
                         buf.set_string(col, bottom, "▼", s.style);
                     }
-                    Pos::At(_) => {}
+                    Pos::At(y) => match off_range(*y, ylo, yhi) {
+                        Some(true) => buf.set_string(col, plot.y, "▲", s.style),
+                        Some(false) => buf.set_string(col, bottom, "▼", s.style),
+                        None => {}
+                    },
                 }
             }
         }
@@ -636,6 +673,35 @@ mod tests {
 
     fn text(buf: &Buffer) -> String {
         buf.content().iter().map(|c| c.symbol()).collect()
+    }
+
+    #[test]
+    fn values_off_the_y_range_are_marked_and_counted() {
+        let theme = Theme::new(ThemeName::Mono);
+        let ys = [0.5, 2.0, 0.25, -1.0, 0.75];
+        let chart = Chart::new("t", &theme)
+            .series(vec![Series::new(
+                "s",
+                &ys,
+                theme.series[0],
+                theme.markers[0],
+            )])
+            .y(Axis::new("y").bounds(0.0, 1.0));
+        let t = text(&render(chart, 60, 14));
+        assert!(t.contains("▲1 above"), "{t}");
+        assert!(t.contains("▼1 below"), "{t}");
+    }
+
+    #[test]
+    fn a_series_drawn_twice_has_its_nans_counted_once() {
+        let theme = Theme::new(ThemeName::Mono);
+        let ys = [1.0, f64::NAN, 2.0, f64::NAN, 3.0];
+        let chart = Chart::new("t", &theme).series(vec![
+            Series::new("s", &ys, theme.series[0], theme.markers[0]),
+            Series::new("", &ys, theme.series[1], Marker::Dot).scatter(),
+        ]);
+        let t = text(&render(chart, 60, 14));
+        assert!(t.contains("×2 NaN (2 non-finite)"), "{t}");
     }
 
     #[test]
