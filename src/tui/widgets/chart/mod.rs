@@ -347,6 +347,43 @@ impl Chart<'_> {
     }
 }
 
+/// The dots a canvas marker puts in one cell, across and down.
+fn dots_per_cell(marker: Marker) -> (f64, f64) {
+    match marker {
+        Marker::Braille | Marker::Octant => (2.0, 4.0),
+        Marker::Sextant => (2.0, 3.0),
+        Marker::Quadrant => (2.0, 2.0),
+        Marker::HalfBlock => (1.0, 2.0),
+        _ => (1.0, 1.0),
+    }
+}
+
+/// The cell of `area` a canvas with `dots` per cell and bounds `xb`, `yb` paints for (x, y),
+/// by the canvas's own arithmetic (round to the nearest dot, then the dot's cell).
+fn grid_cell(
+    x: f64,
+    y: f64,
+    xb: [f64; 2],
+    yb: [f64; 2],
+    area: Rect,
+    dots: (f64, f64),
+) -> Option<(u16, u16)> {
+    let (w, h) = (xb[1] - xb[0], yb[1] - yb[0]);
+    if !(xb[0]..=xb[1]).contains(&x) || !(yb[0]..=yb[1]).contains(&y) || w <= 0.0 || h <= 0.0 {
+        return None;
+    }
+    let res_x = f64::from(area.width) * dots.0;
+    let res_y = f64::from(area.height) * dots.1;
+    let dx = ((x - xb[0]) * (res_x - 1.0) / w).round();
+    let dy = ((yb[1] - y) * (res_y - 1.0) / h).round();
+    let col = (dx / dots.0).floor() as u16;
+    let row = (dy / dots.1).floor() as u16;
+    Some((
+        area.x + col.min(area.width - 1),
+        area.y + row.min(area.height - 1),
+    ))
+}
+
 /// `Some(true)` above `lo..=hi`, `Some(false)` below, `None` inside (to rounding).
 fn off_range(y: f64, lo: f64, hi: f64) -> Option<bool> {
     let slack = 1e-9 * (hi - lo).abs().max(1e-300);
@@ -575,7 +612,26 @@ impl Widget for Chart<'_> {
 
         // Series.
         let (xb, yb) = ([xlo, xhi], [ylo, yhi]);
+        // Points marked `•` are placed on the grid of the first line series, so each lands
+        // in the cell its line passes through (a grid of its own rounds to other rows).
+        let line_grid = self
+            .series
+            .iter()
+            .find(|s| !s.scatter)
+            .map_or((1.0, 1.0), |s| dots_per_cell(s.marker));
         for (s, pts) in self.series.iter().zip(&all) {
+            if s.scatter && s.marker == Marker::Dot {
+                let color = s.style.fg.unwrap_or(ratatui::style::Color::Reset);
+                for (px, py) in pts {
+                    let (Pos::At(x), Pos::At(y)) = (px, py) else {
+                        continue;
+                    };
+                    if let Some((col, row)) = grid_cell(*x, *y, xb, yb, plot, line_grid) {
+                        buf[(col, row)].set_symbol("•").set_fg(color);
+                    }
+                }
+                continue;
+            }
             let finite: Vec<(f64, f64)> = pts
                 .iter()
                 .filter_map(|p| match p {
@@ -690,6 +746,42 @@ mod tests {
         let t = text(&render(chart, 60, 14));
         assert!(t.contains("▲1 above"), "{t}");
         assert!(t.contains("▼1 below"), "{t}");
+    }
+
+    #[test]
+    fn points_sit_on_their_line() {
+        let theme = Theme::new(ThemeName::Default);
+        let xs: Vec<f64> = (0..11).map(|i| 0.5 + 0.1 * f64::from(i)).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| (3.0 * x).sin() * 7.0 + x * x).collect();
+        let line = || Series::new("m", &ys, theme.series[0], theme.markers[0]).xs(&xs);
+        let alone = render(Chart::new("t", &theme).series(vec![line()]), 70, 20);
+        let with_points = render(
+            Chart::new("t", &theme).series(vec![
+                line(),
+                Series::new("", &ys, theme.accent, Marker::Dot)
+                    .xs(&xs)
+                    .scatter(),
+            ]),
+            70,
+            20,
+        );
+        let area = *alone.area();
+        let mut dots = 0;
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                if with_points[(x, y)].symbol() == "•" {
+                    dots += 1;
+                    let under = alone[(x, y)].symbol();
+                    assert!(
+                        under
+                            .chars()
+                            .all(|c| ('\u{2801}'..='\u{28ff}').contains(&c)),
+                        "a point at ({x}, {y}) is off its line ({under:?} there)"
+                    );
+                }
+            }
+        }
+        assert!(dots >= 9, "{dots} points drawn");
     }
 
     #[test]
