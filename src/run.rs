@@ -6,7 +6,7 @@
 //! and calls [`Observer`]s (stderr progress, the worker's publish throttle, the recorder).
 
 use crate::error::UsageError;
-use crate::labs::{Applied, Lab, LabId};
+use crate::labs::{Applied, DynLab, LabId};
 use crate::params::{ParamError, ParamSet, Value, parse_assignment};
 use crate::report::Report;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -93,18 +93,9 @@ impl RunSpec {
         self.params.set(name, value)
     }
 
-    /// A lab with these parameters, not yet reset. Cheap.
-    fn configured(&self) -> Result<Box<dyn Lab>, ParamError> {
-        let mut lab = (self.lab.descriptor().create)();
-        for (spec, value) in self.params.iter() {
-            lab.set(spec.name, value.clone())?;
-        }
-        Ok(lab)
-    }
-
     /// Check the combination of parameters without building the model (cheap).
     pub fn validate(&self) -> Result<(), ParamError> {
-        self.configured()?.validate()
+        (self.lab.descriptor().fns.check)(&self.params).map(|_| ())
     }
 
     /// The files the run reads (its non-empty path parameters).
@@ -123,9 +114,9 @@ impl RunSpec {
     /// parameters ([`Lab::default_steps`]), else the descriptor's default.
     pub fn total_steps(&self) -> u64 {
         self.steps.unwrap_or_else(|| {
-            self.configured()
+            (self.lab.descriptor().fns.check)(&self.params)
                 .ok()
-                .and_then(|lab| lab.default_steps())
+                .flatten()
                 .unwrap_or(self.lab.descriptor().default_steps)
         })
     }
@@ -164,21 +155,23 @@ impl Observer for Quiet {
     fn on_step(&mut self, _: &Runner) {}
 }
 
-/// A lab built from a [`RunSpec`] and the one step loop that advances it.
+/// A lab started from a [`RunSpec`], the one step loop that advances it and the run's
+/// bookkeeping: the step count, the run length and the report's header.
 pub struct Runner {
     spec: RunSpec,
-    lab: Box<dyn Lab>,
+    lab: Box<dyn DynLab>,
     steps: u64,
     total: u64,
 }
 
 impl Runner {
-    /// Build the lab, apply the parameters, check them and reset with the spec's seed.
+    /// Build the lab's config once, check it and reset a run with the spec's seed.
     pub fn new(spec: RunSpec) -> Result<Runner, ParamError> {
-        let mut lab = spec.configured()?;
-        lab.validate()?;
-        lab.reset(spec.seed)?;
-        let total = spec.total_steps();
+        let d = spec.lab.descriptor();
+        let lab = (d.fns.start)(&spec.params, spec.seed)?;
+        let total = spec
+            .steps
+            .unwrap_or_else(|| lab.default_steps().unwrap_or(d.default_steps));
         Ok(Runner {
             spec,
             lab,
@@ -189,10 +182,6 @@ impl Runner {
 
     pub fn spec(&self) -> &RunSpec {
         &self.spec
-    }
-
-    pub fn lab(&self) -> &dyn Lab {
-        self.lab.as_ref()
     }
 
     /// Steps taken since the start.
@@ -224,7 +213,7 @@ impl Runner {
     ) -> u64 {
         let mut taken = 0;
         while taken < max && !self.done() && !stop() {
-            self.lab.step();
+            self.lab.step(self.steps);
             self.steps += 1;
             taken += 1;
             observer.on_step(self);
@@ -238,16 +227,29 @@ impl Runner {
         self.advance(u64::MAX, &mut stop, observer);
     }
 
+    /// The run so far: the header (lab, seed, steps, parameters) stamped here, the rest the
+    /// lab's.
     pub fn report(&self) -> Report {
-        self.lab.report()
+        let mut r = Report::new(
+            self.spec.lab,
+            self.spec.seed,
+            self.steps,
+            self.spec.params.to_map(),
+        );
+        self.lab.report(&mut r);
+        r
     }
 
     /// Change a parameter of the running run. `Applied::Restart` means the caller must
-    /// start a new run for it to show.
+    /// start a new run for it to show (parameters not declared `.live()`).
     pub fn set_live(&mut self, name: &str, value: Value) -> Result<Applied, ParamError> {
-        let applied = self.lab.set(name, value.clone())?;
+        let live = self.spec.params.spec(name)?.live;
         self.spec.set(name, value)?;
-        Ok(applied)
+        if !live {
+            return Ok(Applied::Restart);
+        }
+        self.lab.retune(&self.spec.params)?;
+        Ok(Applied::Live)
     }
 
     /// Carry out one of the lab's declared actions.

@@ -20,7 +20,7 @@ pub mod toy;
 pub use crate::lab_id::LabId;
 
 use crate::error::UsageError;
-use crate::params::{ParamError, ParamSet, ParamSpec, Value};
+use crate::params::{FromParams, ParamError, ParamSet, ParamSpec};
 use crate::report::Report;
 
 /// What a parameter change needs.
@@ -32,62 +32,145 @@ pub enum Applied {
     Live,
 }
 
-/// A simulation with parameters, advanced in steps, summarised in a [`Report`]: only the
-/// physics. Step counting, run length and observers live in [`crate::run::Runner`].
-pub trait Lab: Send {
-    /// The parameters with their current values.
-    fn params(&self) -> &ParamSet;
-
-    /// Mutable access to the parameters, for [`Lab::set`]'s default.
-    fn params_mut(&mut self) -> &mut ParamSet;
-
-    /// Change a parameter (validated against its spec). Whether it applies live is the
-    /// spec's [`ParamSpec::live`].
-    fn set(&mut self, name: &str, value: Value) -> Result<Applied, ParamError> {
-        let live = self.params().spec(name)?.live;
-        self.params_mut().set(name, value)?;
-        Ok(if live {
-            Applied::Live
-        } else {
-            Applied::Restart
-        })
-    }
+/// A simulation over a typed [`Lab::Config`], advanced in steps: only the physics. The run's
+/// bookkeeping (its seed, the step count, the run length, the report's header, observers) is
+/// [`crate::run::Runner`]'s; a lab keeps only the state its steps evolve.
+pub trait Lab: Send + Sized + 'static {
+    /// The lab's parameters, declared with [`crate::params::lab_config!`].
+    type Config: FromParams + Clone + Send + 'static;
 
     /// Check that the parameters are consistent with each other (each is valid alone).
     /// Cheap: no model is built and no large file read, so the UI thread may call it.
-    fn validate(&self) -> Result<(), ParamError> {
+    fn validate(_config: &Self::Config) -> Result<(), ParamError> {
         Ok(())
     }
 
-    /// Start a fresh run with this seed. Fails when what `validate` cannot see is wrong (an
-    /// unreadable input file).
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError>;
+    /// The length of a run with these parameters when none is asked for, in steps; `None`:
+    /// the descriptor's `default_steps`. For labs whose run must grow with a parameter (a
+    /// longer horizon, an ill-conditioned matrix). Cheap.
+    fn default_steps(_config: &Self::Config) -> Option<u64> {
+        None
+    }
 
-    /// Advance one unit of work (one optimisation step, one heatmap column, ...).
-    fn step(&mut self);
+    /// The parameters that have no effect given the others (marked in the panel).
+    fn inactive(_config: &Self::Config) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// A fresh run with this seed ([`Lab::validate`] has passed). Fails when what `validate`
+    /// cannot see is wrong (an unreadable input file).
+    fn reset(config: &Self::Config, seed: u64) -> Result<Self, ParamError>;
+
+    /// Advance one unit of work (one optimisation step, one heatmap column, ...); `step`
+    /// counts from 0.
+    fn step(&mut self, config: &Self::Config, step: u64);
 
     /// Whether the run has reached a natural end (rnn: every heatmap column computed).
     fn done(&self) -> bool {
         false
     }
 
-    /// The length of a run with these parameters when none is asked for, in steps; `None`:
-    /// the descriptor's `default_steps`. For labs whose run must grow with a parameter (a
-    /// longer horizon, an ill-conditioned matrix). Cheap: called on a configured, not yet
-    /// reset lab.
-    fn default_steps(&self) -> Option<u64> {
-        None
-    }
+    /// Write the run so far into `report`, whose header (lab, seed, steps, parameters) the
+    /// runner has filled. It holds every summary key from step 0 on (NaN where not yet
+    /// defined), so sweeps can check a metric name before running.
+    fn report(&self, config: &Self::Config, report: &mut Report);
 
-    /// The report of the run so far. It holds every summary key from step 0 on (NaN where
-    /// not yet defined), so sweeps can check a metric name before running.
-    fn report(&self) -> Report;
+    /// A parameter declared `.live()` changed: carry on with the new `config`.
+    fn retune(&mut self, _config: &Self::Config) {}
 
     /// Carry out one of the lab's declared [`LabAction`]s (by name); returns a line saying
     /// what it did.
-    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+    fn act(&mut self, _config: &Self::Config, action: &str) -> Result<String, ParamError> {
         Err(ParamError(format!("this lab has no action '{action}'")))
     }
+}
+
+/// A lab as the runner drives it: its config bound to its state, the types erased.
+pub trait DynLab: Send {
+    fn step(&mut self, step: u64);
+    fn done(&self) -> bool;
+    fn report(&self, report: &mut Report);
+    /// The run's length when none is asked for (see [`Lab::default_steps`]).
+    fn default_steps(&self) -> Option<u64>;
+    /// Read the live parameters' new values.
+    fn retune(&mut self, params: &ParamSet) -> Result<(), ParamError>;
+    fn act(&mut self, action: &str) -> Result<String, ParamError>;
+}
+
+struct Bound<L: Lab> {
+    config: L::Config,
+    lab: L,
+}
+
+impl<L: Lab> DynLab for Bound<L> {
+    fn step(&mut self, step: u64) {
+        self.lab.step(&self.config, step);
+    }
+    fn done(&self) -> bool {
+        self.lab.done()
+    }
+    fn report(&self, report: &mut Report) {
+        self.lab.report(&self.config, report);
+    }
+    fn default_steps(&self) -> Option<u64> {
+        L::default_steps(&self.config)
+    }
+    fn retune(&mut self, params: &ParamSet) -> Result<(), ParamError> {
+        self.config = L::Config::from_params(params)?;
+        self.lab.retune(&self.config);
+        Ok(())
+    }
+    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+        self.lab.act(&self.config, action)
+    }
+}
+
+/// A run started, or why it could not start.
+pub type StartedLab = Result<Box<dyn DynLab>, ParamError>;
+
+/// A lab's entry points over untyped parameter values, for [`LabDescriptor::fns`]: the one
+/// place a [`ParamSet`] becomes a lab's [`Lab::Config`].
+#[derive(Clone, Copy)]
+pub struct LabFns {
+    /// Build and validate the config; `Some(steps)`: the run's default length.
+    pub check: fn(&ParamSet) -> Result<Option<u64>, ParamError>,
+    /// Build and validate the config once, and reset a run with this seed.
+    pub start: fn(&ParamSet, u64) -> StartedLab,
+    /// The parameters that have no effect given the others.
+    pub inactive: fn(&ParamSet) -> Vec<&'static str>,
+}
+
+impl LabFns {
+    /// The entry points of lab `L`.
+    pub const fn of<L: Lab>() -> LabFns {
+        LabFns {
+            check: check::<L>,
+            start: start::<L>,
+            inactive: inactive::<L>,
+        }
+    }
+}
+
+fn configure<L: Lab>(params: &ParamSet) -> Result<L::Config, ParamError> {
+    let config = L::Config::from_params(params)?;
+    L::validate(&config)?;
+    Ok(config)
+}
+
+fn check<L: Lab>(params: &ParamSet) -> Result<Option<u64>, ParamError> {
+    configure::<L>(params).map(|c| L::default_steps(&c))
+}
+
+fn start<L: Lab>(params: &ParamSet, seed: u64) -> StartedLab {
+    let config = configure::<L>(params)?;
+    let lab = L::reset(&config, seed)?;
+    Ok(Box::new(Bound { config, lab }))
+}
+
+fn inactive<L: Lab>(params: &ParamSet) -> Vec<&'static str> {
+    L::Config::from_params(params)
+        .map(|c| L::inactive(&c))
+        .unwrap_or_default()
 }
 
 /// A named set of parameter values: one telling case of a lab's lesson.
@@ -147,15 +230,8 @@ pub struct LabDescriptor {
     /// The claims counted over seeds (the TUI's `S` header, `run --seeds`).
     pub lessons: &'static [Lesson],
     pub actions: &'static [LabAction],
-    /// The parameters that have no effect given the others (marked in the panel).
-    pub inactive: fn(&ParamSet) -> Vec<&'static str>,
-    /// A fresh lab at its default parameters (not yet reset). Cheap.
-    pub create: fn() -> Box<dyn Lab>,
-}
-
-/// No parameter is ever inactive.
-pub fn all_active(_: &ParamSet) -> Vec<&'static str> {
-    Vec::new()
+    /// The lab's code: `LabFns::of::<TheLab>()`.
+    pub fns: LabFns,
 }
 
 impl LabId {

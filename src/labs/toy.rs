@@ -1,17 +1,19 @@
 //! toy — a minimal lab that exists only in unit tests. It is plugged in exactly as a real
-//! lab is (a [`LabId`] variant, its descriptor, its pane), and the tests in
+//! lab is (a [`super::LabId`] variant, its descriptor, its pane), and the tests in
 //! `crate::plugin_tests` check that it then shows up in `labs`, `run`, `sweep`, the TUI's
 //! tabs and the render bench with no other edit.
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Preset, all_active};
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Preset};
+use crate::params::{ParamError, lab_config};
 use crate::report::Report;
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::float("rate", 0.5, 0.0, 1.0, 0.05, "the factor each step multiplies by"),
-    ParamSpec::log("start", 1.0, 1e-3, 1e3, "the first value"),
-];
+lab_config! {
+    /// The toy's parameters.
+    pub struct Config {
+        rate: f64 = float(0.5, 0.0, 1.0, 0.05, "the factor each step multiplies by"),
+        start: f64 = log(1.0, 1e-3, 1e3, "the first value"),
+    }
+}
 
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "toy",
@@ -34,55 +36,34 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
         label: "double",
         help: "double the current value",
     }],
-    inactive: all_active,
-    create: || Box::new(Toy::new()),
+    fns: LabFns::of::<Toy>(),
 };
 
+/// The sequence so far.
 pub struct Toy {
-    params: ParamSet,
-    seed: u64,
     xs: Vec<f64>,
 }
 
-impl Toy {
-    fn new() -> Toy {
-        Toy {
-            params: ParamSet::new("toy", SPECS),
-            seed: 0,
-            xs: Vec::new(),
-        }
-    }
-}
-
 impl Lab for Toy {
-    fn params(&self) -> &ParamSet {
-        &self.params
+    type Config = Config;
+
+    fn reset(config: &Config, _seed: u64) -> Result<Toy, ParamError> {
+        Ok(Toy {
+            xs: vec![config.start],
+        })
     }
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
-    }
-
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.seed = seed;
-        self.xs = vec![self.params.f64("start")];
-        Ok(())
-    }
-
-    fn step(&mut self) {
+    fn step(&mut self, config: &Config, _step: u64) {
         let last = self.xs.last().copied().unwrap_or(f64::NAN);
-        self.xs.push(last * self.params.f64("rate"));
+        self.xs.push(last * config.rate);
     }
 
-    fn report(&self) -> Report {
-        let steps = self.xs.len().saturating_sub(1) as u64;
-        let mut r = Report::new(LabId::Toy, self.seed, steps, self.params.to_map());
+    fn report(&self, _config: &Config, r: &mut Report) {
         r.set_series("x", self.xs.clone());
         r.set_summary("last", self.xs.last().copied().unwrap_or(f64::NAN));
-        r
     }
 
-    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+    fn act(&mut self, _config: &Config, action: &str) -> Result<String, ParamError> {
         match (action, self.xs.last_mut()) {
             ("double", Some(x)) => {
                 *x *= 2.0;

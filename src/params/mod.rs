@@ -5,8 +5,11 @@
 //! scripts) goes through [`ParamSpec::parse`] or [`ParamSpec::check`], so a value a lab sees
 //! is always in range, finite and one of the accepted names.
 
+pub mod config;
 mod spec;
 
+pub use config::FromParams;
+pub(crate) use config::lab_config;
 pub use spec::{Kind, ParamSpec, Scale};
 
 use crate::fmt::fmt_num;
@@ -95,6 +98,11 @@ impl ParamSet {
         self.specs
     }
 
+    /// The values in the specs' order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     /// The spec of a parameter, or an error listing the accepted names.
     pub fn spec(&self, name: &str) -> Result<&'static ParamSpec, ParamError> {
         self.index(name).map(|i| &self.specs[i])
@@ -115,8 +123,8 @@ impl ParamSet {
             })
     }
 
-    /// The value of a parameter the lab itself declared. Panics on an undeclared name: that
-    /// is a bug in the lab, caught by its tests.
+    /// The value of a declared parameter, by name (the panel, tests; labs read their typed
+    /// config instead). Panics on an undeclared name: a bug in the caller.
     pub fn get(&self, name: &str) -> &Value {
         match self.index(name) {
             Ok(i) => &self.values[i],
@@ -128,31 +136,11 @@ impl ParamSet {
         self.get(name).as_f64().unwrap_or(f64::NAN)
     }
 
-    pub fn usize(&self, name: &str) -> usize {
-        self.f64(name).max(0.0) as usize
-    }
-
     pub fn text(&self, name: &str) -> &str {
         match self.get(name) {
             Value::Text(s) => s,
             _ => "",
         }
-    }
-
-    /// A choice parameter parsed into its enum. The value was checked against the enum's own
-    /// names, so this fails only if a lab's spec and enum disagree (a bug its tests catch).
-    pub fn choice<T: std::str::FromStr>(&self, name: &str) -> Result<T, ParamError> {
-        let text = self.text(name);
-        text.parse().map_err(|_| {
-            ParamError(format!(
-                "lab {}: {name}={text} is not a known name",
-                self.lab
-            ))
-        })
-    }
-
-    pub fn flag(&self, name: &str) -> bool {
-        matches!(self.get(name), Value::Bool(true))
     }
 
     /// Set a validated value.

@@ -56,7 +56,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Length(panel_w), Constraint::Min(0)]).areas(body);
     let lab = app.lab();
-    let inactive = (lab.id().descriptor().inactive)(lab.params());
+    let inactive = (lab.id().descriptor().fns.inactive)(lab.params());
     ParamPanel {
         params: lab.params(),
         selected: lab.selected(),

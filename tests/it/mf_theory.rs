@@ -9,10 +9,10 @@
 use crate::common;
 
 use common::{check_gradient, spread};
-use gradscope::labs::mf::{MfLab, balance, gd_step, loss, synthetic_x};
+use gradscope::labs::mf::{self, MfLab, balance, gd_step, loss, synthetic_x};
 use gradscope::labs::{Lab, LabId};
 use gradscope::linalg;
-use gradscope::params::Value;
+use gradscope::params::FromParams;
 use gradscope::report::Report;
 use gradscope::rng::rng;
 use gradscope::run::{Quiet, RunSpec, Runner};
@@ -63,12 +63,22 @@ fn descent_reaches_the_eckart_young_optimum() {
             seed as u64,
             Some(3000),
         );
-        let mut probe = MfLab::new();
-        for (name, v) in [("rows", m), ("cols", n), ("rank", r), ("true_rank", k)] {
-            probe.set(name, Value::Int(v as i64)).unwrap();
-        }
-        probe.set("noise", Value::Float(noise)).unwrap();
-        probe.reset(seed as u64).unwrap();
+        let (m, n, r, k, noise) = (
+            m.to_string(),
+            n.to_string(),
+            r.to_string(),
+            k.to_string(),
+            noise.to_string(),
+        );
+        let sets = [
+            ("rows", m.as_str()),
+            ("cols", n.as_str()),
+            ("rank", r.as_str()),
+            ("true_rank", k.as_str()),
+            ("noise", noise.as_str()),
+        ];
+        let probe = MfLab::reset(&mf::Config::from_sets(&sets).unwrap(), seed as u64).unwrap();
+        let r: usize = r.parse().unwrap();
         let independent = truncated_svd_residual(&probe.x().to_owned(), r);
         let optimum = rep.num("optimum");
         assert!(
@@ -238,13 +248,13 @@ fn user_matrices_from_npy_and_csv() {
     let b = run(&[("input", csv.to_str().unwrap().into())], 0, Some(20)).1;
     assert!((a.num("final_loss") - b.num("final_loss")).abs() < 1e-12);
     // Loss is exactly ‖X − AB‖² (no ½).
-    let mut lab = MfLab::new();
-    lab.set("input", Value::Text(npy.to_str().unwrap().into()))
-        .unwrap();
-    lab.reset(0).unwrap();
+    let c = mf::Config::from_sets(&[("input", npy.to_str().unwrap())]).unwrap();
+    let lab = MfLab::reset(&c, 0).unwrap();
     let (fa, fb) = lab.factors();
     let direct = loss(lab.x(), fa, fb);
-    assert_eq!(lab.report().num("final_loss"), direct);
+    let mut report = Report::new(LabId::Mf, 0, 0, Default::default());
+    lab.report(&c, &mut report);
+    assert_eq!(report.num("final_loss"), direct);
     assert!(balance(fa, fb) >= 0.0);
 }
 

@@ -11,9 +11,9 @@ mod worst;
 
 use approx::assert_relative_eq;
 use common::{check_gradient, spread};
-use gradscope::labs::rnn::{Activation, RnnLab, propagate};
+use gradscope::labs::rnn::{self, Activation, RnnLab, propagate};
 use gradscope::labs::{Lab, LabId};
-use gradscope::params::Value;
+use gradscope::params::FromParams;
 use gradscope::report::Report;
 use gradscope::run::{Quiet, RunSpec, Runner};
 
@@ -145,12 +145,13 @@ fn saturating_activations_make_vanishing_worse() {
 #[test]
 fn grad_w_matches_central_finite_differences() {
     for act in [Activation::Tanh, Activation::Linear, Activation::Sigmoid] {
-        let mut lab = RnnLab::new();
-        lab.set("hidden", Value::Int(6)).unwrap();
-        lab.set("horizon", Value::Int(12)).unwrap();
-        lab.set("init", Value::Text("gaussian".into())).unwrap();
-        lab.set("spectral_norm", Value::Float(1.2)).unwrap();
-        lab.reset(11).unwrap();
+        let sets = [
+            ("hidden", "6"),
+            ("horizon", "12"),
+            ("init", "gaussian"),
+            ("spectral_norm", "1.2"),
+        ];
+        let lab = RnnLab::reset(&rnn::Config::from_sets(&sets).unwrap(), 11).unwrap();
         let w = lab.w().to_owned();
         let (z0, g) = lab.z0_and_g();
         let (z0, g) = (z0.to_owned(), g.to_owned());
@@ -264,7 +265,8 @@ fn report_has_every_key_from_step_zero_and_the_heatmap_fills_per_step() {
     assert_eq!(r2.series("heatmap_log10").len(), 2 * 101);
     assert_eq!(r2.series("heatmap_spectral_norm"), &[0.5, 0.525]);
     runner.run_to_end(None, &mut Quiet);
-    assert!(runner.lab().done());
+    assert!(runner.done());
+    assert_eq!(runner.steps(), 41, "every heatmap column");
     let r = runner.report();
     // Column j of the heatmap is log10 of the ratio at spectral norm 0.5 + j/40: for the
     // default orthogonal linear net that is k·log10(s).

@@ -927,10 +927,10 @@ fn sweeps_use_the_valid_range_and_can_change_metric_and_narrow() {
 #[test]
 fn inactive_parameters_are_marked() {
     let app = app_of(RunSpec::new(LabId::Rnn), ThemeName::Default, 120, 40);
-    let inactive = (LabId::Rnn.descriptor().inactive)(app.lab().params());
+    let inactive = (LabId::Rnn.descriptor().fns.inactive)(app.lab().params());
     assert_eq!(inactive, vec!["spectral_radius", "block"]);
     let spec = spec_with(LabId::Rnn, &[("init", "nonnormal")]);
-    assert!((LabId::Rnn.descriptor().inactive)(&spec.params).is_empty());
+    assert!((LabId::Rnn.descriptor().fns.inactive)(&spec.params).is_empty());
 }
 
 #[test]

@@ -14,9 +14,9 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
 use crate::fmt::fmt_num;
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::rng;
 use data::{Batches, Split};
@@ -25,17 +25,19 @@ use model::{Grads, Net, Running, Workspace};
 use ndarray::Array2;
 use optim::{Sgd, SgdConfig};
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::log("lr", 0.1, 1e-4, 2.0, "η, the SGD learning rate (both runs)"),
-    ParamSpec::log("wd", 5e-4, 1e-5, 0.1, "λ, the weight decay of the wd run (the nowd run has λ = 0)"),
-    ParamSpec::float("momentum", 0.9, 0.0, 0.99, 0.05, "α, SGD momentum: buf = α·buf + g + λw, w ← w − η·buf"),
-    ParamSpec::int("batch", 32, 2, 512, "minibatch size: BN normalises over it"),
-    ParamSpec::int("dim", 20, 2, 200, "dimension of the inputs x"),
-    ParamSpec::int("width", 64, 1, 512, "units of the batch-normalised layer: the rows of W"),
-    ParamSpec::int("classes", 4, 2, 20, "classes of the synthetic mixture"),
-    ParamSpec::float("noise", 0.5, 0.0, 5.0, 0.05, "std of the Gaussian noise around each unit-norm class centre"),
-];
+lab_config! {
+    /// The bn lab's parameters.
+    pub struct Config {
+        lr: f64 = log(0.1, 1e-4, 2.0, "η, the SGD learning rate (both runs)"),
+        wd: f64 = log(5e-4, 1e-5, 0.1, "λ, the weight decay of the wd run (the nowd run has λ = 0)"),
+        momentum: f64 = float(0.9, 0.0, 0.99, 0.05, "α, SGD momentum: buf = α·buf + g + λw, w ← w − η·buf"),
+        batch: usize = int(32, 2, 512, "minibatch size: BN normalises over it"),
+        dim: usize = int(20, 2, 200, "dimension of the inputs x"),
+        width: usize = int(64, 1, 512, "units of the batch-normalised layer: the rows of W"),
+        classes: usize = int(4, 2, 20, "classes of the synthetic mixture"),
+        noise: f64 = float(0.5, 0.0, 5.0, 0.05, "std of the Gaussian noise around each unit-norm class centre"),
+    }
+}
 
 const PRESETS: &[Preset] = &[
     Preset {
@@ -98,8 +100,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
             help: "multiply W by ½ in both runs: the loss stays, η/‖w‖² grows 4-fold",
         },
     ],
-    inactive: all_active,
-    create: || Box::new(BnLab::new()),
+    fns: LabFns::of::<BnLab>(),
 };
 
 /// The default run length: the default wd run (ηλ = 5e-5, α = 0.9) settles well inside it.
@@ -244,8 +245,7 @@ struct Rescale {
 
 /// The bn lab.
 pub struct BnLab {
-    params: ParamSet,
-    seed: u64,
+    /// Steps taken (the runner's count, kept for the records and the rescale readout).
     steps: u64,
     train: Split,
     val: Split,
@@ -256,12 +256,6 @@ pub struct BnLab {
     weight_norm_initial: f64,
     recorder: Recorder,
     rescale: Option<Rescale>,
-}
-
-impl Default for BnLab {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// √(2ηλ/(1+α)): the equilibrium angular update per step.
@@ -283,27 +277,6 @@ fn check_work(batch: usize, width: usize, dim: usize) -> Result<(), ParamError> 
 }
 
 impl BnLab {
-    pub fn new() -> Self {
-        let empty = Split {
-            x: Array2::zeros((0, 0)),
-            y: Vec::new(),
-        };
-        Self {
-            params: ParamSet::new("bn", SPECS),
-            seed: 0,
-            steps: 0,
-            train: empty.clone(),
-            val: empty,
-            batches: Batches::new(0, 0, rng(0, 2)),
-            xb: Array2::zeros((0, 0)),
-            yb: Vec::new(),
-            runs: Vec::new(),
-            weight_norm_initial: f64::NAN,
-            recorder: Recorder::new(&[], RECORD_CAP),
-            rescale: None,
-        }
-    }
-
     /// The network of a run (0: wd, 1: nowd), for tests.
     pub fn net(&self, run: usize) -> Option<&Net> {
         self.runs.get(run).map(|r| &r.net)
@@ -314,25 +287,19 @@ impl BnLab {
         (&self.train, &self.val)
     }
 
-    fn lr(&self) -> f64 {
-        self.params.f64("lr")
-    }
-
     fn probe_losses(&self) -> Vec<f64> {
         let (x, y) = self.train.head(PROBE);
         self.runs.iter().map(|r| r.net.loss(x, y)).collect()
     }
 
-    fn eff_lrs(&self) -> Vec<f64> {
-        let lr = self.lr();
+    fn eff_lrs(&self, lr: f64) -> Vec<f64> {
         self.runs
             .iter()
             .map(|r| metrics::eff_lr(lr, r.net.w.view()))
             .collect()
     }
 
-    fn record(&mut self) {
-        let lr = self.lr();
+    fn record(&mut self, lr: f64) {
         let mut row = Vec::with_capacity(SERIES.len() * VARIANTS.len());
         for run in &self.runs {
             row.extend([
@@ -354,12 +321,12 @@ impl BnLab {
         }
     }
 
-    fn rescale_all(&mut self, c: f64) -> String {
-        let (loss0, eff0) = (self.probe_losses(), self.eff_lrs());
+    fn rescale_all(&mut self, lr: f64, c: f64) -> String {
+        let (loss0, eff0) = (self.probe_losses(), self.eff_lrs(lr));
         for run in &mut self.runs {
             run.rescale(c);
         }
-        let (loss1, eff1) = (self.probe_losses(), self.eff_lrs());
+        let (loss1, eff1) = (self.probe_losses(), self.eff_lrs(lr));
         let change = loss0
             .iter()
             .zip(&loss1)
@@ -385,76 +352,64 @@ impl BnLab {
 }
 
 impl Lab for BnLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
-    }
+    type Config = Config;
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
-    }
-
-    fn validate(&self) -> Result<(), ParamError> {
-        let p = &self.params;
-        let batch = p.usize("batch");
-        if batch > data::N_TRAIN {
+    fn validate(c: &Config) -> Result<(), ParamError> {
+        if c.batch > data::N_TRAIN {
             return Err(ParamError(format!(
-                "lab bn: batch={batch} exceeds the {} training examples",
+                "lab bn: batch={} exceeds the {} training examples",
+                c.batch,
                 data::N_TRAIN
             )));
         }
-        check_work(batch, p.usize("width"), p.usize("dim"))
+        check_work(c.batch, c.width, c.dim)
     }
 
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.validate()?;
-        let p = &self.params;
-        let (dim, width, classes) = (p.usize("dim"), p.usize("width"), p.usize("classes"));
-        let batch = p.usize("batch");
-        let (train, val) = data::mixture(dim, classes, p.f64("noise"), &mut rng(seed, 0));
-        let net = Net::init(dim, width, classes, &mut rng(seed, 1));
-        self.weight_norm_initial = metrics::mean(&metrics::row_norms(net.w.view()));
-        self.runs = vec![Run::new(net.clone(), p.f64("wd")), Run::new(net, 0.0)];
-        self.batches = Batches::new(train.len(), batch, rng(seed, 2));
-        self.xb = Array2::zeros((batch, dim));
-        self.yb = Vec::with_capacity(batch);
-        self.train = train;
-        self.val = val;
-        self.seed = seed;
-        self.steps = 0;
-        self.rescale = None;
+    fn reset(c: &Config, seed: u64) -> Result<BnLab, ParamError> {
+        let (train, val) = data::mixture(c.dim, c.classes, c.noise, &mut rng(seed, 0));
+        let net = Net::init(c.dim, c.width, c.classes, &mut rng(seed, 1));
+        let weight_norm_initial = metrics::mean(&metrics::row_norms(net.w.view()));
         let names: Vec<String> = VARIANTS
             .iter()
             .flat_map(|v| SERIES.iter().map(move |s| format!("{s}.{v}")))
             .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.recorder = Recorder::new(&refs, RECORD_CAP);
-        self.measure_val();
-        Ok(())
+        let mut lab = BnLab {
+            steps: 0,
+            batches: Batches::new(train.len(), c.batch, rng(seed, 2)),
+            train,
+            val,
+            xb: Array2::zeros((c.batch, c.dim)),
+            yb: Vec::with_capacity(c.batch),
+            runs: vec![Run::new(net.clone(), c.wd), Run::new(net, 0.0)],
+            weight_norm_initial,
+            recorder: Recorder::new(&refs, RECORD_CAP),
+            rescale: None,
+        };
+        lab.measure_val();
+        Ok(lab)
     }
 
-    fn step(&mut self) {
+    fn step(&mut self, c: &Config, step: u64) {
         let idx = self.batches.next_batch();
         self.train.gather(idx, &mut self.xb, &mut self.yb);
-        let (lr, momentum) = (self.lr(), self.params.f64("momentum"));
         for run in &mut self.runs {
-            run.step(&self.xb, &self.yb, lr, momentum);
+            run.step(&self.xb, &self.yb, c.lr, c.momentum);
         }
-        self.steps += 1;
+        self.steps = step + 1;
         if self.steps.is_multiple_of(VAL_EVERY) {
             self.measure_val();
         }
-        self.record();
+        self.record(c.lr);
     }
 
-    fn report(&self) -> Report {
-        let p = &self.params;
-        let mut r = Report::new(LabId::Bn, self.seed, self.steps, p.to_map());
-        self.recorder.write_into(&mut r);
-        let theory = angular_update_theory(p.f64("lr"), p.f64("wd"), p.f64("momentum"));
+    fn report(&self, c: &Config, r: &mut Report) {
+        self.recorder.write_into(r);
+        let theory = angular_update_theory(c.lr, c.wd, c.momentum);
         r.set_summary("angular_update_theory", theory);
         r.set_summary("weight_norm_initial", self.weight_norm_initial);
         let probe = self.probe_losses();
-        let eff = self.eff_lrs();
+        let eff = self.eff_lrs(c.lr);
         let (vx, vy) = (self.val.x.view(), &self.val.y);
         let mut orth_max = 0.0f64;
         for (i, v) in VARIANTS.iter().enumerate() {
@@ -506,11 +461,10 @@ impl Lab for BnLab {
             "rescale_eff_lr_ratio",
             rs.map_or(f64::NAN, |s| s.eff_lr_ratio),
         );
-        r
     }
 
     /// Multiply W by 2 or ½ in both runs mid-run.
-    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+    fn act(&mut self, config: &Config, action: &str) -> Result<String, ParamError> {
         let c = match action {
             DOUBLE => 2.0,
             HALVE => 0.5,
@@ -519,26 +473,28 @@ impl Lab for BnLab {
         if self.runs.is_empty() {
             return Err(ParamError("lab bn: no run to rescale".into()));
         }
-        Ok(self.rescale_all(c))
+        Ok(self.rescale_all(config.lr, c))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::FromParams;
 
     #[test]
     fn a_diverged_run_is_reported_and_stays_nan_without_a_panic() {
-        let mut lab = BnLab::new();
-        lab.reset(0).unwrap();
-        for _ in 0..5 {
-            lab.step();
+        let c = Config::from_params(&crate::params::ParamSet::new("bn", SPECS)).unwrap();
+        let mut lab = BnLab::reset(&c, 0).unwrap();
+        for step in 0..5 {
+            lab.step(&c, step);
         }
         lab.runs[1].net.v[[0, 0]] = f64::INFINITY;
-        for _ in 0..5 {
-            lab.step();
+        for step in 5..10 {
+            lab.step(&c, step);
         }
-        let r = lab.report();
+        let mut r = Report::new(crate::labs::LabId::Bn, 0, 10, Default::default());
+        lab.report(&c, &mut r);
         assert_eq!(r.num("diverged.nowd"), 1.0);
         assert_eq!(r.num("diverged.wd"), 0.0);
         assert!(r.num("train_loss_final.nowd").is_nan());

@@ -9,24 +9,26 @@
 pub mod cliff;
 pub mod task;
 
-use super::{Lab, LabDescriptor, LabId, Lesson, Preset, all_active};
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use super::{Lab, LabDescriptor, LabFns, Lesson, Preset};
+use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
 use cliff::{Clipping, Trajectory};
 use std::collections::VecDeque;
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("hidden", 16, 2, 128, "H, the RNN's state size"),
-    ParamSpec::int("horizon", 10, 2, 400, "T: the adding problem's length (the RNN's steps)"),
-    ParamSpec::float("init_scale", 1.8, 0.1, 5.0, 0.1, "‖W_hh‖₂ at init (a Gaussian matrix scaled to it): above 1 gradients can explode"),
-    ParamSpec::log("threshold", 1.0, 1e-3, 1e3, "τ, in both views: norm clipping rescales g to ‖g‖ = τ, value clipping clamps each component to [−τ, τ]"),
-    ParamSpec::log("lr", 0.2, 1e-5, 10.0, "SGD step size of the three RNN runs"),
-    ParamSpec::int("batch", 16, 1, 256, "sequences per step (the same batch for every variant)"),
-    ParamSpec::int("cliff_horizon", 30, 2, 400, "T of the one-unit cliff: its wall's gradient grows with it"),
-    ParamSpec::log("cliff_lr", 0.05, 1e-5, 10.0, "SGD step size of the three cliff paths"),
-];
+lab_config! {
+    /// The clip lab's parameters.
+    pub struct Config {
+        hidden: usize = int(16, 2, 128, "H, the RNN's state size"),
+        horizon: usize = int(10, 2, 400, "T: the adding problem's length (the RNN's steps)"),
+        init_scale: f64 = float(1.8, 0.1, 5.0, 0.1, "‖W_hh‖₂ at init (a Gaussian matrix scaled to it): above 1 gradients can explode"),
+        threshold: f64 = log(1.0, 1e-3, 1e3, "τ, in both views: norm clipping rescales g to ‖g‖ = τ, value clipping clamps each component to [−τ, τ]"),
+        lr: f64 = log(0.2, 1e-5, 10.0, "SGD step size of the three RNN runs"),
+        batch: usize = int(16, 1, 256, "sequences per step (the same batch for every variant)"),
+        cliff_horizon: usize = int(30, 2, 400, "T of the one-unit cliff: its wall's gradient grows with it"),
+        cliff_lr: f64 = log(0.05, 1e-5, 10.0, "SGD step size of the three cliff paths"),
+    }
+}
 
 /// The variants, in the order of their series, with their clipping.
 pub const VARIANTS: [(&str, Clipping); 3] = [
@@ -96,8 +98,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     presets: PRESETS,
     lessons: LESSONS,
     actions: &[],
-    inactive: all_active,
-    create: || Box::new(ClipLab::new()),
+    fns: LabFns::of::<ClipLab>(),
 };
 
 /// The cost of one step: horizon·batch·hidden·(hidden + 2).
@@ -123,11 +124,8 @@ fn check_work(hidden: usize, horizon: usize, batch: usize) -> Result<(), ParamEr
     Ok(())
 }
 
-/// The clip lab.
+/// The clip lab's run: the three RNN learners and the three cliff paths, in lockstep.
 pub struct ClipLab {
-    params: ParamSet,
-    seed: u64,
-    steps: u64,
     learners: Vec<task::Learner>,
     trajectories: Vec<Trajectory>,
     /// The largest distance a cliff trajectory moved in one step.
@@ -143,93 +141,35 @@ pub struct ClipLab {
     cosines: Vec<(f64, u64)>,
 }
 
-impl Default for ClipLab {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ClipLab {
-    pub fn new() -> Self {
-        Self {
-            params: ParamSet::new("clip", SPECS),
-            seed: 0,
-            steps: 0,
-            learners: Vec::new(),
-            trajectories: Vec::new(),
-            max_jump: Vec::new(),
-            left_map: Vec::new(),
-            landscape: Vec::new(),
-            init_norm: f64::NAN,
-            data: rng(0, 1),
-            recorder: Recorder::new(&[], 1),
-            tails: Vec::new(),
-            cosines: Vec::new(),
-        }
-    }
-
-    fn horizon(&self) -> usize {
-        self.params.usize("horizon")
-    }
-
-    fn cliff_horizon(&self) -> usize {
-        self.params.usize("cliff_horizon")
-    }
-}
-
 fn on_map(w: f64, b: f64) -> bool {
     (cliff::W_RANGE.0..=cliff::W_RANGE.1).contains(&w)
         && (cliff::B_RANGE.0..=cliff::B_RANGE.1).contains(&b)
 }
 
 impl Lab for ClipLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
+    type Config = Config;
+
+    fn validate(c: &Config) -> Result<(), ParamError> {
+        check_work(c.hidden, c.horizon, c.batch)
     }
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
+    fn default_steps(c: &Config) -> Option<u64> {
+        Some(default_steps(c.hidden, c.horizon, c.batch))
     }
 
-    fn validate(&self) -> Result<(), ParamError> {
-        check_work(
-            self.params.usize("hidden"),
-            self.horizon(),
-            self.params.usize("batch"),
-        )
-    }
-
-    fn default_steps(&self) -> Option<u64> {
-        Some(default_steps(
-            self.params.usize("hidden"),
-            self.horizon(),
-            self.params.usize("batch"),
-        ))
-    }
-
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.validate()?;
-        let hidden = self.params.usize("hidden");
-        let (scale, lr) = (self.params.f64("init_scale"), self.params.f64("lr"));
-        self.seed = seed;
-        self.steps = 0;
-        let model = task::model(hidden, scale, &mut rng(seed, 0));
-        let w = ndarray::ArrayView2::from_shape((hidden, hidden), model.cell.weight_hh.value())
+    fn reset(c: &Config, seed: u64) -> Result<ClipLab, ParamError> {
+        let model = task::model(c.hidden, c.init_scale, &mut rng(seed, 0));
+        let w = ndarray::ArrayView2::from_shape((c.hidden, c.hidden), model.cell.weight_hh.value())
             .map_err(|e| ParamError(format!("lab clip: {e}")))?;
-        self.init_norm = crate::linalg::spectral_norm(w).unwrap_or(f64::NAN);
-        self.learners = VARIANTS
+        let init_norm = crate::linalg::spectral_norm(w).unwrap_or(f64::NAN);
+        let learners = VARIANTS
             .iter()
-            .map(|(_, c)| task::Learner::new(*c, model.clone(), lr))
+            .map(|(_, v)| task::Learner::new(*v, model.clone(), c.lr))
             .collect();
-        let cliff_horizon = self.cliff_horizon();
-        self.trajectories = VARIANTS
+        let trajectories = VARIANTS
             .iter()
-            .map(|(_, c)| Trajectory::new(*c, cliff_horizon))
+            .map(|(_, v)| Trajectory::new(*v, c.cliff_horizon))
             .collect();
-        self.max_jump = vec![0.0; VARIANTS.len()];
-        self.left_map = vec![false; VARIANTS.len()];
-        self.landscape = cliff::landscape(cliff_horizon);
-        self.data = rng(seed, 1);
         let names: Vec<String> = [
             "loss",
             "grad_norm",
@@ -244,23 +184,29 @@ impl Lab for ClipLab {
         .flat_map(|s| VARIANTS.iter().map(move |(v, _)| format!("{s}.{v}")))
         .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.recorder = Recorder::new(&refs, 2000);
-        self.tails = vec![VecDeque::new(); VARIANTS.len()];
-        self.cosines = vec![(0.0, 0); VARIANTS.len()];
-        Ok(())
+        Ok(ClipLab {
+            learners,
+            trajectories,
+            max_jump: vec![0.0; VARIANTS.len()],
+            left_map: vec![false; VARIANTS.len()],
+            landscape: cliff::landscape(c.cliff_horizon),
+            init_norm,
+            data: rng(seed, 1),
+            recorder: Recorder::new(&refs, 2000),
+            tails: vec![VecDeque::new(); VARIANTS.len()],
+            cosines: vec![(0.0, 0); VARIANTS.len()],
+        })
     }
 
-    fn step(&mut self) {
-        let (horizon, batch) = (self.horizon(), self.params.usize("batch"));
-        let tau = self.params.f64("threshold");
-        let (x, targets) = task::batch(horizon, batch, &mut self.data);
-        let step = self.steps;
+    fn step(&mut self, c: &Config, step: u64) {
+        let tau = c.threshold;
+        let (x, targets) = task::batch(c.horizon, c.batch, &mut self.data);
         let stats: Vec<task::StepStats> = self
             .learners
             .iter_mut()
             .map(|l| l.train(&x, &targets, tau, step))
             .collect();
-        let (cliff_lr, cliff_horizon) = (self.params.f64("cliff_lr"), self.cliff_horizon());
+        let (cliff_lr, cliff_horizon) = (c.cliff_lr, c.cliff_horizon);
         let mut cliff_grads = Vec::with_capacity(VARIANTS.len());
         for (i, t) in self.trajectories.iter_mut().enumerate() {
             let before = (t.w, t.b);
@@ -290,14 +236,12 @@ impl Lab for ClipLab {
         row.extend(self.trajectories.iter().map(|t| t.loss));
         row.extend(cliff_grads);
         self.recorder.record(step, &row);
-        self.steps += 1;
     }
 
-    fn report(&self) -> Report {
-        let mut r = Report::new(LabId::Clip, self.seed, self.steps, self.params.to_map());
-        self.recorder.write_into(&mut r);
+    fn report(&self, c: &Config, r: &mut Report) {
+        self.recorder.write_into(r);
         // The cliff paths start at the start point, before any step.
-        let start_loss = cliff::loss(cliff::START.0, cliff::START.1, self.cliff_horizon());
+        let start_loss = cliff::loss(cliff::START.0, cliff::START.1, c.cliff_horizon);
         for (v, _) in VARIANTS {
             for (key, start) in [
                 ("cliff_w", cliff::START.0),
@@ -391,7 +335,6 @@ impl Lab for ClipLab {
                 );
             }
         }
-        r
     }
 }
 

@@ -12,9 +12,9 @@
 pub mod flow;
 pub mod memory;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset, all_active};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
 use crate::nn::CellKind;
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
 use flow::Flow;
@@ -24,17 +24,19 @@ use rand_distr::StandardNormal;
 use std::collections::VecDeque;
 use strum::VariantNames;
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("hidden", 32, 2, 128, "H, the state size of the LSTM and of both RNNs"),
-    ParamSpec::int("horizon", 50, 1, 400, "T, the steps of distractors between the symbol to recall and the answer (and of the flow)"),
-    ParamSpec::float("forget_bias", 1.0, -5.0, 10.0, 0.5, "b, the LSTM's forget-gate bias: f = σ(b) at rest, cell half-life ln2/|ln σ(b)| steps"),
-    ParamSpec::log("lr", 0.003, 1e-5, 1.0, "learning rate of every learner"),
-    ParamSpec::float("clip", 0.5, 0.0, 10.0, 0.1, "τ: every learner's gradient is rescaled to norm τ when above it, before its step (0: off)"),
-    ParamSpec::choice("optimizer", OptimizerKind::VARIANTS, "Adam (PyTorch's) | plain SGD"),
-    ParamSpec::int("batch", 32, 1, 256, "sequences per step (the same batch for every learner)"),
-    ParamSpec::log("grad_eps", 1e-3, 1e-6, 1.0, "the constant the rnn_eps learner adds to every gradient component"),
-];
+lab_config! {
+    /// The lstm lab's parameters.
+    pub struct Config {
+        hidden: usize = int(32, 2, 128, "H, the state size of the LSTM and of both RNNs"),
+        horizon: usize = int(50, 1, 400, "T, the steps of distractors between the symbol to recall and the answer (and of the flow)"),
+        forget_bias: f64 = float(1.0, -5.0, 10.0, 0.5, "b, the LSTM's forget-gate bias: f = σ(b) at rest, cell half-life ln2/|ln σ(b)| steps"),
+        lr: f64 = log(0.003, 1e-5, 1.0, "learning rate of every learner"),
+        clip: f64 = float(0.5, 0.0, 10.0, 0.1, "τ: every learner's gradient is rescaled to norm τ when above it, before its step (0: off)"),
+        optimizer: OptimizerKind = choice(OptimizerKind::VARIANTS, "Adam (PyTorch's) | plain SGD"),
+        batch: usize = int(32, 1, 256, "sequences per step (the same batch for every learner)"),
+        grad_eps: f64 = log(1e-3, 1e-6, 1.0, "the constant the rnn_eps learner adds to every gradient component"),
+    }
+}
 
 /// The variants trained side by side, in the order of their series.
 pub const VARIANTS: [&str; 3] = ["lstm", "rnn", "rnn_eps"];
@@ -109,8 +111,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     presets: PRESETS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
-    inactive: all_active,
-    create: || Box::new(LstmLab::new()),
+    fns: LabFns::of::<LstmLab>(),
 };
 
 fn check_work(hidden: usize, horizon: usize, batch: usize) -> Result<(), ParamError> {
@@ -130,11 +131,8 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// The lstm lab.
+/// The lstm lab's run: the gradient flow at init and the three learners.
 pub struct LstmLab {
-    params: ParamSet,
-    seed: u64,
-    steps: u64,
     flow: Flow,
     learners: Vec<Learner>,
     data: LabRng,
@@ -144,31 +142,7 @@ pub struct LstmLab {
     solved_at: Vec<f64>,
 }
 
-impl Default for LstmLab {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl LstmLab {
-    pub fn new() -> Self {
-        Self {
-            params: ParamSet::new("lstm", SPECS),
-            seed: 0,
-            steps: 0,
-            flow: Flow::default(),
-            learners: Vec::new(),
-            data: rng(0, 3),
-            recorder: Recorder::new(&[], 1),
-            tails: Vec::new(),
-            solved_at: Vec::new(),
-        }
-    }
-
-    fn horizon(&self) -> usize {
-        self.params.usize("horizon")
-    }
-
     /// Mean of the last `k` (loss, accuracy) of learner `i` (fewer early in the run).
     fn tail_mean(&self, i: usize, k: usize) -> (f64, f64) {
         let Some(tail) = self.tails.get(i).filter(|t| !t.is_empty()) else {
@@ -184,67 +158,47 @@ impl LstmLab {
 }
 
 impl Lab for LstmLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
+    type Config = Config;
+
+    fn validate(c: &Config) -> Result<(), ParamError> {
+        check_work(c.hidden, c.horizon, c.batch)
     }
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
-    }
-
-    fn validate(&self) -> Result<(), ParamError> {
-        check_work(
-            self.params.usize("hidden"),
-            self.horizon(),
-            self.params.usize("batch"),
-        )
-    }
-
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.validate()?;
-        let opt: OptimizerKind = self.params.choice("optimizer")?;
-        let (hidden, horizon) = (self.params.usize("hidden"), self.horizon());
-        let (b, lr, clip) = (
-            self.params.f64("forget_bias"),
-            self.params.f64("lr"),
-            self.params.f64("clip"),
-        );
-        let batch = self.params.usize("batch");
-        self.seed = seed;
-        self.steps = 0;
+    fn reset(c: &Config, seed: u64) -> Result<LstmLab, ParamError> {
+        let (opt, hidden, b) = (c.optimizer, c.hidden, c.forget_bias);
         let lstm = memory::model(CellKind::Lstm, hidden, b, &mut rng(seed, 0));
         // The two RNNs start identical: only grad_eps tells them apart.
         let rnn = memory::model(CellKind::Rnn, hidden, b, &mut rng(seed, 1));
-        let (x, _) = memory::batch(horizon, batch, &mut rng(seed, 2));
+        let (x, _) = memory::batch(c.horizon, c.batch, &mut rng(seed, 2));
         let mut gr = rng(seed, 4);
         let g: Vec<f64> = (0..hidden)
             .map(|_| gr.sample::<f64, _>(StandardNormal))
             .collect();
         let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
         let g: Vec<f64> = g.iter().map(|v| v / norm).collect();
-        self.flow = flow::flow(&lstm.cell, &rnn.cell, &x, &g);
-        let eps = self.params.f64("grad_eps");
-        self.learners = vec![
-            Learner::new(lstm, opt, lr, clip, 0.0),
-            Learner::new(rnn.clone(), opt, lr, clip, 0.0),
-            Learner::new(rnn, opt, lr, clip, eps),
+        let flow = flow::flow(&lstm.cell, &rnn.cell, &x, &g);
+        let learners = vec![
+            Learner::new(lstm, opt, c.lr, c.clip, 0.0),
+            Learner::new(rnn.clone(), opt, c.lr, c.clip, 0.0),
+            Learner::new(rnn, opt, c.lr, c.clip, c.grad_eps),
         ];
-        self.data = rng(seed, 3);
         let names: Vec<String> = ["loss", "acc"]
             .iter()
             .flat_map(|s| VARIANTS.iter().map(move |v| format!("{s}.{v}")))
             .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.recorder = Recorder::new(&refs, 2000);
-        self.tails = vec![VecDeque::new(); VARIANTS.len()];
-        self.solved_at = vec![f64::NAN; VARIANTS.len()];
-        Ok(())
+        Ok(LstmLab {
+            flow,
+            learners,
+            data: rng(seed, 3),
+            recorder: Recorder::new(&refs, 2000),
+            tails: vec![VecDeque::new(); VARIANTS.len()],
+            solved_at: vec![f64::NAN; VARIANTS.len()],
+        })
     }
 
-    fn step(&mut self) {
-        let (horizon, batch) = (self.horizon(), self.params.usize("batch"));
-        let (x, labels) = memory::batch(horizon + 1, batch, &mut self.data);
-        let step = self.steps;
+    fn step(&mut self, c: &Config, step: u64) {
+        let (x, labels) = memory::batch(c.horizon + 1, c.batch, &mut self.data);
         let results: Vec<(f64, f64)> = self
             .learners
             .iter_mut()
@@ -272,15 +226,12 @@ impl Lab for LstmLab {
             .chain(means.iter().map(|r| r.1))
             .collect();
         self.recorder.record(step, &row);
-        self.steps += 1;
     }
 
-    fn report(&self) -> Report {
-        let mut r = Report::new(LabId::Lstm, self.seed, self.steps, self.params.to_map());
-        self.recorder.write_into(&mut r);
+    fn report(&self, c: &Config, r: &mut Report) {
+        self.recorder.write_into(r);
         let f = &self.flow;
-        let b = self.params.f64("forget_bias");
-        let sb = sigmoid(b);
+        let sb = sigmoid(c.forget_bias);
         r.set_series("grad_c.lstm", f.grad_c_lstm.clone());
         r.set_series("grad_h.lstm", f.grad_h_lstm.clone());
         r.set_series("grad_h.rnn", f.grad_h_rnn.clone());
@@ -315,7 +266,6 @@ impl Lab for LstmLab {
             );
             r.set_summary(&format!("diverged.{v}"), f64::from(u8::from(diverged)));
         }
-        r
     }
 }
 

@@ -20,33 +20,26 @@ pub use factors::{
     residual, segment,
 };
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson};
 use crate::linalg;
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
 use ndarray::{Array2, ArrayView2};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("rows", 30, 1, 1000, "m, the rows of the synthetic X (ignored with input)"),
-    ParamSpec::int("cols", 20, 1, 1000, "n, the columns of the synthetic X (ignored with input)"),
-    ParamSpec::int("rank", 3, 1, 100, "r, the inner dimension of A (m×r) and B (r×n)"),
-    ParamSpec::int("true_rank", 5, 1, 100, "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)"),
-    ParamSpec::float("noise", 0.01, 0.0, 10.0, 0.01, "standard deviation of the Gaussian noise added to X (ignored with input)"),
-    ParamSpec::log("init_scale", 1e-3, 1e-8, 10.0, "factors start at init_scale·√(σ₁(X)/10)·N(0,1), scale-free (σ₁ = 10 for the synthetic X): small → singular values learned in order"),
-    ParamSpec::log("lr", 0.01, 1e-6, 1.0, "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)").live(),
-    ParamSpec::path("input", "a .npy or .csv file holding X (one 2-D numeric matrix)"),
-];
-
-/// With an input file, X's shape and content come from the file.
-fn inactive(params: &ParamSet) -> Vec<&'static str> {
-    if params.text("input").is_empty() {
-        Vec::new()
-    } else {
-        vec!["rows", "cols", "true_rank", "noise"]
+lab_config! {
+    /// The mf lab's parameters.
+    pub struct Config {
+        rows: usize = int(30, 1, 1000, "m, the rows of the synthetic X (ignored with input)"),
+        cols: usize = int(20, 1, 1000, "n, the columns of the synthetic X (ignored with input)"),
+        rank: usize = int(3, 1, 100, "r, the inner dimension of A (m×r) and B (r×n)"),
+        true_rank: usize = int(5, 1, 100, "rank k of the signal: singular values 10·(k−i+1)/k (ignored with input)"),
+        noise: f64 = float(0.01, 0.0, 10.0, 0.01, "standard deviation of the Gaussian noise added to X (ignored with input)"),
+        init_scale: f64 = log(1e-3, 1e-8, 10.0, "factors start at init_scale·√(σ₁(X)/10)·N(0,1), scale-free (σ₁ = 10 for the synthetic X): small → singular values learned in order"),
+        lr: f64 = log(0.01, 1e-6, 1.0, "step size, scale-free: η = lr·10/σ₁(X), so lr means the same for X of any scale (σ₁ = 10 for the synthetic X)").live(),
+        input: String = path("a .npy or .csv file holding X (one 2-D numeric matrix)"),
     }
 }
 
@@ -84,8 +77,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
         label: "gauge R",
         help: "replace (A, B) by (AR, R⁻¹B) for a random invertible R: the loss stays",
     }],
-    inactive,
-    create: || Box::new(MfLab::new()),
+    fns: LabFns::of::<MfLab>(),
 };
 
 /// The run length when [`Lab::default_steps`] has none (never, for valid parameters).
@@ -112,11 +104,13 @@ const REFERENCE_SV: f64 = 10.0;
 /// A singular value counts as learned at 90% of its target.
 const LEARNED: f64 = 0.9;
 
-/// The mf lab.
+/// The mf lab's run: X, its spectrum and the factors descending on it.
 pub struct MfLab {
-    params: ParamSet,
     seed: u64,
+    /// Steps taken (the runner's count, kept for the records and the work budget).
     steps: u64,
+    /// The work budget of a run on this X, in steps.
+    budget: u64,
     x: Array2<f64>,
     x_sv: Vec<f64>,
     /// σ₁(X), which sets the scale of the step.
@@ -133,12 +127,6 @@ pub struct MfLab {
     landscape_extent: f64,
     landscape: Vec<f64>,
     gauge_rng: LabRng,
-}
-
-impl Default for MfLab {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// X = Σ_{i≤k} s_i u_i v_iᵀ + noise·G with s_i = 10(k − i + 1)/k and Haar-random u, v: a
@@ -160,29 +148,6 @@ pub fn synthetic_x(m: usize, n: usize, k: usize, noise: f64, rng: &mut LabRng) -
 }
 
 impl MfLab {
-    pub fn new() -> Self {
-        Self {
-            params: ParamSet::new("mf", SPECS),
-            seed: 0,
-            steps: 0,
-            x: Array2::zeros((0, 0)),
-            x_sv: Vec::new(),
-            x_sv_top: f64::NAN,
-            optimum: f64::NAN,
-            x_norm2: f64::NAN,
-            a: Array2::zeros((0, 0)),
-            b: Array2::zeros((0, 0)),
-            resid: Array2::zeros((0, 0)),
-            loss: f64::NAN,
-            initial_balance: f64::NAN,
-            recorder: Recorder::new(&[], 1),
-            learned_at: Vec::new(),
-            landscape_extent: 0.0,
-            landscape: Vec::new(),
-            gauge_rng: rng(0, 7),
-        }
-    }
-
     /// X of the current run.
     pub fn x(&self) -> ArrayView2<'_, f64> {
         self.x.view()
@@ -194,7 +159,7 @@ impl MfLab {
     }
 
     fn rank(&self) -> usize {
-        self.params.usize("rank")
+        self.a.ncols()
     }
 
     /// Whether this is the 1×1, rank-1 problem whose landscape can be drawn.
@@ -231,9 +196,8 @@ impl MfLab {
     /// the 1×1 optimum its top eigenvalue is 4σ₁, so GD is stable for η < 1/(2σ₁)), and from
     /// a small init σ_i grows like (1 + 2ησ_i)^t. Both depend on η·σ₁ only. The synthetic X
     /// has σ₁ = 10, where η = lr.
-    fn step_size(&self) -> f64 {
+    fn step_size(&self, lr: f64) -> f64 {
         let s1 = self.x_sv_top;
-        let lr = self.params.f64("lr");
         if s1 > 0.0 { lr * REFERENCE_SV / s1 } else { lr }
     }
 
@@ -254,23 +218,24 @@ impl MfLab {
 }
 
 impl Lab for MfLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
-    }
+    type Config = Config;
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
+    /// With an input file, X's shape and content come from the file.
+    fn inactive(c: &Config) -> Vec<&'static str> {
+        if c.input.is_empty() {
+            Vec::new()
+        } else {
+            vec!["rows", "cols", "true_rank", "noise"]
+        }
     }
 
     /// Cheap checks: the synthetic shape against the ranks, or that the input file exists and
     /// has a type we read (its shape is known only once it is read, in `reset`).
-    fn validate(&self) -> Result<(), ParamError> {
-        let input = self.params.text("input");
-        if !input.is_empty() {
-            return input::check_path(input).map_err(|e| ParamError(format!("lab mf: {e}")));
+    fn validate(c: &Config) -> Result<(), ParamError> {
+        if !c.input.is_empty() {
+            return input::check_path(&c.input).map_err(|e| ParamError(format!("lab mf: {e}")));
         }
-        let (m, n) = (self.params.usize("rows"), self.params.usize("cols"));
-        let (r, k) = (self.rank(), self.params.usize("true_rank"));
+        let (m, n, r, k) = (c.rows, c.cols, c.rank, c.true_rank);
         if k > m.min(n) {
             return Err(ParamError(format!(
                 "lab mf: true_rank={k} exceeds min(rows, cols) = {}",
@@ -286,17 +251,13 @@ impl Lab for MfLab {
         check_work(m, n, r)
     }
 
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.validate()?;
-        let input = self.params.text("input").to_string();
-        let x = if input.is_empty() {
-            let (m, n) = (self.params.usize("rows"), self.params.usize("cols"));
-            let k = self.params.usize("true_rank");
-            synthetic_x(m, n, k, self.params.f64("noise"), &mut rng(seed, 0))
+    fn reset(c: &Config, seed: u64) -> Result<MfLab, ParamError> {
+        let x = if c.input.is_empty() {
+            synthetic_x(c.rows, c.cols, c.true_rank, c.noise, &mut rng(seed, 0))
         } else {
-            input::read_matrix(&input).map_err(|e| ParamError(format!("lab mf: {e}")))?
+            input::read_matrix(&c.input).map_err(|e| ParamError(format!("lab mf: {e}")))?
         };
-        let r = self.rank();
+        let r = c.rank;
         let (m, n) = x.dim();
         check_work(m, n, r)?;
         if r > m.min(n) {
@@ -307,81 +268,86 @@ impl Lab for MfLab {
         }
         let sv =
             linalg::singular_values(x.view()).map_err(|e| ParamError(format!("lab mf: {e}")))?;
-        self.optimum = sv[r..].iter().map(|s| s * s).sum();
-        self.x_norm2 = x.iter().map(|v| v * v).sum();
-        self.x_sv = sv[..r].to_vec();
-        self.x_sv_top = sv.first().copied().unwrap_or(0.0);
-        self.x = x;
+        let x_sv_top = sv.first().copied().unwrap_or(0.0);
         // Scale-free: X → cX scales the optimal factors by √c, and so does this init.
-        let reference = if self.x_sv_top > 0.0 {
-            (self.x_sv_top / REFERENCE_SV).sqrt()
+        let reference = if x_sv_top > 0.0 {
+            (x_sv_top / REFERENCE_SV).sqrt()
         } else {
             1.0
         };
-        let scale = self.params.f64("init_scale") * reference;
+        let scale = c.init_scale * reference;
         let mut g = rng(seed, 1);
-        self.a =
-            Array2::from_shape_simple_fn((m, r), || scale * g.sample::<f64, _>(StandardNormal));
-        self.b =
-            Array2::from_shape_simple_fn((r, n), || scale * g.sample::<f64, _>(StandardNormal));
-        self.seed = seed;
-        self.steps = 0;
-        self.learned_at = vec![f64::NAN; r];
-        self.gauge_rng = rng(seed, 7);
-        self.initial_balance = balance(self.a.view(), self.b.view());
+        let a = Array2::from_shape_simple_fn((m, r), || scale * g.sample::<f64, _>(StandardNormal));
+        let b = Array2::from_shape_simple_fn((r, n), || scale * g.sample::<f64, _>(StandardNormal));
         let mut names: Vec<String> = vec!["loss".into(), "gap".into(), "balance".into()];
         names.extend((1..=r).map(|i| format!("sv.{i}")));
-        if self.x.dim() == (1, 1) && r == 1 {
+        let (mut landscape_extent, mut landscape_grid) = (0.0, Vec::new());
+        if x.dim() == (1, 1) && r == 1 {
             names.extend(["path_a".into(), "path_b".into()]);
-            let x0 = self.x[[0, 0]];
-            let start = self.a[[0, 0]].abs().max(self.b[[0, 0]].abs());
-            self.landscape_extent = (2.0 * x0.abs().sqrt()).max(1.2 * start).max(1e-3);
-            self.landscape = landscape(x0, self.landscape_extent, LANDSCAPE);
-        } else {
-            self.landscape.clear();
+            let x0 = x[[0, 0]];
+            let start = a[[0, 0]].abs().max(b[[0, 0]].abs());
+            landscape_extent = (2.0 * x0.abs().sqrt()).max(1.2 * start).max(1e-3);
+            landscape_grid = landscape(x0, landscape_extent, LANDSCAPE);
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        self.recorder = Recorder::new(&refs, 2000);
-        self.evaluate();
-        self.record();
-        Ok(())
+        let mut lab = MfLab {
+            seed,
+            steps: 0,
+            budget: plan::budget_steps(m, n, r),
+            optimum: sv[r..].iter().map(|s| s * s).sum(),
+            x_norm2: x.iter().map(|v| v * v).sum(),
+            x_sv: sv[..r].to_vec(),
+            x_sv_top,
+            initial_balance: balance(a.view(), b.view()),
+            resid: Array2::zeros((m, n)),
+            x,
+            a,
+            b,
+            loss: f64::NAN,
+            recorder: Recorder::new(&refs, 2000),
+            learned_at: vec![f64::NAN; r],
+            landscape_extent,
+            landscape: landscape_grid,
+            gauge_rng: rng(seed, 7),
+        };
+        lab.evaluate();
+        lab.record();
+        Ok(lab)
     }
 
     /// Converged (relative gap ≤ [`plan::GAP_TOL`]) or the work budget spent. A diverged
     /// run goes on to its step count: its non-finite values are the result shown.
     fn done(&self) -> bool {
-        let (m, n) = self.x.dim();
-        self.converged() || self.steps >= plan::budget_steps(m, n, self.rank())
+        self.converged() || self.steps >= self.budget
     }
 
     /// The synthetic X's run from its designed spectrum; an input's from the cap (its
     /// spectrum is known only once read, and this must not read it).
-    fn default_steps(&self) -> Option<u64> {
-        if !self.params.text("input").is_empty() {
+    fn default_steps(c: &Config) -> Option<u64> {
+        if !c.input.is_empty() {
             return Some(plan::input_steps());
         }
         Some(plan::synthetic_steps(&plan::Synthetic {
-            m: self.params.usize("rows"),
-            n: self.params.usize("cols"),
-            r: self.rank(),
-            k: self.params.usize("true_rank"),
-            noise: self.params.f64("noise"),
-            init_scale: self.params.f64("init_scale"),
-            lr: self.params.f64("lr"),
+            m: c.rows,
+            n: c.cols,
+            r: c.rank,
+            k: c.true_rank,
+            noise: c.noise,
+            init_scale: c.init_scale,
+            lr: c.lr,
         }))
     }
 
-    fn step(&mut self) {
-        let eta = self.step_size();
+    fn step(&mut self, c: &Config, step: u64) {
+        let eta = self.step_size(c.lr);
         gd_step(&mut self.a, &mut self.b, self.resid.view(), eta);
-        self.steps += 1;
+        self.steps = step + 1;
         self.evaluate();
         self.record();
     }
 
-    fn report(&self) -> Report {
-        let mut r = Report::new(LabId::Mf, self.seed, self.steps, self.params.to_map());
-        self.recorder.write_into(&mut r);
+    fn report(&self, c: &Config, r: &mut Report) {
+        self.recorder.write_into(r);
         let (a, b) = (self.a.view(), self.b.view());
         r.set_series("segment", segment(self.x.view(), a, b, SEGMENT));
         r.set_series(
@@ -426,7 +392,7 @@ impl Lab for MfLab {
             vec![f64::NAN; self.learned_at.len()]
         };
         r.set_summary("learned_at", learned_at);
-        r.set_summary("step_size", self.step_size());
+        r.set_summary("step_size", self.step_size(c.lr));
         r.set_summary("balance_initial", self.initial_balance);
         r.set_summary("balance_final", balance(a, b));
         r.set_summary("diverged", if self.loss.is_finite() { 0.0 } else { 1.0 });
@@ -435,12 +401,11 @@ impl Lab for MfLab {
         // A fixed stream per report: the same factors give the same check.
         let mut g = rng(self.seed, 5);
         r.set_summary("gauge_check", gauge_check(self.x.view(), a, b, 5, &mut g));
-        r
     }
 
     /// Replace (A, B) by (AR, R⁻¹B) for a random invertible R: the product and the loss stay,
     /// the factors (and their balance) change.
-    fn act(&mut self, action: &str) -> Result<String, ParamError> {
+    fn act(&mut self, _config: &Config, action: &str) -> Result<String, ParamError> {
         if action != GAUGE {
             return Err(ParamError(format!("lab mf has no action '{action}'")));
         }
@@ -464,6 +429,7 @@ impl Lab for MfLab {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::FromParams;
 
     #[test]
     fn synthetic_x_has_the_designed_spectrum() {
@@ -476,22 +442,23 @@ mod tests {
 
     #[test]
     fn a_run_ends_at_convergence_divergence_or_the_work_budget() {
-        let mut lab = MfLab::new();
-        lab.reset(0).unwrap();
+        let mut params = crate::params::ParamSet::new("mf", SPECS);
+        let c = Config::from_params(&params).unwrap();
+        let mut lab = MfLab::reset(&c, 0).unwrap();
         assert!(!lab.done());
         lab.steps = plan::budget_steps(30, 20, 3) - 1;
         assert!(!lab.done());
         lab.steps += 1;
         assert!(lab.done(), "the work budget is spent");
-        lab.reset(0).unwrap();
+        let mut lab = MfLab::reset(&c, 0).unwrap();
         lab.loss = f64::INFINITY;
         assert!(!lab.done(), "diverged: on to the step count");
-        lab.reset(0).unwrap();
+        let mut lab = MfLab::reset(&c, 0).unwrap();
         lab.loss = lab.optimum * (1.0 + 0.5e-12);
         assert!(lab.done(), "converged");
-        assert_eq!(lab.default_steps(), Some(600));
-        lab.set("input", crate::params::Value::Text("x.npy".into()))
-            .unwrap();
-        assert_eq!(lab.default_steps(), Some(plan::MAX_DEFAULT_STEPS));
+        assert_eq!(MfLab::default_steps(&c), Some(600));
+        params.set_str("input", "x.npy").unwrap();
+        let c = Config::from_params(&params).unwrap();
+        assert_eq!(MfLab::default_steps(&c), Some(plan::MAX_DEFAULT_STEPS));
     }
 }

@@ -12,11 +12,11 @@
 mod explain;
 mod run;
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
 use crate::nn::data::cifar;
 use crate::nn::resnet::footprint::{MEMORY_BUDGET, train_bytes};
 use crate::nn::{BnOrder, ResNetConfig};
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::params::{ParamError, lab_config};
 use crate::report::Report;
 use run::Run;
 use strum::VariantNames;
@@ -36,19 +36,33 @@ pub enum DataChoice {
     Cifar10,
 }
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("width", 16, 1, 64, "channels of the stem; the stages have 1, 2, 4 and 8 times as many (torchvision: 64)"),
-    ParamSpec::int("batch", 32, 2, 256, "images per SGD step"),
-    ParamSpec::log("lr", 0.1, 1e-4, 1.0, "learning rate η (PyTorch SGD: buf = α·buf + g + λw, w ← w − η·buf)").live(),
-    ParamSpec::float("momentum", 0.9, 0.0, 0.99, 0.05, "momentum α").live(),
-    ParamSpec::float("wd", 5e-4, 0.0, 0.01, 1e-4, "weight decay λ, on conv and linear weights (the 'rest' group)").live(),
-    ParamSpec::flag("wd_on_bn_bias", false, "decay batch-norm γ, β and the biases too").live(),
-    ParamSpec::choice("bn_order", &BnOrder::NAMES, "batch norm before the ReLU (the original ResNet, PyTorch) or after it"),
-    ParamSpec::flag("skip", true, "skip connections; false: a plain 18-layer network"),
-    ParamSpec::choice("data", DataChoice::VARIANTS, "built-in procedural images, or CIFAR-10 from cifar_dir"),
-    ParamSpec::path("cifar_dir", "directory with CIFAR-10's data_batch_1.bin … data_batch_5.bin and test_batch.bin"),
-];
+lab_config! {
+    /// The resnet lab's parameters.
+    pub struct Config {
+        width: usize = int(16, 1, 64, "channels of the stem; the stages have 1, 2, 4 and 8 times as many (torchvision: 64)"),
+        batch: usize = int(32, 2, 256, "images per SGD step"),
+        lr: f64 = log(0.1, 1e-4, 1.0, "learning rate η (PyTorch SGD: buf = α·buf + g + λw, w ← w − η·buf)").live(),
+        momentum: f64 = float(0.9, 0.0, 0.99, 0.05, "momentum α").live(),
+        wd: f64 = float(5e-4, 0.0, 0.01, 1e-4, "weight decay λ, on conv and linear weights (the 'rest' group)").live(),
+        wd_on_bn_bias: bool = flag(false, "decay batch-norm γ, β and the biases too").live(),
+        bn_order: BnOrder = choice(&BnOrder::NAMES, "batch norm before the ReLU (the original ResNet, PyTorch) or after it"),
+        skip: bool = flag(true, "skip connections; false: a plain 18-layer network"),
+        data: DataChoice = choice(DataChoice::VARIANTS, "built-in procedural images, or CIFAR-10 from cifar_dir"),
+        cifar_dir: String = path("directory with CIFAR-10's data_batch_1.bin … data_batch_5.bin and test_batch.bin"),
+    }
+}
+
+impl Config {
+    /// The network the parameters describe.
+    pub fn model(&self) -> ResNetConfig {
+        ResNetConfig {
+            width: self.width,
+            bn_order: self.bn_order,
+            skip: self.skip,
+            ..ResNetConfig::default()
+        }
+    }
+}
 
 const PRESETS: &[Preset] = &[
     Preset {
@@ -78,15 +92,6 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
-/// `cifar_dir` only matters with `data=cifar10`.
-fn inactive(params: &ParamSet) -> Vec<&'static str> {
-    if params.text("data") == <&str>::from(DataChoice::Cifar10) {
-        Vec::new()
-    } else {
-        vec!["cifar_dir"]
-    }
-}
-
 /// The default run: 400 SGD steps of batch 32 (12,800 images, a quarter of an epoch).
 pub const DEFAULT_STEPS: u64 = 400;
 
@@ -111,57 +116,31 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     presets: PRESETS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
-    inactive,
-    create: || Box::new(ResnetLab::new()),
+    fns: LabFns::of::<ResnetLab>(),
 };
 
-/// The resnet lab.
+/// The resnet lab's run: the network in training and its records.
 pub struct ResnetLab {
-    params: ParamSet,
-    seed: u64,
-    run: Option<Run>,
-}
-
-impl Default for ResnetLab {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ResnetLab {
-    pub fn new() -> Self {
-        Self {
-            params: ParamSet::new("resnet", SPECS),
-            seed: 0,
-            run: None,
-        }
-    }
-
-    /// The network the parameters describe.
-    pub fn model(&self) -> Result<ResNetConfig, ParamError> {
-        Ok(ResNetConfig {
-            width: self.params.usize("width"),
-            bn_order: self.params.choice("bn_order")?,
-            skip: self.params.flag("skip"),
-            ..ResNetConfig::default()
-        })
-    }
+    run: Run,
 }
 
 impl Lab for ResnetLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
-    }
+    type Config = Config;
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
+    /// `cifar_dir` only matters with `data=cifar10`.
+    fn inactive(c: &Config) -> Vec<&'static str> {
+        if c.data == DataChoice::Cifar10 {
+            Vec::new()
+        } else {
+            vec!["cifar_dir"]
+        }
     }
 
     /// Cheap: the memory the run would need, and with CIFAR-10 that its files are there with
     /// a whole number of records (their sizes, without reading them).
-    fn validate(&self) -> Result<(), ParamError> {
-        let model = self.model()?;
-        let batch = self.params.usize("batch");
+    fn validate(c: &Config) -> Result<(), ParamError> {
+        let model = c.model();
+        let batch = c.batch;
         let need = train_bytes(&model, [batch, 3, 32, 32]);
         if need > u128::from(MEMORY_BUDGET) {
             return Err(ParamError(format!(
@@ -171,45 +150,34 @@ impl Lab for ResnetLab {
                 MEMORY_BUDGET >> 30
             )));
         }
-        if self.params.choice::<DataChoice>("data")? == DataChoice::Cifar10 {
-            let dir = self.params.text("cifar_dir");
-            if dir.is_empty() {
+        if c.data == DataChoice::Cifar10 {
+            if c.cifar_dir.is_empty() {
                 return Err(ParamError(
                     "lab resnet: data=cifar10 needs cifar_dir (the directory of data_batch_1.bin … test_batch.bin)".into(),
                 ));
             }
-            cifar::check_dir(std::path::Path::new(dir))
+            cifar::check_dir(std::path::Path::new(&c.cifar_dir))
                 .map_err(|e| ParamError(format!("lab resnet: {e}")))?;
         }
         Ok(())
     }
 
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        self.validate()?;
-        self.seed = seed;
-        self.run = None;
-        self.run = Some(Run::start(&self.params, self.model()?, seed)?);
-        Ok(())
+    fn reset(c: &Config, seed: u64) -> Result<ResnetLab, ParamError> {
+        Ok(ResnetLab {
+            run: Run::start(c, seed)?,
+        })
     }
 
-    fn step(&mut self) {
-        if let Some(run) = self.run.as_mut() {
-            run.step(&self.params);
-        }
+    fn step(&mut self, c: &Config, _step: u64) {
+        self.run.step(c);
     }
 
     /// A diverged run stops: a network of NaN has nothing left to show.
     fn done(&self) -> bool {
-        self.run.as_ref().is_some_and(Run::diverged)
+        self.run.diverged()
     }
 
-    fn report(&self) -> Report {
-        let steps = self.run.as_ref().map_or(0, Run::steps);
-        let mut r = Report::new(LabId::Resnet, self.seed, steps, self.params.to_map());
-        match &self.run {
-            Some(run) => run.write_into(&mut r),
-            None => run::write_empty(&mut r),
-        }
-        r
+    fn report(&self, _config: &Config, r: &mut Report) {
+        self.run.write_into(r);
     }
 }

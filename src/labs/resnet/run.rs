@@ -1,12 +1,12 @@
 //! One run of the resnet lab: the data, the [`Trainer`], and what is recorded along the
 //! way (bounded by [`Recorder`]s), written into the report.
 
-use super::DataChoice;
+use super::{Config, DataChoice};
 use crate::nn::data::Data;
 use crate::nn::train::metrics::{GroupStats, group_stats, layer_grad_norms};
 use crate::nn::train::{Settings, Trainer};
-use crate::nn::{Mode, Module, ParamGroup, ResNetConfig};
-use crate::params::{ParamError, ParamSet};
+use crate::nn::{Mode, Module, ParamGroup};
+use crate::params::ParamError;
 use crate::report::{Recorder, Report};
 use std::collections::VecDeque;
 
@@ -82,19 +82,19 @@ fn table(trainer: &mut Trainer) -> Vec<TableRow> {
 }
 
 impl Run {
-    pub fn start(params: &ParamSet, model: ResNetConfig, seed: u64) -> Result<Run, ParamError> {
-        let data = match params.choice::<DataChoice>("data")? {
+    pub fn start(c: &Config, seed: u64) -> Result<Run, ParamError> {
+        let data = match c.data {
             DataChoice::Synthetic => Data::synthetic(seed),
-            DataChoice::Cifar10 => Data::cifar10(std::path::Path::new(params.text("cifar_dir")))
+            DataChoice::Cifar10 => Data::cifar10(std::path::Path::new(&c.cifar_dir))
                 .map_err(|e| ParamError(format!("lab resnet: {e}")))?,
         };
         let settings = Settings {
-            model,
-            batch: params.usize("batch"),
-            lr: params.f64("lr"),
-            momentum: params.f64("momentum"),
-            wd: params.f64("wd"),
-            wd_on_bn_bias: params.flag("wd_on_bn_bias"),
+            model: c.model(),
+            batch: c.batch,
+            lr: c.lr,
+            momentum: c.momentum,
+            wd: c.wd,
+            wd_on_bn_bias: c.wd_on_bn_bias,
             augment: false,
             seed,
         };
@@ -152,13 +152,8 @@ impl Run {
     }
 
     /// One SGD step with the current (live) hyperparameters, and its records.
-    pub fn step(&mut self, params: &ParamSet) {
-        let (lr, momentum, wd, decay_all) = (
-            params.f64("lr"),
-            params.f64("momentum"),
-            params.f64("wd"),
-            params.flag("wd_on_bn_bias"),
-        );
+    pub fn step(&mut self, c: &Config) {
+        let (lr, momentum, wd, decay_all) = (c.lr, c.momentum, c.wd, c.wd_on_bn_bias);
         let s = self.trainer.settings();
         if (s.lr, s.momentum, s.wd, s.wd_on_bn_bias) != (lr, momentum, wd, decay_all) {
             self.trainer
@@ -282,38 +277,4 @@ fn write_groups(r: &mut Report, g: &GroupStats) {
         r.set_summary(&format!("group_tensors.{name}"), g.tensors[i] as f64);
         r.set_summary(&format!("group_params.{name}"), g.params[i] as f64);
     }
-}
-
-/// The summary keys of a lab not yet reset, every one NaN (or empty).
-pub fn write_empty(r: &mut Report) {
-    for key in [
-        "val_loss_final",
-        "val_acc_final",
-        "val_loss_train_mode_final",
-        "val_acc_train_mode_final",
-        "val_step_final",
-        "train_loss_final",
-        "train_acc_final",
-        "images_per_s",
-        "epoch",
-        "train_images",
-        "val_images",
-        "diverged",
-        "grad_strip_rows",
-        "grad_strip_cols",
-        "params",
-    ] {
-        r.set_summary(key, f64::NAN);
-    }
-    let nan = GroupStats {
-        weight_decay: [f64::NAN; 3],
-        weight_norm: [f64::NAN; 3],
-        eff_lr: [f64::NAN; 3],
-        ..GroupStats::default()
-    };
-    write_groups(r, &nan);
-    r.set_summary("layer_names", "");
-    r.set_summary("table_rows", "");
-    r.set_summary("table_params", Vec::new());
-    r.set_summary("table_channels", Vec::new());
 }

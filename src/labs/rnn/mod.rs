@@ -19,9 +19,9 @@ pub use matrices::{Family, Init, Jordan, Operator, jordan_core};
 pub use propagate::{Activation, Propagation, propagate, propagate_with};
 pub use worst::{jordan_log10, power_log10, worst_log10};
 
-use super::{Lab, LabAction, LabDescriptor, LabId, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
 use crate::linalg;
-use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::params::{ParamError, lab_config};
 use crate::report::Report;
 use crate::rng::rng;
 use ndarray::{Array1, ArrayView1, ArrayView2};
@@ -29,17 +29,19 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use strum::VariantNames;
 
-#[rustfmt::skip]
-pub const SPECS: &[ParamSpec] = &[
-    ParamSpec::int("hidden", 32, 2, 256, "p, the size of the hidden state z"),
-    ParamSpec::int("horizon", 100, 1, 1000, "T, the number of steps backpropagated through"),
-    ParamSpec::float("spectral_norm", 1.0, 0.05, 3.0, 0.01, "target ‖W_z‖₂ (the largest singular value)"),
-    ParamSpec::float("spectral_radius", 0.9, 0.0, 3.0, 0.01, "target ρ(W_z) for init=nonnormal (capped at spectral_norm)"),
-    ParamSpec::int("block", 8, 2, 64, "Jordan block length b for init=nonnormal: longer blocks grow more before they decay"),
-    ParamSpec::choice("init", Init::VARIANTS, "W_z = s·Q (Haar Q) | Gaussian scaled to ‖W‖₂=s | Q(ρI+cN)Qᵀ, N Jordan shifts"),
-    ParamSpec::choice("activation", Activation::VARIANTS, "σ; its γ = sup|σ'| is 1, 1, 1, 1/4"),
-    ParamSpec::log("z0_scale", 1.0, 1e-3, 100.0, "standard deviation of the initial state z_0"),
-];
+lab_config! {
+    /// The rnn lab's parameters.
+    pub struct Config {
+        hidden: usize = int(32, 2, 256, "p, the size of the hidden state z"),
+        horizon: usize = int(100, 1, 1000, "T, the number of steps backpropagated through"),
+        spectral_norm: f64 = float(1.0, 0.05, 3.0, 0.01, "target ‖W_z‖₂ (the largest singular value)"),
+        spectral_radius: f64 = float(0.9, 0.0, 3.0, 0.01, "target ρ(W_z) for init=nonnormal (capped at spectral_norm)"),
+        block: usize = int(8, 2, 64, "Jordan block length b for init=nonnormal: longer blocks grow more before they decay"),
+        init: Init = choice(Init::VARIANTS, "W_z = s·Q (Haar Q) | Gaussian scaled to ‖W‖₂=s | Q(ρI+cN)Qᵀ, N Jordan shifts"),
+        activation: Activation = choice(Activation::VARIANTS, "σ; its γ = sup|σ'| is 1, 1, 1, 1/4"),
+        z0_scale: f64 = log(1.0, 1e-3, 100.0, "standard deviation of the initial state z_0"),
+    }
+}
 
 /// The heatmap's columns: spectral norms 0.5, 0.525, …, 1.5.
 const HEAT_COLUMNS: usize = 41;
@@ -87,15 +89,6 @@ const PRESETS: &[Preset] = &[
     },
 ];
 
-/// `spectral_radius` and `block` only shape the non-normal matrix.
-fn inactive(params: &ParamSet) -> Vec<&'static str> {
-    if params.text("init") == <&str>::from(Init::Nonnormal) {
-        Vec::new()
-    } else {
-        vec!["spectral_radius", "block"]
-    }
-}
-
 /// The claims counted over seeds by `S` and `run --seeds`.
 const LESSONS: &[Lesson] = &[
     Lesson {
@@ -122,20 +115,16 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     presets: PRESETS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
-    inactive,
-    create: || Box::new(RnnLab::new()),
+    fns: LabFns::of::<RnnLab>(),
 };
 
-/// The rnn lab.
+/// The rnn lab's run: W_z, z_0, g, the propagation along them and the heatmap so far.
 pub struct RnnLab {
-    params: ParamSet,
-    seed: u64,
-    steps: u64,
-    family: Option<Family>,
+    family: Family,
     z0: Array1<f64>,
     g: Array1<f64>,
-    op: Option<Operator>,
-    main: Option<Propagation>,
+    op: Operator,
+    main: Propagation,
     /// log10 ‖(W_zᵀ)^k‖₂ (or of the Jacobian product), k = 0..=T.
     worst: Vec<f64>,
     norm: f64,
@@ -143,48 +132,15 @@ pub struct RnnLab {
     heat: Vec<Vec<f64>>,
 }
 
-impl Default for RnnLab {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl RnnLab {
-    pub fn new() -> Self {
-        Self {
-            params: ParamSet::new("rnn", SPECS),
-            seed: 0,
-            steps: 0,
-            family: None,
-            z0: Array1::zeros(0),
-            g: Array1::zeros(0),
-            op: None,
-            main: None,
-            worst: Vec::new(),
-            norm: f64::NAN,
-            radius: f64::NAN,
-            heat: Vec::new(),
-        }
-    }
-
     /// The current W_z (formed from its factors when it has them).
     pub fn w(&self) -> ndarray::Array2<f64> {
-        self.op
-            .as_ref()
-            .map_or_else(|| ndarray::Array2::zeros((0, 0)), Operator::matrix)
+        self.op.matrix()
     }
 
     /// The initial state and the loss direction of the current run.
     pub fn z0_and_g(&self) -> (ArrayView1<'_, f64>, ArrayView1<'_, f64>) {
         (self.z0.view(), self.g.view())
-    }
-
-    fn activation(&self) -> Result<Activation, ParamError> {
-        self.params.choice("activation")
-    }
-
-    fn horizon(&self) -> usize {
-        self.params.usize("horizon")
     }
 }
 
@@ -226,83 +182,73 @@ fn norm_and_radius(m: ArrayView2<f64>) -> (f64, f64) {
 }
 
 impl Lab for RnnLab {
-    fn params(&self) -> &ParamSet {
-        &self.params
+    type Config = Config;
+
+    /// `spectral_radius` and `block` only shape the non-normal matrix.
+    fn inactive(c: &Config) -> Vec<&'static str> {
+        if c.init == Init::Nonnormal {
+            Vec::new()
+        } else {
+            vec!["spectral_radius", "block"]
+        }
     }
 
-    fn params_mut(&mut self) -> &mut ParamSet {
-        &mut self.params
-    }
-
-    fn reset(&mut self, seed: u64) -> Result<(), ParamError> {
-        let act = self.activation()?;
-        let init: Init = self.params.choice("init")?;
-        self.seed = seed;
-        self.steps = 0;
-        self.heat.clear();
-        let p = self.params.usize("hidden");
-        let family = Family::new(
-            init,
-            p,
-            self.params.f64("spectral_radius"),
-            self.params.usize("block"),
-            &mut rng(seed, 0),
-        );
-        let z0_scale = self.params.f64("z0_scale");
+    fn reset(c: &Config, seed: u64) -> Result<RnnLab, ParamError> {
+        let (act, p) = (c.activation, c.hidden);
+        let family = Family::new(c.init, p, c.spectral_radius, c.block, &mut rng(seed, 0));
         let mut r = rng(seed, 1);
-        self.z0 = Array1::from_shape_simple_fn(p, || z0_scale * r.sample::<f64, _>(StandardNormal));
+        let z0 =
+            Array1::from_shape_simple_fn(p, || c.z0_scale * r.sample::<f64, _>(StandardNormal));
         let mut r = rng(seed, 2);
         let g = Array1::from_shape_simple_fn(p, || r.sample::<f64, _>(StandardNormal));
-        self.g = &g / g.dot(&g).sqrt();
-        let op = family.operator(self.params.f64("spectral_norm"));
-        (self.norm, self.radius) = norm_and_radius(op.spectral_matrix().view());
-        let main = op.propagate(act, self.z0.view(), self.g.view(), self.horizon());
-        self.worst = match (&family, act) {
-            (Family::Orthogonal(_), Activation::Linear) => {
-                power_log10(self.params.f64("spectral_norm"), self.horizon())
-            }
-            _ => worst_log10(&op, act, &main.slopes, self.horizon()),
+        let g = &g / g.dot(&g).sqrt();
+        let op = family.operator(c.spectral_norm);
+        let (norm, radius) = norm_and_radius(op.spectral_matrix().view());
+        let main = op.propagate(act, z0.view(), g.view(), c.horizon);
+        let worst = match (&family, act) {
+            (Family::Orthogonal(_), Activation::Linear) => power_log10(c.spectral_norm, c.horizon),
+            _ => worst_log10(&op, act, &main.slopes, c.horizon),
         };
-        self.main = Some(main);
-        self.op = Some(op);
-        self.family = Some(family);
-        Ok(())
+        Ok(RnnLab {
+            family,
+            z0,
+            g,
+            op,
+            main,
+            worst,
+            norm,
+            radius,
+            heat: Vec::new(),
+        })
     }
 
-    fn step(&mut self) {
+    fn step(&mut self, c: &Config, _step: u64) {
         let j = self.heat.len();
-        let (Some(family), Ok(act)) = (&self.family, self.activation()) else {
-            return;
-        };
         if j >= HEAT_COLUMNS {
             return;
         }
-        let prop = family.operator(heat_norm(j)).propagate(
-            act,
+        let prop = self.family.operator(heat_norm(j)).propagate(
+            c.activation,
             self.z0.view(),
             self.g.view(),
-            self.horizon(),
+            c.horizon,
         );
         self.heat.push(prop.log10_ratio);
-        self.steps += 1;
     }
 
     fn done(&self) -> bool {
         self.heat.len() >= HEAT_COLUMNS
     }
 
-    fn report(&self) -> Report {
-        let mut r = Report::new(LabId::Rnn, self.seed, self.steps, self.params.to_map());
-        let horizon = self.horizon();
-        let gamma = self.activation().map_or(f64::NAN, Activation::gamma);
-        let (grad_norm, log10, contrib) = match &self.main {
-            Some(m) => (
-                m.grad_norm.clone(),
-                m.log10_ratio.clone(),
-                m.grad_w_contrib.clone(),
-            ),
-            None => (Vec::new(), Vec::new(), Vec::new()),
-        };
+    fn report(&self, c: &Config, r: &mut Report) {
+        let horizon = c.horizon;
+        let gamma = c.activation.gamma();
+        let m = &self.main;
+        let (grad_norm, log10, contrib) = (
+            m.grad_norm.clone(),
+            m.log10_ratio.clone(),
+            m.grad_w_contrib.clone(),
+        );
         let log10_final = log10.last().copied().unwrap_or(f64::NAN);
         let final_ratio = grad_norm.last().copied().unwrap_or(f64::NAN);
         let (peak_lag, peak_log10, peak) = peak_of(&log10);
@@ -341,7 +287,6 @@ impl Lab for RnnLab {
             self.worst.last().copied().unwrap_or(f64::NAN),
         );
         r.set_summary("regime", regime(log10_final));
-        r
     }
 }
 

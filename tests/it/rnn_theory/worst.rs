@@ -4,10 +4,11 @@
 //! preset's claim over seeds; and every figure the README quotes.
 
 use gradscope::labs::rnn::{
-    Activation, Family, Init, Jordan, Operator, RnnLab, jordan_core, jordan_log10,
+    self, Activation, Family, Init, Jordan, Operator, RnnLab, jordan_core, jordan_log10,
 };
 use gradscope::labs::{Lab, LabId};
 use gradscope::linalg;
+use gradscope::params::FromParams;
 use gradscope::report::Report;
 use gradscope::rng::rng;
 use gradscope::run::RunSpec;
@@ -138,11 +139,7 @@ fn worst_norm_is_the_norm_of_the_jacobian_product_for_every_init_and_activation(
             let r = reset(None, &sets, seed);
             // The lab's W_z, z_0 and g from the same seed's streams.
             let op = Family::new(init, p, 0.8, 4, &mut rng(seed, 0)).operator(1.3);
-            let mut lab = RnnLab::new();
-            for (k, v) in sets {
-                lab.params_mut().set_str(k, v).unwrap();
-            }
-            lab.reset(seed).unwrap();
+            let lab = RnnLab::reset(&rnn::Config::from_sets(&sets).unwrap(), seed).unwrap();
             let (z0, g) = lab.z0_and_g();
             let a: Activation = act.parse().unwrap();
             let prop = op.propagate(a, z0, g, horizon);
