@@ -1,6 +1,8 @@
 //! The command line, as clap derive types. Names and flags are a contract:
 //! scripts rely on them.
 
+use crate::error::UsageError;
+use crate::run::RunSpec;
 use crate::tui::theme::ThemeName;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -61,6 +63,30 @@ pub enum ListFormat {
     Json,
 }
 
+/// How a lab's run is set up, the same for `tui`, `run` and `sweep`: a preset, `--set`s
+/// over it and a seed.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Setup {
+    /// Start from one of the lab's named presets (see `gradscope labs`); --set then
+    /// overrides single values.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Set a parameter: --set hidden=64 (repeatable).
+    #[arg(long = "set", value_name = "K=V")]
+    pub sets: Vec<String>,
+    /// Random seed (of the first run; with --seeds, the first of the seeds).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl Setup {
+    /// `base` (the defaults, or a config file's) with this preset, these `--set`s and this
+    /// seed, checked.
+    pub fn over(&self, base: RunSpec, steps: Option<u64>) -> Result<RunSpec, UsageError> {
+        base.with_args(self.preset.as_deref(), &self.sets, self.seed, steps)
+    }
+}
+
 #[derive(Debug, Args, Default)]
 pub struct TuiArgs {
     /// The lab to open (see `gradscope labs`).
@@ -69,33 +95,19 @@ pub struct TuiArgs {
     /// Colour theme; NO_COLOR selects mono unless a theme is given.
     #[arg(long, value_enum)]
     pub theme: Option<ThemeName>,
-    /// Random seed of the first run.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Start from one of the lab's named presets (see `gradscope labs`).
-    #[arg(long)]
-    pub preset: Option<String>,
-    /// Set a parameter of the opened lab: --set spectral_norm=1.1 (repeatable).
-    #[arg(long = "set", value_name = "K=V")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub setup: Setup,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The lab (see `gradscope labs`).
     pub lab: String,
-    /// Start from one of the lab's named presets; --set then overrides single values.
-    #[arg(long)]
-    pub preset: Option<String>,
-    /// Set a parameter: --set hidden=64 (repeatable).
-    #[arg(long = "set", value_name = "K=V")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub setup: Setup,
     /// Number of steps (default: the lab's run length).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Random seed (the first one, with --seeds).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Run seeds seed … seed+N−1 and print every run's summary, the quantiles of every
     /// numeric summary key and the lab's lesson counts (a lesson is a claim over seeds).
     #[arg(long, value_name = "N")]
@@ -155,18 +167,12 @@ pub struct SweepArgs {
     /// The summary key to report for each value.
     #[arg(long)]
     pub metric: String,
-    /// Start from one of the lab's named presets; --set then overrides single values.
-    #[arg(long)]
-    pub preset: Option<String>,
-    /// Set another parameter, the same for every point (repeatable).
-    #[arg(long = "set", value_name = "K=V")]
-    pub sets: Vec<String>,
+    /// The other parameters and the seed, the same for every point.
+    #[command(flatten)]
+    pub setup: Setup,
     /// Steps of each run (default: what the metric needs; rnn: 0, its heatmap is not swept).
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Random seed, the same for every point (the first one, with --seeds).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Run every point over seeds seed … seed+N−1: its metric is their median, with the 10%
     /// and 90% quantiles beside it.
     #[arg(long, value_name = "N")]

@@ -23,7 +23,7 @@ fn tui(args: TuiArgs) -> anyhow::Result<u8> {
         .find(|s| s.lab == lab)
         .cloned()
         .unwrap_or_else(|| RunSpec::new(lab));
-    let spec = base.with_args(args.preset.as_deref(), &args.sets, args.seed, None)?;
+    let spec = args.setup.over(base, None)?;
     // --theme, then NO_COLOR (mono), then the config file, then default.
     let no_color = std::env::var("NO_COLOR").ok();
     let no_color = no_color.as_deref().filter(|v| !v.is_empty());

@@ -13,6 +13,7 @@ pub mod sweep_cmd;
 
 pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
 
+use crate::cli::Setup;
 use crate::labs::LabId;
 use crate::run::RunSpec;
 use std::path::Path;
@@ -22,13 +23,11 @@ use std::path::Path;
 /// none of them one of the run's input files, no two the same.
 pub fn spec_from_args(
     lab: &str,
-    preset: Option<&str>,
-    sets: &[String],
-    seed: u64,
+    setup: &Setup,
     steps: Option<u64>,
     outputs: &[(&str, Option<&Path>)],
 ) -> anyhow::Result<RunSpec> {
-    let spec = RunSpec::from_args(LabId::parse(lab)?, preset, sets, seed, steps)?;
+    let spec = setup.over(RunSpec::new(LabId::parse(lab)?), steps)?;
     let outputs: Vec<(&str, &Path, bool)> = outputs
         .iter()
         .filter_map(|(flag, p)| p.map(|p| (*flag, p, false)))

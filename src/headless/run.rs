@@ -64,9 +64,7 @@ fn warn_if_diverged(report: &Report) {
 pub fn run(args: RunArgs) -> Result<()> {
     let spec = super::spec_from_args(
         &args.lab,
-        args.preset.as_deref(),
-        &args.sets,
-        args.seed,
+        &args.setup,
         args.steps,
         &[
             ("--out", args.out.as_deref()),

@@ -106,9 +106,7 @@ pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepP
 pub fn sweep(args: SweepArgs) -> Result<()> {
     let base = super::spec_from_args(
         &args.lab,
-        args.preset.as_deref(),
-        &args.sets,
-        args.seed,
+        &args.setup,
         args.steps,
         &[
             ("--out", args.out.as_deref()),
