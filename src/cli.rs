@@ -36,8 +36,9 @@ pub enum Command {
     },
     /// Run a lab without a terminal and print its report.
     Run(RunArgs),
-    /// Run a lab at many values of one parameter and print one summary metric per value.
-    Sweep(SweepArgs),
+    /// Run a lab at many values of one parameter (or over a grid of two) and print one
+    /// summary metric per value; `sweep merge` joins the shards of one sweep.
+    Sweep(Box<SweepCmd>),
     /// Measure speed: render times of every pane, steps/s of every lab.
     Bench(BenchArgs),
     /// ResNet-18 tools: the per-layer parameter table and optimiser groups.
@@ -146,6 +147,37 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepCmd {
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
+    // Beside, not inside, the optional group: clap leaves an optional flattened group with a
+    // flattened group inside it empty (clap-rs/clap#4697).
+    #[command(flatten)]
+    pub args: Option<SweepArgs>,
+    /// The other parameters and the seed, the same for every point.
+    #[command(flatten)]
+    pub setup: Setup,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// Join the JSON shards of one sweep (`--shard I/N`, every I of one N) into exactly what
+    /// the unsharded sweep writes.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON files, in any order.
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub shards: Vec<PathBuf>,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct SweepArgs {
     /// The lab (see `gradscope labs`).
     pub lab: String,
@@ -164,12 +196,25 @@ pub struct SweepArgs {
     /// Space the values geometrically instead of evenly.
     #[arg(long)]
     pub log: bool,
+    /// A second parameter: the sweep becomes a map over the grid of both (rows of param2,
+    /// columns of param); points invalid with the other values are skipped and counted.
+    #[arg(long, requires_all = ["from2", "to2", "points2"])]
+    pub param2: Option<String>,
+    /// First value of param2.
+    #[arg(long, allow_negative_numbers = true, requires = "param2")]
+    pub from2: Option<f64>,
+    /// Last value of param2.
+    #[arg(long, allow_negative_numbers = true, requires = "param2")]
+    pub to2: Option<f64>,
+    /// Number of values of param2.
+    #[arg(long, requires = "param2")]
+    pub points2: Option<usize>,
+    /// Space param2's values geometrically.
+    #[arg(long, requires = "param2")]
+    pub log2: bool,
     /// The summary key to report for each value.
     #[arg(long)]
     pub metric: String,
-    /// The other parameters and the seed, the same for every point.
-    #[command(flatten)]
-    pub setup: Setup,
     /// Steps of each run (default: what the metric needs; rnn: 0, its heatmap is not swept).
     #[arg(long)]
     pub steps: Option<u64>,

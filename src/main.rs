@@ -62,7 +62,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Tui(args)) => tui(args),
         Some(Command::Labs { format }) => done(headless::labs_cmd::labs(format)),
         Some(Command::Run(args)) => done(headless::run::run(args)),
-        Some(Command::Sweep(args)) => done(headless::sweep_cmd::sweep(args)),
+        Some(Command::Sweep(cmd)) => done(headless::sweep_cmd::command(*cmd)),
         Some(Command::Bench(args)) => done(headless::bench::bench(args)),
         Some(Command::Resnet(args)) => headless::resnet_cmd::resnet(args),
         Some(Command::Grad(args)) => done(headless::grad_cmd::grad(args)),

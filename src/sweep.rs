@@ -123,13 +123,18 @@ impl Shard {
     }
 }
 
-/// A sweep: the base run, the varied parameter over a grid, the metric, and how many seeds
-/// each point runs (1: the base seed only).
+/// A sweep: the base run, the varied parameter over a grid (and optionally a second one: a
+/// two-parameter map), the metric, and how many seeds each point runs (1: the base seed only).
+///
+/// With two parameters, point `index` is column `index % grid.points` (the value of `param`)
+/// of row `index / grid.points` (the value of `param2`).
 #[derive(Clone, Debug)]
 pub struct SweepPlan {
     pub base: RunSpec,
     pub param: String,
     pub grid: Grid,
+    /// The second parameter of a map and its grid.
+    pub second: Option<(String, Grid)>,
     pub metric: String,
     /// Seeds per point: `base.seed … base.seed + seeds − 1`; the point's metric is their
     /// median.
@@ -157,9 +162,81 @@ impl SweepPlan {
             base: RunSpec { steps, ..base },
             param: param.to_string(),
             grid,
+            second: None,
             metric: metric.to_string(),
             seeds: 1,
         }
+    }
+
+    /// A map over `param` × `param2` (the grid's points multiply, within [`MAX_POINTS`]).
+    pub fn with_second(mut self, param2: &str, grid2: Grid) -> Result<SweepPlan, ParamError> {
+        if param2 == self.param {
+            return Err(ParamError(format!(
+                "--param2 must differ from --param (both are '{param2}')"
+            )));
+        }
+        let total = self.grid.points.saturating_mul(grid2.points);
+        if total > MAX_POINTS {
+            return Err(ParamError(format!(
+                "--points × --points2 = {total} is more than the {MAX_POINTS} one sweep may have"
+            )));
+        }
+        self.second = Some((param2.to_string(), grid2));
+        Ok(self)
+    }
+
+    /// The number of points: the grid's, or both grids' product.
+    pub fn total(&self) -> usize {
+        self.grid.points * self.second.as_ref().map_or(1, |(_, g)| g.points)
+    }
+
+    /// The column and row of point `index` (row 0 for a one-parameter sweep).
+    pub fn coords(&self, index: usize) -> (usize, usize) {
+        (index % self.grid.points, index / self.grid.points)
+    }
+
+    /// The value a grid value of `param` becomes (integers rounded).
+    fn used(&self, param: &str, x: f64) -> Result<crate::params::Value, ParamError> {
+        self.numeric(param)?
+            .from_number(x)
+            .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab().name(), e.0)))
+    }
+
+    /// The values of `param` along the columns, as the runs use them.
+    pub fn axis(&self) -> Vec<f64> {
+        self.grid
+            .values()
+            .map(|x| {
+                self.used(&self.param, x)
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(x)
+            })
+            .collect()
+    }
+
+    /// The values of `param2` along the rows, as the runs use them (empty without one).
+    pub fn axis2(&self) -> Vec<f64> {
+        let Some((param2, grid2)) = &self.second else {
+            return Vec::new();
+        };
+        grid2
+            .values()
+            .map(|x| {
+                self.used(param2, x)
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(x)
+            })
+            .collect()
+    }
+
+    /// Whether point `index` is a valid run with the other values: a map skips (and counts)
+    /// the points where it is not.
+    pub fn valid(&self, index: usize) -> bool {
+        self.point_spec(index)
+            .and_then(|(s, _)| s.validate())
+            .is_ok()
     }
 
     /// Each point over `seeds` seeds (checked as `run --seeds` checks them).
@@ -173,28 +250,28 @@ impl SweepPlan {
         self.base.lab
     }
 
-    fn spec(&self) -> Result<&'static ParamSpec, ParamError> {
-        let spec = self.base.params.spec(&self.param)?;
+    fn numeric(&self, param: &str) -> Result<&'static ParamSpec, ParamError> {
+        let spec = self.base.params.spec(param)?;
         if !spec.is_numeric() {
             return Err(ParamError(format!(
-                "cannot sweep '{}': it is not numeric ({})",
-                self.param,
+                "cannot sweep '{param}': it is not numeric ({})",
                 spec.accepted()
             )));
         }
         Ok(spec)
     }
 
-    /// The run of point `index`, and the value used.
+    /// The run of point `index`, and the value of `param` used.
     fn point_spec(&self, index: usize) -> Result<(RunSpec, f64), ParamError> {
-        let x = self.grid.value(index);
-        let value = self
-            .spec()?
-            .from_number(x)
-            .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab().name(), e.0)))?;
+        let (col, row) = self.coords(index);
+        let x = self.grid.value(col);
+        let value = self.used(&self.param, x)?;
         let used = value.as_f64().unwrap_or(x);
         let mut spec = self.base.clone();
         spec.set(&self.param, value)?;
+        if let Some((param2, grid2)) = &self.second {
+            spec.set(param2, self.used(param2, grid2.value(row))?)?;
+        }
         Ok((spec, used))
     }
 
@@ -202,9 +279,24 @@ impl SweepPlan {
     /// numeric, every value is in range and consistent with the other parameters, and the
     /// metric is a numeric summary key (this builds one run of the base spec).
     pub fn validate(&self) -> Result<(), ParamError> {
-        self.spec()?;
-        for i in 0..self.grid.points {
-            self.point_spec(i)?.0.validate()?;
+        self.numeric(&self.param)?;
+        if let Some((param2, _)) = &self.second {
+            self.numeric(param2)?;
+            // A map skips the points that are invalid with the other values; all is too many.
+            let first = (0..self.total()).find(|&i| self.valid(i));
+            if first.is_none() {
+                let e = self.point_spec(0).and_then(|(s, _)| s.validate()).err();
+                return Err(ParamError(format!(
+                    "no point of the {}×{} map is valid ({})",
+                    self.grid.points,
+                    self.total() / self.grid.points,
+                    e.map_or_else(String::new, |e| e.0)
+                )));
+            }
+        } else {
+            for i in 0..self.grid.points {
+                self.point_spec(i)?.0.validate()?;
+            }
         }
         let report = Runner::new(RunSpec {
             steps: Some(0),
@@ -275,7 +367,12 @@ impl SweepPlan {
         on_point: impl Fn(SweepPoint) + Sync,
     ) -> Result<Vec<SweepPoint>, ParamError> {
         let seeds = self.seeds.max(1);
-        let total = shard.len(self.grid.points) * seeds;
+        // A map's invalid points are skipped (the caller counts them as missing).
+        let indices: Vec<usize> = (0..shard.len(self.total()))
+            .map(|k| shard.nth(k))
+            .filter(|&i| self.second.is_none() || self.valid(i))
+            .collect();
+        let total = indices.len() * seeds;
         // The metrics of the seeds finished so far, by the point's position in the shard.
         let partial: Mutex<BTreeMap<usize, Vec<(usize, f64)>>> = Mutex::default();
         let finished: Mutex<Vec<SweepPoint>> = Mutex::default();
@@ -283,7 +380,7 @@ impl SweepPlan {
             total,
             jobs,
             cancel,
-            |k| self.run_seed(shard.nth(k / seeds), k % seeds, cancel),
+            |k| self.run_seed(indices[k / seeds], k % seeds, cancel),
             |k, metric| {
                 let mut partial = partial.lock().expect("no panics hold this lock");
                 let got = partial.entry(k / seeds).or_default();
@@ -295,7 +392,7 @@ impl SweepPlan {
                 drop(partial);
                 got.sort_by_key(|(i, _)| *i);
                 let metrics: Vec<f64> = got.into_iter().map(|(_, m)| m).collect();
-                if let Ok(point) = self.point(shard.nth(k / seeds), &metrics) {
+                if let Ok(point) = self.point(indices[k / seeds], &metrics) {
                     on_point(point);
                     finished
                         .lock()

@@ -10,6 +10,8 @@ pub mod resnet_train;
 pub mod run;
 pub mod seeds_cmd;
 pub mod sweep_cmd;
+pub mod sweep_json;
+mod sweep_map;
 
 pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
 

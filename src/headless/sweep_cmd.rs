@@ -1,7 +1,7 @@
 //! `gradscope sweep`: one summary metric at many values of one parameter, points run in
 //! parallel, optionally one shard of the points for a cluster's array job.
 
-use crate::cli::{Format, SweepArgs};
+use crate::cli::{Format, Setup, SweepAction, SweepArgs, SweepCmd};
 use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
 use crate::io::{Progress, emit};
@@ -9,50 +9,35 @@ use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint};
 use crate::tui::model::SweepView;
 use crate::tui::theme::ThemeName;
 use anyhow::Result;
-use serde_json::json;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 /// Serialise finished points in the requested format.
-pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result<Vec<u8>> {
+pub fn render(
+    plan: &SweepPlan,
+    points: &[SweepPoint],
+    format: Format,
+    shard: Shard,
+) -> Result<Vec<u8>> {
+    let axis2 = plan.axis2();
+    let value2 = |p: &SweepPoint| axis2.get(plan.coords(p.index).1).copied();
+    let param2 = plan.second.as_ref().map(|(p, _)| p.as_str());
     Ok(match format {
-        Format::Json => {
-            let pts: Vec<_> = points
-                .iter()
-                .map(|p| {
-                    let mut o = json!({"index": p.index, "value": p.value, "metric": p.metric});
-                    if let Some((q10, q90)) = p.spread {
-                        o["median"] = json!(p.metric);
-                        o["q10"] = json!(q10);
-                        o["q90"] = json!(q90);
-                    }
-                    o
-                })
-                .collect();
-            let mut doc = json!({
-                "lab": plan.lab().name(),
-                "param": plan.param,
-                "metric": plan.metric,
-                "points": pts,
-                "params": plan.base.params.to_map(),
-            });
-            if plan.seeds > 1 {
-                let seeds: Vec<u64> = (0..plan.seeds as u64).map(|i| plan.base.seed + i).collect();
-                doc["seeds"] = json!(seeds);
-            }
-            (doc.to_string() + "\n").into_bytes()
-        }
+        Format::Json => super::sweep_json::document(plan, points, shard),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let seeds = plan.seeds > 1;
             // Columns named after what they hold, so a CSV read alone says what was swept.
-            let mut header = vec!["index", plan.param.as_str(), plan.metric.as_str()];
-            if seeds {
+            let mut header = vec!["index", plan.param.as_str()];
+            header.extend(param2);
+            header.push(plan.metric.as_str());
+            if plan.seeds > 1 {
                 header.extend(["q10", "q90"]);
             }
             w.write_record(&header)?;
             for p in points {
-                let mut rec = vec![p.index.to_string(), csv_num(p.value), csv_num(p.metric)];
+                let mut rec = vec![p.index.to_string(), csv_num(p.value)];
+                rec.extend(value2(p).map(csv_num));
+                rec.push(csv_num(p.metric));
                 if let Some((q10, q90)) = p.spread {
                     rec.extend([csv_num(q10), csv_num(q90)]);
                 }
@@ -61,18 +46,21 @@ pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result
             w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
         }
         Format::Table => {
-            let mut s = format!("{:>6} {:>14} {:>16}", "index", plan.param, plan.metric);
+            let mut s = format!("{:>6} {:>14}", "index", plan.param);
+            if let Some(p2) = param2 {
+                s += &format!(" {p2:>14}");
+            }
+            s += &format!(" {:>16}", plan.metric);
             if plan.seeds > 1 {
                 s += &format!(" {:>12} {:>12}", "q10", "q90");
             }
             s += "\n";
             for p in points {
-                s += &format!(
-                    "{:>6} {:>14} {:>16}",
-                    p.index,
-                    fmt_num(p.value),
-                    fmt_num(p.metric)
-                );
+                s += &format!("{:>6} {:>14}", p.index, fmt_num(p.value));
+                if let Some(v2) = value2(p) {
+                    s += &format!(" {:>14}", fmt_num(v2));
+                }
+                s += &format!(" {:>16}", fmt_num(p.metric));
                 if let Some((q10, q90)) = p.spread {
                     s += &format!(" {:>12} {:>12}", fmt_num(q10), fmt_num(q90));
                 }
@@ -85,7 +73,7 @@ pub fn render(plan: &SweepPlan, points: &[SweepPoint], format: Format) -> Result
 
 /// Run the points of one shard with a progress line on stderr when it is a terminal.
 pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepPoint>> {
-    let total = shard.len(plan.grid.points) as u64;
+    let total = shard.len(plan.total()) as u64;
     let progress = Mutex::new((Progress::new(&format!("sweep {}", plan.lab().name())), 0u64));
     let cancel = AtomicBool::new(false);
     let points = plan
@@ -103,10 +91,30 @@ pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepP
     Ok(points)
 }
 
-pub fn sweep(args: SweepArgs) -> Result<()> {
+/// `gradscope sweep …` or `gradscope sweep merge …`.
+pub fn command(cmd: SweepCmd) -> Result<()> {
+    match (cmd.action, cmd.args) {
+        (Some(SweepAction::Merge(m)), _) => {
+            let out: Vec<(&str, &std::path::Path, bool)> = m
+                .out
+                .iter()
+                .map(|p| ("--out", p.as_path(), false))
+                .collect();
+            let inputs: Vec<&std::path::Path> = m.shards.iter().map(|p| p.as_path()).collect();
+            crate::io::check_outputs(&out, &inputs)?;
+            emit(m.out.as_deref(), &super::sweep_json::merge(&m.shards)?)
+        }
+        (None, Some(args)) => sweep(args, &cmd.setup),
+        (None, None) => {
+            crate::usage_bail!("sweep needs a lab and --param … (see gradscope sweep --help)")
+        }
+    }
+}
+
+pub fn sweep(args: SweepArgs, setup: &Setup) -> Result<()> {
     let base = super::spec_from_args(
         &args.lab,
-        &args.setup,
+        setup,
         args.steps,
         &[
             ("--out", args.out.as_deref()),
@@ -117,16 +125,45 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
     let jobs = super::jobs(args.jobs)?;
     let mut plan = SweepPlan::new(base, &args.param, grid, &args.metric);
+    if let (Some(param2), Some(from2), Some(to2), Some(points2)) =
+        (&args.param2, args.from2, args.to2, args.points2)
+    {
+        let grid2 = Grid::new(from2, to2, points2, args.log2)
+            .map_err(|e| UsageError::new(second_flags(&e.0)))?;
+        plan = plan.with_second(param2, grid2).map_err(UsageError::from)?;
+    }
     if let Some(n) = args.seeds {
         plan = plan.with_seeds(n).map_err(UsageError::from)?;
     }
     plan.validate().map_err(UsageError::from)?;
     let points = execute(&plan, shard, jobs)?;
     check_finite(&plan, &points)?;
-    if let Some(plot) = &args.plot {
-        crate::io::write_atomic(plot, plot_svg(&plan, &points)?.as_bytes())?;
+    let skipped = shard.len(plan.total()) - points.len();
+    if skipped > 0 {
+        eprintln!(
+            "note: {skipped} of {} points skipped: not a valid run with the other values",
+            shard.len(plan.total())
+        );
     }
-    emit(args.out.as_deref(), &render(&plan, &points, args.format)?)
+    if let Some(plot) = &args.plot {
+        let svg = if plan.second.is_some() {
+            super::sweep_map::svg(&plan, &points)?
+        } else {
+            plot_svg(&plan, &points)?
+        };
+        crate::io::write_atomic(plot, svg.as_bytes())?;
+    }
+    emit(
+        args.out.as_deref(),
+        &render(&plan, &points, args.format, shard)?,
+    )
+}
+
+/// A grid error about `--from`, `--to`, `--points` or `--log`, said of the second axis.
+fn second_flags(message: &str) -> String {
+    ["--from", "--to", "--points", "--log"]
+        .iter()
+        .fold(message.to_string(), |m, f| m.replace(f, &format!("{f}2")))
 }
 
 /// The sweep's figure, drawn as the TUI's sweep view draws it.

@@ -71,11 +71,6 @@ pub fn parse_assignment(raw: &str) -> Result<(String, String), ParamError> {
     }
 }
 
-/// Parse every `--set K=V`.
-pub fn parse_assignments(raw: &[String]) -> Result<Vec<(String, String)>, ParamError> {
-    raw.iter().map(|s| parse_assignment(s)).collect()
-}
-
 /// The current values of a lab's parameters, always valid against their specs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamSet {

@@ -451,22 +451,70 @@ fn draw_table(t: &TextTable, theme: &Theme, area: &Area) -> DrawResult {
     Ok(())
 }
 
+/// A two-parameter sweep's map as SVG (`sweep --plot` with `--param2`): `h` holds the
+/// metric per cell (NaN where a point was skipped or not finite), with its colour bar.
+pub fn map_svg(h: &Heatmap) -> Result<String, String> {
+    figures_svg(vec![Figure::Heatmap(h.clone())], h.theme)
+}
+
+/// The colour of value `v` on the heatmap's scale (grey levels in mono).
+fn cell_colour(h: &Heatmap, theme: &Theme, v: f64) -> RGBColor {
+    if v.is_nan() {
+        RGBColor(255, 0, 255)
+    } else if theme.color {
+        rgb(h.scale_color(v), false)
+    } else {
+        // Mono: grey levels stand for the glyph density of the terminal.
+        let t = h.scale.unit(v).clamp(0.0, 1.0);
+        let g = (255.0 * (1.0 - t)) as u8;
+        RGBColor(g, g, g)
+    }
+}
+
+/// The colour bar: the scale from its low end (bottom) to its high end, with ticks.
+fn draw_colour_bar(h: &Heatmap, theme: &Theme, area: &Area, lo: f64, hi: f64) -> DrawResult {
+    let ink = ink(theme);
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(40)
+        .margin_bottom(48)
+        .margin_right(8)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..1.0, lo..hi)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&|v| short_num(*v))
+        .axis_style(ink)
+        .label_style(("sans-serif", 12).into_font().color(&ink))
+        .draw()?;
+    const STEPS: usize = 64;
+    let step = (hi - lo) / STEPS as f64;
+    bar.draw_series((0..STEPS).map(|i| {
+        let y0 = lo + i as f64 * step;
+        let colour = cell_colour(h, theme, y0 + 0.5 * step);
+        Rectangle::new([(0.0, y0), (1.0, y0 + step)], colour.filled())
+    }))?;
+    Ok(())
+}
+
 fn draw_heatmap(h: &Heatmap, theme: &Theme, area: &Area) -> DrawResult {
     let ink = ink(theme);
     let (cols, rows) = (h.cols.max(1), h.rows.max(1));
-    // The colour scale in words: no colour bar, but the range and what it measures.
     let (lo, hi) = match h.scale {
         super::widgets::heatmap::ColorScale::Diverging { limit } => (-limit, limit),
         super::widgets::heatmap::ColorScale::Sequential { lo, hi } => (lo, hi),
     };
-    let caption = format!(
-        "{} — {} from {} to {}",
-        h.title,
-        h.legend,
-        short_num(lo),
-        short_num(hi)
-    );
-    let mut chart = ChartBuilder::on(area)
+    let caption = format!("{} — {}", h.title, h.legend);
+    let (width, _) = area.dim_in_pixel();
+    let (area, bar) = area.split_horizontally(width.saturating_sub(96));
+    draw_colour_bar(h, theme, &bar, lo, hi)?;
+    let mut chart = ChartBuilder::on(&area)
         .caption(caption, ("sans-serif", 16).into_font().color(&ink))
         .margin(12)
         .x_label_area_size(36)
@@ -487,17 +535,10 @@ fn draw_heatmap(h: &Heatmap, theme: &Theme, area: &Area) -> DrawResult {
         .draw()?;
     let cells = h.data.iter().enumerate().map(|(k, &v)| {
         let (c, r) = ((k / rows) as f64, (k % rows) as f64);
-        let colour = if v.is_nan() {
-            RGBColor(255, 0, 255)
-        } else if theme.color {
-            rgb(h.scale_color(v), false)
-        } else {
-            // Mono: grey levels stand for the glyph density of the terminal.
-            let t = h.scale.unit(v).clamp(0.0, 1.0);
-            let g = (255.0 * (1.0 - t)) as u8;
-            RGBColor(g, g, g)
-        };
-        Rectangle::new([(c, r), (c + 1.0, r + 1.0)], colour.filled())
+        Rectangle::new(
+            [(c, r), (c + 1.0, r + 1.0)],
+            cell_colour(h, theme, v).filled(),
+        )
     });
     chart.draw_series(cells)?;
     let marks = h.overlay.iter().map(|m| {

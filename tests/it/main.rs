@@ -28,4 +28,5 @@ mod resnet_data;
 mod resnet_torch;
 mod resnet_train;
 mod rnn_theory;
+mod sweep_map;
 mod tui;
