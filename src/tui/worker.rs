@@ -1,7 +1,11 @@
-//! The worker: it owns the live [`Runner`], takes [`Command`]s and publishes
-//! [`WorkerEvent`]s. [`WorkerCore`] is the logic, shared by both drivers (`driver.rs`): a
-//! thread with the real clock for the live TUI, or inline with a virtual clock for the demo
-//! player and tests, so a recorded demo is byte-for-byte reproducible.
+//! The worker: it owns the live [`Runner`]s, one per lab that has run, takes [`Command`]s
+//! and publishes [`WorkerEvent`]s. [`WorkerCore`] is the logic, shared by both drivers
+//! (`driver.rs`): a thread with the real clock for the live TUI, or inline with a virtual
+//! clock for the demo player and tests, so a recorded demo is byte-for-byte reproducible.
+//!
+//! Only the shown lab's run steps: a lab visited away from keeps its run, paused where it
+//! was (no CPU), and `Show` brings it back as it was, running or paused. A run that cannot
+//! start leaves the lab's previous run in place, under the failed run's generation.
 //!
 //! Latest wins: a batch of queued commands is merged before anything expensive happens (ten
 //! key-repeat changes restart the run once), and every run carries the generation number
@@ -10,6 +14,7 @@
 pub use super::model::Progress;
 use super::model::RunState;
 use super::speed::Speed;
+use crate::labs::LabId;
 use crate::params::Value;
 use crate::report::Report;
 use crate::run::{Quiet, RunSpec, Runner};
@@ -22,11 +27,19 @@ use std::time::Instant;
 /// What the UI asks of the worker.
 #[derive(Clone, Debug)]
 pub enum Command {
-    /// Start a run of this spec (replacing the current one), running or paused.
+    /// Start a run of this spec (replacing its lab's run, if it starts), running or paused,
+    /// at `pace` natural steps per second, and show it.
     Load {
         spec: RunSpec,
         generation: u64,
         paused: bool,
+        pace: f64,
+    },
+    /// Show this lab's run as it was left (running or paused), now under `generation`; the
+    /// run shown before stops stepping.
+    Show {
+        lab: LabId,
+        generation: u64,
     },
     /// Change a live parameter of the running run (the spec says it is live).
     Set {
@@ -65,7 +78,8 @@ pub enum WorkerEvent {
         state: RunState,
         progress: Progress,
     },
-    /// A run could not start (an unreadable input file, …).
+    /// A run could not start (an unreadable input file, …); the lab's previous run, if it
+    /// had one, is kept and reported under this generation.
     Failed {
         generation: u64,
         message: String,
@@ -157,17 +171,28 @@ fn spawn_job<I>(
     }
 }
 
+/// One lab's run and its pace.
+struct LabRun {
+    runner: Runner,
+    generation: u64,
+    /// Whether it steps when shown (a hidden run never steps).
+    running: bool,
+    /// Natural steps per second.
+    pace: f64,
+    /// Fractional steps owed by the pace.
+    owed: f64,
+    /// Seconds spent running, for the measured rate.
+    running_time: f64,
+}
+
 /// The worker's state and logic, driven by a driver.
 pub struct WorkerCore {
     emit: Emit,
-    runner: Option<Runner>,
-    generation: u64,
-    running: bool,
+    /// Every lab's run (at most one each).
+    runs: Vec<(LabId, LabRun)>,
+    /// The lab shown: the only one whose run steps.
+    shown: Option<LabId>,
     speed: Speed,
-    /// Fractional steps owed by the pace.
-    owed: f64,
-    /// Seconds spent running this run, for the measured rate.
-    running_time: f64,
     sweep: Option<Job<InlineSweep>>,
     seeds: Option<Job<InlineSeeds>>,
     threaded_sweeps: bool,
@@ -176,17 +201,22 @@ pub struct WorkerCore {
     pub runs_started: u64,
 }
 
+/// A `Load` waiting for the end of its batch.
+struct Pending {
+    spec: RunSpec,
+    generation: u64,
+    paused: bool,
+    pace: f64,
+}
+
 impl WorkerCore {
     /// `threaded_sweeps`: sweeps on their own threads (live) or one point per frame (inline).
     pub fn new(emit: Emit, threaded_sweeps: bool) -> WorkerCore {
         WorkerCore {
             emit,
-            runner: None,
-            generation: 0,
-            running: false,
+            runs: Vec::new(),
+            shown: None,
             speed: Speed::NATURAL,
-            owed: 0.0,
-            running_time: 0.0,
             sweep: None,
             seeds: None,
             threaded_sweeps,
@@ -195,9 +225,33 @@ impl WorkerCore {
         }
     }
 
+    /// The shown lab's run.
+    fn current(&mut self) -> Option<&mut LabRun> {
+        let shown = self.shown?;
+        self.runs
+            .iter_mut()
+            .find(|(lab, _)| *lab == shown)
+            .map(|(_, run)| run)
+    }
+
+    fn current_ref(&self) -> Option<&LabRun> {
+        let shown = self.shown?;
+        self.runs
+            .iter()
+            .find(|(lab, _)| *lab == shown)
+            .map(|(_, run)| run)
+    }
+
+    /// How many labs have a run kept (the shown one included).
+    pub fn runs_kept(&self) -> usize {
+        self.runs.len()
+    }
+
     /// Whether frames would advance anything.
     pub fn busy(&self) -> bool {
-        let stepping = self.running && self.runner.as_ref().is_some_and(|r| !r.done());
+        let stepping = self
+            .current_ref()
+            .is_some_and(|r| r.running && !r.runner.done());
         stepping
             || matches!(self.sweep, Some(Job::Inline(_)))
             || matches!(self.seeds, Some(Job::Inline(_)))
@@ -212,24 +266,42 @@ impl WorkerCore {
             self.cancel_seeds();
             return false;
         }
-        let mut pending: Option<(RunSpec, u64, bool)> = None;
+        let mut pending: Option<Pending> = None;
         for cmd in batch {
             match cmd {
                 Command::Load {
                     spec,
                     generation,
                     paused,
-                } => pending = Some((spec, generation, paused)),
+                    pace,
+                } => {
+                    // A load of another lab does not replace this one: it starts now, hidden.
+                    if pending.as_ref().is_some_and(|p| p.spec.lab != spec.lab) {
+                        self.start_pending(&mut pending);
+                    }
+                    pending = Some(Pending {
+                        spec,
+                        generation,
+                        paused,
+                        pace,
+                    });
+                }
+                Command::Show { lab, generation } => {
+                    self.start_pending(&mut pending);
+                    self.show(lab, generation);
+                }
                 Command::Set { name, value } => match pending.as_mut() {
-                    Some((spec, ..)) => {
-                        let _ = spec.set(&name, value);
+                    Some(p) => {
+                        let _ = p.spec.set(&name, value);
                     }
                     None => self.set_live(&name, value),
                 },
                 Command::Run(on) => match pending.as_mut() {
-                    Some((_, _, paused)) => *paused = !on,
+                    Some(p) => p.paused = !on,
                     None => {
-                        self.running = on;
+                        if let Some(run) = self.current() {
+                            run.running = on;
+                        }
                         self.dirty = true;
                     }
                 },
@@ -259,60 +331,81 @@ impl WorkerCore {
         true
     }
 
-    fn start_pending(&mut self, pending: &mut Option<(RunSpec, u64, bool)>) {
-        let Some((spec, generation, paused)) = pending.take() else {
+    /// Start the pending load and show it; if it cannot start, the lab's previous run stays
+    /// (shown, under the failed generation) and the UI hears why.
+    fn start_pending(&mut self, pending: &mut Option<Pending>) {
+        let Some(p) = pending.take() else {
             return;
         };
-        self.generation = generation;
-        self.owed = 0.0;
-        self.running_time = 0.0;
+        let lab = p.spec.lab;
         self.runs_started += 1;
-        match Runner::new(spec) {
+        self.shown = Some(lab);
+        self.dirty = true;
+        match Runner::new(p.spec) {
             Ok(runner) => {
-                self.runner = Some(runner);
-                self.running = !paused;
-                self.dirty = true;
+                let run = LabRun {
+                    runner,
+                    generation: p.generation,
+                    running: !p.paused,
+                    pace: p.pace,
+                    owed: 0.0,
+                    running_time: 0.0,
+                };
+                match self.current() {
+                    Some(old) => *old = run,
+                    None => self.runs.push((lab, run)),
+                }
             }
             Err(e) => {
-                self.runner = None;
-                self.running = false;
-                self.dirty = false;
                 (self.emit)(WorkerEvent::Failed {
-                    generation,
+                    generation: p.generation,
                     message: e.0,
                 });
+                match self.current() {
+                    Some(kept) => kept.generation = p.generation,
+                    None => self.dirty = false,
+                }
             }
         }
     }
 
+    /// Show `lab`'s run (if it has one) under `generation`.
+    fn show(&mut self, lab: LabId, generation: u64) {
+        self.shown = Some(lab);
+        if let Some(run) = self.current() {
+            run.generation = generation;
+            // The time it was hidden is not owed.
+            run.owed = 0.0;
+            self.dirty = true;
+        }
+    }
+
     fn set_live(&mut self, name: &str, value: Value) {
-        if let Some(runner) = self.runner.as_mut()
-            && runner.set_live(name, value).is_ok()
+        if let Some(run) = self.current()
+            && run.runner.set_live(name, value).is_ok()
         {
             self.dirty = true;
         }
     }
 
     fn step_once(&mut self) {
-        if let Some(runner) = self.runner.as_mut() {
-            runner.advance(1, &mut || false, &mut Quiet);
+        if let Some(run) = self.current() {
+            run.runner.advance(1, &mut || false, &mut Quiet);
+            run.running = false;
         }
-        self.running = false;
         self.dirty = true;
     }
 
     fn act(&mut self, name: &str) {
-        let Some(runner) = self.runner.as_mut() else {
+        let Some(run) = self.current() else {
             return;
         };
-        let text = match runner.act(name) {
+        let text = match run.runner.act(name) {
             Ok(text) => text,
             Err(e) => e.0,
         };
-        (self.emit)(WorkerEvent::Info {
-            generation: self.generation,
-            text,
-        });
+        let generation = run.generation;
+        (self.emit)(WorkerEvent::Info { generation, text });
         self.dirty = true;
     }
 
@@ -321,32 +414,35 @@ impl WorkerCore {
     /// sweep point, and publish a report if anything changed.
     pub fn frame(&mut self, dt: f64, deadline: Option<Instant>) {
         let dt = dt.clamp(0.0, MAX_FRAME);
-        if let Some(runner) = self.runner.as_mut()
-            && self.running
-            && !runner.done()
+        let speed = self.speed;
+        let mut changed = false;
+        if let Some(run) = self.current()
+            && run.running
+            && !run.runner.done()
         {
-            let rate = runner.spec().lab.descriptor().steps_per_second;
-            self.running_time += dt;
-            let taken = match (self.speed.steps_per_second(rate), deadline) {
+            run.running_time += dt;
+            let runner = &mut run.runner;
+            let taken = match (speed.steps_per_second(run.pace), deadline) {
                 (Some(pace), _) => {
-                    self.owed += pace * dt;
-                    let n = self.owed.floor();
-                    self.owed -= n;
+                    run.owed += pace * dt;
+                    let n = run.owed.floor();
+                    run.owed -= n;
                     runner.advance(n as u64, &mut || false, &mut Quiet)
                 }
                 (None, Some(deadline)) => {
                     runner.advance(u64::MAX, &mut || Instant::now() >= deadline, &mut Quiet)
                 }
                 (None, None) => {
-                    let n = (rate * MAX_SPEED_FACTOR * dt).ceil() as u64;
+                    let n = (run.pace * MAX_SPEED_FACTOR * dt).ceil() as u64;
                     runner.advance(n.max(1), &mut || false, &mut Quiet)
                 }
             };
             if runner.done() {
-                self.running = false;
+                run.running = false;
             }
-            self.dirty |= taken > 0 || !self.running;
+            changed = taken > 0 || !run.running;
         }
+        self.dirty |= changed;
         self.inline_sweep_point();
         self.inline_seed();
         if self.dirty {
@@ -354,9 +450,10 @@ impl WorkerCore {
         }
     }
 
-    fn progress(&self, runner: &Runner) -> Progress {
-        let rate = (self.running_time >= RATE_AFTER)
-            .then(|| runner.steps() as f64 / self.running_time)
+    fn progress(run: &LabRun) -> Progress {
+        let runner = &run.runner;
+        let rate = (run.running_time >= RATE_AFTER)
+            .then(|| runner.steps() as f64 / run.running_time)
             .filter(|r| *r > 0.0);
         let remaining = runner.total().saturating_sub(runner.steps()) as f64;
         Progress {
@@ -369,21 +466,21 @@ impl WorkerCore {
 
     fn publish(&mut self) {
         self.dirty = false;
-        let Some(runner) = self.runner.as_ref() else {
+        let Some(run) = self.current_ref() else {
             return;
         };
-        let state = if runner.done() {
+        let state = if run.runner.done() {
             RunState::Done
-        } else if self.running {
+        } else if run.running {
             RunState::Running
         } else {
             RunState::Paused
         };
         (self.emit)(WorkerEvent::Report {
-            generation: self.generation,
-            report: Box::new(runner.report()),
+            generation: run.generation,
+            report: Box::new(run.runner.report()),
             state,
-            progress: self.progress(runner),
+            progress: Self::progress(run),
         });
     }
 
