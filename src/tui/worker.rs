@@ -632,3 +632,73 @@ impl WorkerCore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn core() -> (WorkerCore, Arc<Mutex<Vec<WorkerEvent>>>) {
+        let events: Arc<Mutex<Vec<WorkerEvent>>> = Arc::default();
+        let sink = events.clone();
+        let emit: Emit = Arc::new(move |e| sink.lock().expect("not poisoned").push(e));
+        (WorkerCore::new(emit, false), events)
+    }
+
+    fn load(spec: RunSpec, generation: u64) -> Command {
+        Command::Load {
+            pace: spec.lab.descriptor().steps_per_second,
+            spec,
+            generation,
+            paused: false,
+        }
+    }
+
+    /// The (generation, step) of the last report, and whether a failure came.
+    fn last(events: &Mutex<Vec<WorkerEvent>>) -> (Option<(u64, u64)>, bool) {
+        let events = std::mem::take(&mut *events.lock().expect("not poisoned"));
+        let failed = events
+            .iter()
+            .any(|e| matches!(e, WorkerEvent::Failed { .. }));
+        let report = events.iter().rev().find_map(|e| match e {
+            WorkerEvent::Report {
+                generation,
+                progress,
+                ..
+            } => Some((*generation, progress.step)),
+            _ => None,
+        });
+        (report, failed)
+    }
+
+    #[test]
+    fn only_the_shown_run_steps_and_a_failed_load_keeps_the_previous_run() {
+        let (mut core, events) = core();
+        core.handle(vec![load(RunSpec::new(LabId::Mf), 1)]);
+        for _ in 0..10 {
+            core.frame(0.05, None);
+        }
+        let (Some((1, mf_step)), false) = last(&events) else {
+            panic!("mf reports")
+        };
+        assert!(mf_step > 0);
+        // Another lab: mf is kept and does not step while hidden.
+        core.handle(vec![load(RunSpec::new(LabId::Rnn), 2)]);
+        for _ in 0..10 {
+            core.frame(0.05, None);
+        }
+        assert_eq!(core.runs_kept(), 2);
+        core.handle(vec![Command::Show {
+            lab: LabId::Mf,
+            generation: 3,
+        }]);
+        assert_eq!(last(&events).0, Some((3, mf_step)));
+        // A load that cannot start: the failure, then mf's run as it was, under its number.
+        let mut bad = RunSpec::new(LabId::Mf);
+        bad.set_str("input", "/no/such/file.csv")
+            .expect("any path is a value");
+        core.handle(vec![load(bad, 4)]);
+        assert_eq!(last(&events), (Some((4, mf_step)), true));
+        assert_eq!(core.runs_started, 3);
+    }
+}
