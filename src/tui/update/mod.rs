@@ -13,41 +13,25 @@
 //! as it was left (the worker steps only the shown lab's run).
 
 pub mod cue;
+mod log;
+mod on_worker;
 mod quit;
 mod seeds;
 mod sweep;
 
+pub(super) use log::{complain, say};
+pub use log::{config_problems, set_time};
+pub use on_worker::on_worker;
 pub use quit::{LONG_RUN_SECS, at_stake};
 
 use super::action::Action;
-use super::app::{App, Effect, LOG_LEN, LogEntry, Message, Overlay, RunState};
+use super::app::{App, Effect, Overlay, RunState};
 use super::input::InputBox;
 use super::panes;
 use super::theme::Theme;
-use super::worker::{Command, WorkerEvent};
+use super::worker::Command;
 use crate::labs::LabId;
 use crate::params::{Kind, Value};
-
-/// Show a message in the status bar, and keep it in the log.
-fn tell(app: &mut App, text: String, error: bool) {
-    if app.log.len() >= LOG_LEN {
-        app.log.pop_front();
-    }
-    app.log.push_back(LogEntry {
-        at: app.now,
-        text: text.clone(),
-        error,
-    });
-    app.message = Some(Message { text, error });
-}
-
-pub(super) fn say(app: &mut App, text: impl Into<String>) {
-    tell(app, text.into(), false);
-}
-
-pub(super) fn complain(app: &mut App, text: impl Into<String>) {
-    tell(app, text.into(), true);
-}
 
 /// Start a new run of the open lab's spec: running, or paused.
 pub(super) fn restart(app: &mut App, paused: bool) -> Vec<Command> {
@@ -77,7 +61,7 @@ pub(super) fn restart(app: &mut App, paused: bool) -> Vec<Command> {
 }
 
 /// The index of the lab whose run has this generation.
-fn lab_of(app: &App, generation: u64) -> Option<usize> {
+pub(super) fn lab_of(app: &App, generation: u64) -> Option<usize> {
     app.labs
         .iter()
         .position(|l| l.generation == generation && generation > 0)
@@ -523,94 +507,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
-/// Apply an event from the worker. Returns the commands for the worker (a failed start
-/// goes back to the last run that started).
-pub fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Command> {
-    match event {
-        WorkerEvent::Report {
-            generation,
-            report,
-            state,
-            progress,
-        } => {
-            // Reports of a run that was replaced are stale; a lab just left may still report.
-            let Some(i) = lab_of(app, generation) else {
-                return vec![];
-            };
-            let lab = &mut app.labs[i];
-            lab.run = state;
-            lab.progress = Some(progress);
-            lab.last_good = lab.spec.clone();
-            lab.report = Some(*report);
-            if i == app.current {
-                app.committed_input = None;
-            }
-            vec![]
-        }
-        WorkerEvent::Failed {
-            generation,
-            message,
-        } => {
-            let Some(i) = lab_of(app, generation) else {
-                return vec![];
-            };
-            // The worker kept the lab's previous run (it reports it next, as it was): the
-            // panel goes back to its parameters; a typed value comes back for editing.
-            let lab = &mut app.labs[i];
-            lab.spec = lab.last_good.clone();
-            if lab.report.is_none() {
-                // Nothing ran: nothing runs.
-                lab.run = RunState::Done;
-            }
-            let name = lab.id().name();
-            if i != app.current {
-                complain(app, format!("{name}: {message}"));
-                return vec![];
-            }
-            if let Some((g, typed)) = app.committed_input.take()
-                && g == generation
-            {
-                app.input = Some(InputBox::editing(&typed));
-            }
-            complain(app, message);
-            vec![]
-        }
-        WorkerEvent::Info { generation, text } => {
-            if generation == app.lab().generation {
-                say(app, text);
-            }
-            vec![]
-        }
-        WorkerEvent::SweepPoint { id, point } => {
-            if let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) {
-                s.points.push(point);
-                s.points.sort_by_key(|p| p.index);
-            }
-            vec![]
-        }
-        WorkerEvent::SeedsProgress { id, stats } => {
-            seeds::progress(app, id, *stats);
-            vec![]
-        }
-        WorkerEvent::SeedsDone { id, error } => {
-            seeds::done(app, id, error);
-            vec![]
-        }
-        WorkerEvent::SweepDone { id, error } => {
-            let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) else {
-                return vec![];
-            };
-            s.running = false;
-            s.error = error.clone();
-            match error {
-                Some(e) => complain(app, e),
-                None => app.message = None,
-            }
-            vec![]
-        }
-    }
-}
-
 /// The effects asked for since the last call, for the event loop to carry out.
 pub fn take_effects(app: &mut App) -> Vec<Effect> {
     std::mem::take(&mut app.effects)
@@ -627,33 +523,4 @@ pub fn effect_done(app: &mut App, result: Result<String, String>) {
 /// Recording started (to this file) or stopped.
 pub fn recording(app: &mut App, file: Option<String>) {
     app.recording = file;
-}
-
-/// The event loop's clock: seconds since the TUI started (messages are logged with it).
-pub fn set_time(app: &mut App, secs: f64) {
-    app.now = secs;
-}
-
-/// The config file could not be used: every problem goes in the log, which opens over the
-/// first frame, and the status bar says so until something else is said.
-pub fn config_problems(app: &mut App, file: &str, problems: &[String]) {
-    if problems.is_empty() {
-        return;
-    }
-    let count = match problems.len() {
-        1 => "1 problem".to_string(),
-        n => format!("{n} problems"),
-    };
-    let mut text = format!("config '{file}' was not used (the built-in defaults are): {count}");
-    for p in problems {
-        text.push_str("\n  • ");
-        text.push_str(p);
-    }
-    complain(app, text);
-    app.message = Some(Message {
-        text: format!("config '{file}': {count}, built-in defaults used · M lists them"),
-        error: true,
-    });
-    app.scroll = 0;
-    app.overlay = Some(Overlay::Log);
 }
