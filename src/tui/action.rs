@@ -21,6 +21,9 @@ pub enum Action {
     BeginInput,
     InputChar(char),
     InputBackspace,
+    InputDelete,
+    /// Move the cursor of the value being typed.
+    InputCursor(super::input::CursorMove),
     /// Apply the typed value.
     CommitInput,
     TogglePause,
@@ -58,6 +61,8 @@ pub enum Action {
     /// A key that may be one of the lab's declared actions.
     LabKey(char),
     Explain,
+    /// The last messages, in full, with their times.
+    Log,
     Zoom,
     CycleTheme,
     Help,
@@ -70,5 +75,8 @@ pub enum Action {
     Suspend,
     /// The terminal has a new size.
     Resize(u16, u16),
+    /// Quit; while a long run, a sweep or runs over seeds are in progress, ask once more.
     Quit,
+    /// Quit without asking (Ctrl-C, a signal, the second `q`).
+    QuitNow,
 }

@@ -1,11 +1,13 @@
-//! The App model: which lab is open, its run spec and latest report, the run state and
-//! progress, overlays, the sweep view and messages. Its fields are private to the `tui`
+//! The App model: which lab is open, every lab's run spec, latest report, run state and
+//! progress (a lab keeps them while another is shown), overlays, the sweep view, messages
+//! and their log. Its fields are private to the `tui`
 //! module and only `update` is handed a `&mut App`, so every change goes through it.
 //! Everything else reads through the getters.
 
+use super::input::InputBox;
 use super::keymap::Mode;
+pub use super::model::{LogEntry, RunState, SweepView};
 use super::model::{MIN_HEIGHT, MIN_WIDTH, Progress};
-pub use super::model::{RunState, SweepView};
 use super::speed::Speed;
 use super::theme::ThemeName;
 use crate::labs::LabId;
@@ -13,6 +15,10 @@ use crate::params::ParamSet;
 use crate::report::Report;
 use crate::run::RunSpec;
 use crate::seeds::SeedStats;
+use std::collections::VecDeque;
+
+/// How many messages the log keeps.
+pub const LOG_LEN: usize = 100;
 
 /// An overlay over the whole screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,15 +27,22 @@ pub enum Overlay {
     Explain,
     /// The command that reproduces the current state.
     Share,
+    /// The last messages, in full, with their times.
+    Log,
 }
 
 /// One lab as the UI knows it: the spec of its run as last set, the selection, the latest
-/// report and an optional pinned (ghost) report.
+/// report with its run state and progress, and an optional pinned (ghost) report. It is kept
+/// while another lab is shown, as the worker keeps the lab's run.
 #[derive(Clone, Debug)]
 pub struct LabView {
     pub(super) spec: RunSpec,
     /// The spec of the last run that started; a failed start goes back to it.
     pub(super) last_good: RunSpec,
+    /// The generation of this lab's run as last asked for (0: never started).
+    pub(super) generation: u64,
+    pub(super) run: RunState,
+    pub(super) progress: Option<Progress>,
     pub(super) selected: usize,
     pub(super) report: Option<Report>,
     pub(super) pinned: Option<Report>,
@@ -56,6 +69,9 @@ impl LabView {
         LabView {
             last_good: spec.clone(),
             spec,
+            generation: 0,
+            run: RunState::Running,
+            progress: None,
             selected: 0,
             report: None,
             pinned: None,
@@ -87,6 +103,20 @@ impl LabView {
 
     pub fn report(&self) -> Option<&Report> {
         self.report.as_ref()
+    }
+
+    /// What the worker is doing with this lab's run.
+    pub fn run_state(&self) -> RunState {
+        self.run
+    }
+
+    pub fn progress(&self) -> Option<&Progress> {
+        self.progress.as_ref()
+    }
+
+    /// The natural pace of this lab's run (its preset's, or the lab's), in steps per second.
+    pub fn pace(&self) -> f64 {
+        super::pace::of_spec(&self.spec)
     }
 
     pub fn pinned(&self) -> Option<&Report> {
@@ -127,14 +157,12 @@ pub struct Message {
 pub struct App {
     pub(super) labs: Vec<LabView>,
     pub(super) current: usize,
-    pub(super) run: RunState,
-    pub(super) progress: Option<Progress>,
     pub(super) speed: Speed,
     pub(super) overlay: Option<Overlay>,
     /// The first line shown of a scrolled overlay.
     pub(super) scroll: u16,
     /// The value being typed, when editing a parameter.
-    pub(super) input: Option<String>,
+    pub(super) input: Option<InputBox>,
     /// The typed value whose run is starting: reopened for editing if the start fails.
     pub(super) committed_input: Option<(u64, String)>,
     /// The zoomed chart of the pane, if any.
@@ -156,6 +184,12 @@ pub struct App {
     pub(super) effects: Vec<Effect>,
     /// The file being recorded to, if recording.
     pub(super) recording: Option<String>,
+    /// The last messages, oldest first.
+    pub(super) log: VecDeque<LogEntry>,
+    /// Seconds since the TUI started (the event loop's clock: real, or a demo's virtual one).
+    pub(super) now: f64,
+    /// `q` asked whether to quit, and this would be lost.
+    pub(super) confirm_quit: Option<Vec<String>>,
 }
 
 /// Something for the event loop: what only it can do (it owns the terminal, the file system
@@ -207,8 +241,6 @@ impl App {
         App {
             labs,
             current,
-            run: RunState::Running,
-            progress: None,
             speed,
             overlay: None,
             scroll: 0,
@@ -226,6 +258,9 @@ impl App {
             size: (MIN_WIDTH, MIN_HEIGHT),
             effects: Vec::new(),
             recording: None,
+            log: VecDeque::new(),
+            now: 0.0,
+            confirm_quit: None,
         }
     }
 
@@ -245,12 +280,14 @@ impl App {
         self.current
     }
 
+    /// The open lab's run state.
     pub fn run_state(&self) -> RunState {
-        self.run
+        self.lab().run
     }
 
+    /// The open lab's progress.
     pub fn progress(&self) -> Option<&Progress> {
-        self.progress.as_ref()
+        self.lab().progress.as_ref()
     }
 
     pub fn speed(&self) -> Speed {
@@ -265,8 +302,24 @@ impl App {
         self.scroll
     }
 
+    /// The value being typed.
     pub fn input(&self) -> Option<&str> {
-        self.input.as_deref()
+        self.input.as_ref().map(InputBox::text)
+    }
+
+    /// The input box (its text, cursor and selection).
+    pub fn input_box(&self) -> Option<&InputBox> {
+        self.input.as_ref()
+    }
+
+    /// The last messages, oldest first.
+    pub fn log(&self) -> &VecDeque<LogEntry> {
+        &self.log
+    }
+
+    /// What quitting would throw away, while `q` asks for a second `q`.
+    pub fn confirm_quit(&self) -> Option<&[String]> {
+        self.confirm_quit.as_deref()
     }
 
     pub fn zoom(&self) -> Option<usize> {
@@ -311,6 +364,8 @@ impl App {
     pub fn mode(&self) -> Mode {
         if self.too_small() {
             Mode::TooSmall
+        } else if self.confirm_quit.is_some() {
+            Mode::Confirm
         } else if self.input.is_some() {
             Mode::Input
         } else if self.overlay.is_some() {

@@ -11,8 +11,9 @@
 //! init = "nonnormal"
 //! ```
 //!
-//! A config that cannot be used gives one warning line naming the file and the key, and the
-//! built-in defaults are used for everything: a broken config never stops a lecture.
+//! A config that cannot be used gives one warning line naming the file and every key that is
+//! wrong (the TUI lists them on its first frame), and the built-in defaults are used for
+//! everything: a broken config never stops a lecture.
 
 use super::speed::Speed;
 use super::theme::ThemeName;
@@ -28,6 +29,9 @@ pub struct Config {
     pub speed: Option<Speed>,
     /// Every lab's starting parameters (defaults where the file says nothing).
     pub labs: Vec<RunSpec>,
+    /// Why the file could not be used, one line per problem (all of them); then everything
+    /// else is at the built-in defaults.
+    pub problems: Vec<String>,
 }
 
 /// Where the config file is, from `XDG_CONFIG_HOME` and `HOME`.
@@ -75,30 +79,45 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
     Ok(Some(text))
 }
 
-/// Read the config at `path`: its settings, or the defaults and a warning line. A missing
-/// file is no warning.
+/// Read the config at `path`: its settings, or the defaults (with every problem in
+/// `problems`) and a warning line. A missing file is no warning.
 pub fn load(path: &Path) -> (Config, Option<String>) {
     let defaults = Config {
         labs: LabId::all().iter().map(|&l| RunSpec::new(l)).collect(),
         ..Config::default()
     };
-    let text = match read_bounded(path) {
-        Ok(Some(t)) => t,
+    let problems = match read_bounded(path) {
         Ok(None) => return (defaults, None),
-        Err(why) => return (defaults, Some(warning(path, &why))),
+        Ok(Some(text)) => match parse(&text, defaults.clone()) {
+            Ok(config) => return (config, None),
+            Err(problems) => problems,
+        },
+        Err(why) => vec![why],
     };
-    match parse(&text, defaults.clone()) {
-        Ok(config) => (config, None),
-        Err(why) => (defaults, Some(warning(path, &why))),
-    }
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let line = format!(
+        "warning: config '{}': {}; using the built-in defaults",
+        path.display(),
+        problems.join("; ")
+    );
+    let config = Config {
+        problems,
+        ..defaults
+    };
+    (config, Some(line))
 }
 
-fn warning(path: &Path, why: &str) -> String {
-    let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!(
-        "warning: config '{}': {why}; using the built-in defaults",
-        path.display()
-    )
+/// The file and the problems of the config the TUI starts with (from `XDG_CONFIG_HOME` and
+/// `HOME`), if it has any.
+pub fn problems_at_startup() -> Option<(String, Vec<String>)> {
+    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
+    let home = std::env::var("HOME").ok();
+    let path = path(xdg.as_deref(), home.as_deref())?;
+    let (config, _) = load(&path);
+    (!config.problems.is_empty()).then(|| (path.display().to_string(), config.problems))
 }
 
 /// A TOML value as a parameter would be typed.
@@ -130,51 +149,77 @@ fn parse_speed(v: &toml::Value) -> Result<Speed, String> {
     }
 }
 
-fn parse(text: &str, mut config: Config) -> Result<Config, String> {
+/// The config `text` sets over `config`, or every problem it has.
+fn parse(text: &str, mut config: Config) -> Result<Config, Vec<String>> {
     let table: toml::Table = text
         .parse()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
+        .map_err(|e: toml::de::Error| vec![e.message().to_string()])?;
+    let mut problems = Vec::new();
     for (key, value) in &table {
-        match key.as_str() {
-            "theme" => {
-                let name = value.as_str().ok_or("key 'theme' must be a string")?;
-                config.theme = Some(ThemeName::from_str(name, true).map_err(|_| {
-                    format!("key 'theme' = '{name}' is not one of default, projector, mono")
-                })?);
-            }
-            "speed" => config.speed = Some(parse_speed(value)?),
-            "labs" => {
-                let labs = value
-                    .as_table()
-                    .ok_or("key 'labs' must be a table of labs")?;
-                for (lab, params) in labs {
-                    let id = LabId::parse(lab).map_err(|e| format!("key 'labs.{lab}': {}", e.0))?;
-                    let params = params
-                        .as_table()
-                        .ok_or_else(|| format!("key 'labs.{lab}' must be a table of parameters"))?;
-                    let Some(spec) = config.labs.iter_mut().find(|s| s.lab == id) else {
-                        continue;
-                    };
-                    for (name, v) in params {
-                        let at = format!("key 'labs.{lab}.{name}'");
-                        let raw = as_typed(v).ok_or_else(|| {
-                            format!("{at} must be a number, a string or a boolean")
-                        })?;
-                        spec.set_str(name, &raw)
-                            .map_err(|e| format!("{at}: {}", e.0))?;
+        let set = match key.as_str() {
+            "theme" => parse_theme(value).map(|t| config.theme = Some(t)),
+            "speed" => parse_speed(value).map(|s| config.speed = Some(s)),
+            "labs" => match value.as_table() {
+                Some(labs) => {
+                    for (lab, params) in labs {
+                        set_lab(&mut config, lab, params, &mut problems);
                     }
-                    spec.validate()
-                        .map_err(|e| format!("key 'labs.{lab}': {}", e.0))?;
+                    Ok(())
                 }
-            }
-            other => {
-                return Err(format!(
-                    "unknown key '{other}'; accepted: theme, speed, labs"
-                ));
-            }
+                None => Err("key 'labs' must be a table of labs".to_string()),
+            },
+            other => Err(format!(
+                "unknown key '{other}'; accepted: theme, speed, labs"
+            )),
+        };
+        if let Err(why) = set {
+            problems.push(why);
         }
     }
-    Ok(config)
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+fn parse_theme(value: &toml::Value) -> Result<ThemeName, String> {
+    let name = value.as_str().ok_or("key 'theme' must be a string")?;
+    ThemeName::from_str(name, true)
+        .map_err(|_| format!("key 'theme' = '{name}' is not one of default, projector, mono"))
+}
+
+/// Set one lab's parameters (`[labs.NAME]`), noting every problem.
+fn set_lab(config: &mut Config, lab: &str, params: &toml::Value, problems: &mut Vec<String>) {
+    let id = match LabId::parse(lab) {
+        Ok(id) => id,
+        Err(e) => return problems.push(format!("key 'labs.{lab}': {}", e.0)),
+    };
+    let Some(params) = params.as_table() else {
+        return problems.push(format!("key 'labs.{lab}' must be a table of parameters"));
+    };
+    let Some(spec) = config.labs.iter_mut().find(|s| s.lab == id) else {
+        return;
+    };
+    let before = problems.len();
+    for (name, v) in params {
+        let at = format!("key 'labs.{lab}.{name}'");
+        let set = as_typed(v)
+            .ok_or_else(|| format!("{at} must be a number, a string or a boolean"))
+            .and_then(|raw| {
+                spec.set_str(name, &raw)
+                    .map_err(|e| format!("{at}: {}", e.0))
+            });
+        if let Err(why) = set {
+            problems.push(why);
+        }
+    }
+    // The combination is checked only when every value could be set.
+    if problems.len() == before
+        && let Err(e) = spec.validate()
+    {
+        problems.push(format!("key 'labs.{lab}': {}", e.0));
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +278,28 @@ mod tests {
             assert_eq!(c.theme, None);
             assert!(c.labs.iter().all(|s| *s == RunSpec::new(s.lab)));
         }
+    }
+
+    #[test]
+    fn every_problem_is_listed_not_only_the_first() {
+        let (c, warn) = load_text(
+            "theme = \"neon\"\ncolour = 1\n[labs.rnn]\nspectral_norm = 9\nhidden = 1\n[labs.mf]\nlr = 0.02\n",
+        );
+        let warn = warn.unwrap();
+        assert_eq!(c.problems.len(), 4, "{:?}", c.problems);
+        for want in [
+            "key 'theme' = 'neon'",
+            "unknown key 'colour'",
+            "key 'labs.rnn.spectral_norm'",
+            "key 'labs.rnn.hidden'",
+        ] {
+            assert!(warn.contains(want), "{want}: {warn}");
+            assert!(c.problems.iter().any(|p| p.contains(want)), "{want}");
+        }
+        assert_eq!(warn.lines().count(), 1);
+        // Nothing of a broken config is used, not even its good keys.
+        assert_eq!(c.theme, None);
+        assert!(c.labs.iter().all(|s| *s == RunSpec::new(s.lab)));
     }
 
     #[test]

@@ -143,6 +143,11 @@ impl Inline {
         !self.stopped && (self.core.busy() || !self.queue.is_empty())
     }
 
+    /// How many labs have a run kept (the shown one included).
+    pub fn runs_kept(&self) -> usize {
+        self.core.runs_kept()
+    }
+
     /// Runs started so far (merging makes this one per batch at most).
     pub fn runs_started(&self) -> u64 {
         self.core.runs_started

@@ -32,13 +32,15 @@ pub struct InlineTui<B: Backend> {
 impl<B: Backend> InlineTui<B> {
     /// The TUI on `spec`, its first run started (nothing drawn yet).
     pub fn new(spec: RunSpec, theme: ThemeName, backend: B) -> Result<Self, B::Error> {
+        Self::with_app(App::new(spec, theme), backend)
+    }
+
+    /// The TUI on an App built by the caller (the config's defaults and problems), its first
+    /// run started (nothing drawn yet).
+    pub fn with_app(app: App, backend: B) -> Result<Self, B::Error> {
         let mut term = Terminal::new(backend)?;
         let size = term.size()?;
-        let shell = Shell::start(
-            App::new(spec, theme),
-            Inline::new(),
-            (size.width, size.height),
-        );
+        let shell = Shell::start(app, Inline::new(), (size.width, size.height));
         term.clear()?;
         Ok(InlineTui {
             shell,
@@ -51,6 +53,7 @@ impl<B: Backend> InlineTui<B> {
 
     /// An event through the shell (its commands run at the next frame).
     pub fn handle(&mut self, event: UiEvent) {
+        self.shell.set_time(self.clock);
         for effect in self.shell.handle(event) {
             match effect {
                 Effect::WorkerFailed(failure) => self.failures.push(failure),
@@ -145,6 +148,11 @@ impl<B: Backend> InlineTui<B> {
     /// Runs the worker has started (merging makes it one per frame at most).
     pub fn runs_started(&self) -> u64 {
         self.shell.driver().runs_started()
+    }
+
+    /// How many labs have a run the worker keeps (the shown one included).
+    pub fn runs_kept(&self) -> usize {
+        self.shell.driver().runs_kept()
     }
 
     /// Whether the worker has shut down.

@@ -4,6 +4,7 @@
 //! same way ([`parse_key`]), so a demo goes through this exact keymap.
 
 use super::action::Action;
+use super::input::CursorMove;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Which keys are live.
@@ -21,6 +22,8 @@ pub enum Mode {
     Sweep,
     /// The terminal is below the minimum size: only quit acts.
     TooSmall,
+    /// `q` asks whether to quit: `q` or `y` quits, any other key stays.
+    Confirm,
 }
 
 impl Mode {
@@ -90,7 +93,7 @@ const fn b(
 }
 
 use Key::{Char as C, Code, Ctrl, Shift};
-use Mode::{Input, Normal, Overlay, Sweep, TooSmall, Zoom};
+use Mode::{Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 
 /// Every binding. The order is the order of the help overlay.
 #[rustfmt::skip]
@@ -126,6 +129,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('p')], Action::Pin, "p", "pin this run as a ghost trace", Some("pin")),
     b(Normal, &[C('P')], Action::Unpin, "P", "drop the ghost trace", None),
     b(Normal, &[C('e')], Action::Explain, "e", "explain: formulas and what to notice", Some("explain")),
+    b(Normal, &[C('M')], Action::Log, "M", "messages: the last 100 in full, with their times", None),
     b(Normal, &[C('z')], Action::Zoom, "z", "zoom the next chart (cycles, then back)", Some("zoom")),
     b(Normal, &[C('y')], Action::Share, "y", "show and copy the command that reproduces this", Some("share")),
     b(Normal, &[C('w')], Action::Figure, "w", "write the zoomed chart (or all of them) as an SVG figure", None),
@@ -134,7 +138,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('?')], Action::Help, "?", "this help", Some("help")),
     b(Normal, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view or zoom", None),
     b(Normal, &[Ctrl('z')], Action::Suspend, "Ctrl-Z", "suspend to the shell (fg resumes)", None),
-    b(Normal, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
+    b(Normal, &[C('q')], Action::Quit, "q", "quit (asks again during a long run, a sweep or seeds)", Some("quit")),
+    b(Normal, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit without asking", None),
     b(Zoom, &[C('z')], Action::Zoom, "z", "the next chart", Some("next")),
     b(Zoom, &[Code(KeyCode::Esc)], Action::Close, "Esc", "back to every chart", Some("back")),
     b(Sweep, &[C('m')], Action::SweepMetric, "m", "plot the next summary metric", Some("metric")),
@@ -143,9 +148,14 @@ pub const BINDINGS: &[Binding] = &[
     b(Sweep, &[C('s')], Action::Sweep, "s", "sweep again", None),
     b(Sweep, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view", Some("close")),
     b(Input, &[Code(KeyCode::Enter)], Action::CommitInput, "Enter", "apply the typed value", Some("apply")),
+    b(Input, &[Code(KeyCode::Left)], Action::InputCursor(CursorMove::Left), "← →", "move the cursor (typing first replaces the whole value)", None),
+    b(Input, &[Code(KeyCode::Right)], Action::InputCursor(CursorMove::Right), "", "", None),
+    b(Input, &[Code(KeyCode::Home)], Action::InputCursor(CursorMove::Home), "Home End", "to the start / the end", None),
+    b(Input, &[Code(KeyCode::End)], Action::InputCursor(CursorMove::End), "", "", None),
     b(Input, &[Code(KeyCode::Backspace)], Action::InputBackspace, "Backspace", "delete a character", None),
+    b(Input, &[Code(KeyCode::Delete)], Action::InputDelete, "Delete", "delete the character under the cursor", None),
     b(Input, &[Code(KeyCode::Esc)], Action::Close, "Esc", "cancel typing", Some("cancel")),
-    b(Input, &[Ctrl('c')], Action::Quit, "Ctrl-C", "quit", Some("quit")),
+    b(Input, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit", Some("quit")),
     b(Overlay, &[Code(KeyCode::Up), C('k')], Action::Scroll(-1), "↑ k", "scroll up", Some("scroll")),
     b(Overlay, &[Code(KeyCode::Down), C('j')], Action::Scroll(1), "↓ j", "scroll down", None),
     b(Overlay, &[Code(KeyCode::PageUp)], Action::Scroll(-PAGE), "PgUp", "a page up", None),
@@ -153,8 +163,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Overlay, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close this overlay", Some("close")),
     b(Overlay, &[C('?')], Action::Help, "?", "toggle help", None),
     b(Overlay, &[C('e')], Action::Explain, "e", "toggle explain", None),
-    b(Overlay, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
-    b(TooSmall, &[C('q'), Ctrl('c')], Action::Quit, "q Ctrl-C", "quit", Some("quit")),
+    b(Overlay, &[C('M')], Action::Log, "M", "toggle the messages", None),
+    b(Overlay, &[C('q')], Action::Quit, "q", "quit", Some("quit")),
+    b(Overlay, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit without asking", None),
+    b(TooSmall, &[C('q'), Ctrl('c')], Action::QuitNow, "q Ctrl-C", "quit", Some("quit")),
+    b(Confirm, &[C('q'), C('y'), Ctrl('c')], Action::QuitNow, "q y", "quit", Some("quit")),
+    b(Confirm, &[Code(KeyCode::Esc)], Action::Close, "other keys", "stay", Some("stay")),
 ];
 
 /// Lines an overlay scrolls by for PgUp / PgDn.
@@ -191,6 +205,8 @@ pub fn map(mode: Mode, ev: &KeyEvent) -> Option<Action> {
         _ => None,
     };
     match (mode, plain_char) {
+        // Any other key answers no.
+        (Mode::Confirm, _) => Some(Action::Close),
         (Mode::Input, Some(c)) => Some(Action::InputChar(c)),
         (m, Some(c)) if m.inherits_normal() => Some(Action::LabKey(c)),
         _ => None,
@@ -227,7 +243,8 @@ pub fn help_rows(mode: Mode) -> Vec<(&'static str, &'static str)> {
 }
 
 /// A key named as in demo scripts and tests: `Right`, `Shift-Left`, `Space`, `Enter`,
-/// `Tab`, `Shift-Tab`, `Esc`, `Backspace`, `Up`, `Down`, `PgUp`, `PgDn`, `Ctrl-c`, or a
+/// `Tab`, `Shift-Tab`, `Esc`, `Backspace`, `Up`, `Down`, `PgUp`, `PgDn`, `Home`, `End`,
+/// `Delete`, `Ctrl-c`, or a
 /// single character.
 pub fn parse_key(name: &str) -> Option<KeyEvent> {
     let plain = |code| Some(KeyEvent::new(code, KeyModifiers::NONE));
@@ -249,6 +266,9 @@ pub fn parse_key(name: &str) -> Option<KeyEvent> {
         "Backspace" => plain(KeyCode::Backspace),
         "PgUp" | "PageUp" => plain(KeyCode::PageUp),
         "PgDn" | "PageDown" => plain(KeyCode::PageDown),
+        "Home" => plain(KeyCode::Home),
+        "End" => plain(KeyCode::End),
+        "Delete" | "Del" => plain(KeyCode::Delete),
         _ => {
             if let Some(rest) = name.strip_prefix("Ctrl-") {
                 let mut chars = rest.chars();
@@ -293,9 +313,23 @@ mod tests {
             map(Mode::Normal, &key("L")),
             Some(Action::Adjust { dir: 1, big: true })
         );
-        assert_eq!(map(Mode::Normal, &key("Ctrl-c")), Some(Action::Quit));
+        assert_eq!(map(Mode::Normal, &key("Ctrl-c")), Some(Action::QuitNow));
+        assert_eq!(map(Mode::Normal, &key("q")), Some(Action::Quit));
         assert_eq!(map(Mode::Input, &key("q")), Some(Action::InputChar('q')));
-        assert_eq!(map(Mode::Input, &key("Ctrl-c")), Some(Action::Quit));
+        assert_eq!(map(Mode::Input, &key("Ctrl-c")), Some(Action::QuitNow));
+        assert_eq!(
+            map(Mode::Input, &key("Home")),
+            Some(Action::InputCursor(CursorMove::Home))
+        );
+        assert_eq!(
+            map(Mode::Input, &key("Right")),
+            Some(Action::InputCursor(CursorMove::Right))
+        );
+        assert_eq!(map(Mode::Confirm, &key("y")), Some(Action::QuitNow));
+        assert_eq!(map(Mode::Confirm, &key("q")), Some(Action::QuitNow));
+        assert_eq!(map(Mode::Confirm, &key("n")), Some(Action::Close));
+        assert_eq!(map(Mode::Confirm, &key("Down")), Some(Action::Close));
+        assert_eq!(map(Mode::Normal, &key("M")), Some(Action::Log));
         assert_eq!(map(Mode::Overlay, &key("Right")), None);
         assert_eq!(map(Mode::Overlay, &key("Esc")), Some(Action::Close));
         assert_eq!(map(Mode::Overlay, &key("q")), Some(Action::Quit));
@@ -306,7 +340,7 @@ mod tests {
         );
         assert_eq!(map(Mode::Normal, &key("g")), Some(Action::LabKey('g')));
         assert_eq!(map(Mode::TooSmall, &key("j")), None);
-        assert_eq!(map(Mode::TooSmall, &key("q")), Some(Action::Quit));
+        assert_eq!(map(Mode::TooSmall, &key("q")), Some(Action::QuitNow));
     }
 
     #[test]
@@ -330,6 +364,7 @@ mod tests {
             Mode::Zoom,
             Mode::Sweep,
             Mode::TooSmall,
+            Mode::Confirm,
         ] {
             assert!(
                 hint_items(mode)

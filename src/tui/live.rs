@@ -89,12 +89,15 @@ pub fn run<D: Driver>(
 ) -> Result<(u8, Vec<String>)> {
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
+    // Messages are logged with the time since the start.
+    let started = Instant::now();
     while !shell.app().quit_requested() {
         let due = live.timeline.as_mut().map(Timeline::due_cues);
         for (line, cue) in due.unwrap_or_default() {
             match cue {
                 Cue::Mark(label) => live.recorder.mark(&label),
                 cue => {
+                    shell.set_time(started.elapsed().as_secs_f64());
                     let effects = shell.handle(UiEvent::Cue { line, cue });
                     if carry_out(term, shell, live, effects)? {
                         last_draw = None;
@@ -127,6 +130,7 @@ pub fn run<D: Driver>(
             },
         };
         dirty = true;
+        shell.set_time(started.elapsed().as_secs_f64());
         let effects = shell.handle(event);
         if carry_out(term, shell, live, effects)? {
             last_draw = None;

@@ -21,9 +21,11 @@ pub mod config;
 pub mod driver;
 pub mod fixture;
 pub mod inline;
+pub mod input;
 pub mod keymap;
 pub mod live;
 pub mod model;
+pub mod pace;
 pub mod panes;
 pub mod share;
 pub mod shell;
@@ -95,6 +97,7 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         std::process::exit(101);
     }));
     let recorder = Recorder::default();
+    let playing_demo = demo.is_some();
     let (timeline, start_recording) = match demo {
         Some(d) => (Some(Timeline::new(d.cues, d.speed)), d.record),
         None => (None, None),
@@ -114,7 +117,13 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         let _ = emit_tx.send(UiEvent::Worker(e));
     }))?;
     let size = term.size()?;
-    let app = App::configured(start.spec, start.theme, start.speed, &start.labs);
+    let mut app = App::configured(start.spec, start.theme, start.speed, &start.labs);
+    if !playing_demo {
+        // Every problem of the config file, on the first frame (demos never read it).
+        if let Some((file, problems)) = config::problems_at_startup() {
+            update::config_problems(&mut app, &file, &problems);
+        }
+    }
     let mut shell = shell::Shell::start(app, driver, (size.width, size.height));
     if recorder.is_on() {
         shell.recording(Some("recording".into()));

@@ -1,5 +1,6 @@
 //! The small value types the App, the worker, the view and the panes share: the run's state
-//! and progress, the sweep being shown, the smallest terminal the layout works in. A leaf:
+//! and progress, the sweep being shown, a logged message, the smallest terminal the layout
+//! works in. A leaf:
 //! it imports nothing from the rest of `tui`, so those modules depend on it and not on each
 //! other.
 
@@ -54,4 +55,26 @@ pub struct SweepView {
     pub points: Vec<SweepPoint>,
     pub running: bool,
     pub error: Option<String>,
+}
+
+/// A message as the log keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    /// Seconds since the TUI started.
+    pub at: f64,
+    pub text: String,
+    pub error: bool,
+}
+
+impl LogEntry {
+    /// `m:ss` (or `h:mm:ss`) since the start.
+    pub fn time(&self) -> String {
+        let s = self.at.max(0.0) as u64;
+        let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+        if h > 0 {
+            format!("{h}:{m:02}:{s:02}")
+        } else {
+            format!("{m}:{s:02}")
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! The whole frame, drawn from the App alone: lab tabs, the parameter panel, the lab's pane
 //! (with the sweep view under it), the caption bar, the status bar (state, step/total,
-//! speed, a progress gauge with ETA on long runs), the hint bar of the current mode, and the
-//! help, explain and share overlays. Below the minimum size it draws only what size is
-//! needed.
+//! speed, a progress gauge with ETA on long runs, the message — cut with a pointer to the
+//! log when it does not fit), the hint bar of the current mode, the help, explain, share and
+//! message-log overlays, and the question `q` asks during long work. Below the minimum size
+//! it draws only what size is needed.
 
 use super::app::{App, Overlay, RunState};
 use super::keymap::{self, Mode};
@@ -60,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ParamPanel {
         params: lab.params(),
         selected: lab.selected(),
-        input: app.input(),
+        input: app.input_box(),
         inactive: &inactive,
         preset: lab.preset_name(),
         theme: &theme,
@@ -77,6 +78,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "reproduce this",
                 "copied to the clipboard (OSC 52) · Esc closes",
             ),
+            Overlay::Log => ("messages, newest first", "M or Esc closes"),
         };
         Popup {
             title,
@@ -87,12 +89,57 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         .render(area, buf);
     }
+    if let Some(lost) = app.confirm_quit() {
+        let mut lines = vec![Line::styled("quitting now throws away", theme.text)];
+        lines.extend(
+            lost.iter()
+                .map(|l| Line::styled(format!("  • {l}"), theme.accent)),
+        );
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "q or y quits · any other key stays",
+            theme.text,
+        ));
+        Popup {
+            title: "quit?",
+            lines,
+            footer: "q y quit",
+            scroll: 0,
+            theme: &theme,
+        }
+        .render(area, buf);
+    }
+}
+
+/// The log's lines: each message with its time, newest first, continuation lines indented.
+fn log_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    if app.log().is_empty() {
+        return vec![Line::styled("no messages yet", theme.dim)];
+    }
+    let mut lines = Vec::new();
+    for entry in app.log().iter().rev() {
+        let style = if entry.error { theme.error } else { theme.text };
+        let time = format!("{:>7}  ", entry.time());
+        for (i, text) in entry.text.lines().enumerate() {
+            let head = if i == 0 {
+                Span::styled(time.clone(), theme.dim)
+            } else {
+                Span::raw(" ".repeat(time.chars().count()))
+            };
+            lines.push(Line::from(vec![
+                head,
+                Span::styled(text.to_string(), style),
+            ]));
+        }
+    }
+    lines
 }
 
 /// The lines of the open overlay, unwrapped.
 fn overlay_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     match app.overlay() {
         Some(Overlay::Help) => help_lines(app, theme),
+        Some(Overlay::Log) => log_lines(app, theme),
         Some(Overlay::Explain) => app
             .lab()
             .id()
@@ -243,7 +290,7 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (None, Some(r)) => (r.steps, lab.spec().total_steps()),
         (None, None) => (0, lab.spec().total_steps()),
     };
-    let rate = lab.id().descriptor().steps_per_second;
+    let rate = lab.pace();
     let mut spans = vec![];
     if app.recording().is_some() {
         spans.push(Span::styled(" ● REC ", theme.error));
@@ -271,12 +318,34 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled("pinned  ", theme.dim));
     }
     if let Some(m) = app.message() {
+        let room = usize::from(area.width).saturating_sub(Line::from(spans.clone()).width());
         spans.push(Span::styled(
-            m.text.clone(),
+            fit_message(&m.text, room),
             if m.error { theme.error } else { theme.accent },
         ));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// A message cut to `room` columns, saying where the rest is: the log (`M`) has it in full.
+fn fit_message(text: &str, room: usize) -> String {
+    const MORE: &str = "… (M)";
+    let first = text.lines().next().unwrap_or_default();
+    let width = |s: &str| Line::raw(s.to_string()).width();
+    if width(first) <= room && first.len() == text.len() {
+        return first.to_string();
+    }
+    let keep = room.saturating_sub(width(MORE));
+    let mut cut = String::new();
+    for c in first.chars() {
+        let mut next = cut.clone();
+        next.push(c);
+        if width(&next) > keep {
+            break;
+        }
+        cut = next;
+    }
+    format!("{}{MORE}", cut.trim_end())
 }
 
 /// Runs longer than this (seconds at the current pace) get a progress gauge.
@@ -383,6 +452,11 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     section("with the sweep view open", Mode::Sweep, &mut lines);
     section("while typing a value", Mode::Input, &mut lines);
     section("in an overlay (this one)", Mode::Overlay, &mut lines);
+    section(
+        "when q asks (during a long run, a sweep or seeds)",
+        Mode::Confirm,
+        &mut lines,
+    );
     lines.pop();
     lines
 }

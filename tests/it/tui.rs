@@ -1097,3 +1097,390 @@ fn seeds_key_draws_bands_and_lesson_counts_then_hides_them() {
     tui.settle(30.0).unwrap();
     assert!(tui.app().lab().seeds().is_none());
 }
+
+// ---- State you can rely on ----
+
+/// The screen right of the parameter panel, above the status bar (the pane).
+fn pane_of(tui: &InlineTui<TestBackend>) -> Vec<String> {
+    let text = text_of(tui.terminal().backend());
+    // 120 columns: the panel is 26 wide; the status and hint bars are the last two rows.
+    text.lines()
+        .skip(1)
+        .take(37)
+        .map(|l| l.chars().skip(26).collect())
+        .collect()
+}
+
+/// Every character of the screen but spaces and box borders, in reading order: a wrapped
+/// text is found whole in it.
+fn compact(screen: &str) -> String {
+    screen
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+/// Select the parameter `name` of the open lab (from the first row).
+fn select(tui: &mut InlineTui<TestBackend>, name: &str) {
+    let at = tui
+        .app()
+        .lab()
+        .params()
+        .iter()
+        .position(|(s, _)| s.name == name)
+        .unwrap();
+    for _ in 0..at {
+        tui.press("Down");
+    }
+    assert_eq!(tui.app().lab().selected(), at);
+}
+
+fn type_text(tui: &mut InlineTui<TestBackend>, text: &str) {
+    for c in text.chars() {
+        tui.handle(gradscope::tui::UiEvent::Key(
+            crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ),
+        ));
+    }
+}
+
+#[test]
+fn a_failed_start_keeps_done_and_the_last_runs_charts() {
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.settle(60.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Done);
+    let report = tui.app().lab().report().unwrap().clone();
+    let step = tui.app().progress().unwrap().step;
+    let pane = pane_of(&tui);
+    let runs = tui.runs_started();
+    // A malformed input file: rows of different lengths.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "1,2,3\n4,5\n").unwrap();
+    select(&mut tui, "input");
+    tui.press("Enter");
+    type_text(&mut tui, bad.to_str().unwrap());
+    tui.press("Enter");
+    tui.settle(5.0).unwrap();
+    assert_eq!(tui.runs_started(), runs + 1, "one attempt, nothing re-run");
+    // DONE at the same step, the same report and the same charts; the reason in red, the
+    // typed path back for editing, and the panel on the parameters of the run shown.
+    let status = status_line(&tui);
+    assert!(status.contains(" DONE "), "{status}");
+    assert!(status.contains(&format!("step {step}/")), "{status}");
+    assert_eq!(tui.app().lab().report(), Some(&report));
+    assert_eq!(pane_of(&tui), pane);
+    assert!(tui.app().message().unwrap().error);
+    assert_eq!(tui.app().input(), bad.to_str());
+    assert_eq!(tui.app().lab().params().text("input"), "");
+    // Esc, then another lab and back: still the last good run, still done.
+    tui.press("Esc");
+    tui.press("1");
+    tui.frame().unwrap();
+    tui.press("5");
+    tui.frame().unwrap();
+    assert!(
+        status_line(&tui).contains(" DONE "),
+        "{}",
+        status_line(&tui)
+    );
+    assert_eq!(tui.app().lab().report(), Some(&report));
+}
+
+#[test]
+fn a_failed_first_start_says_so_instead_of_running_for_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "1,2,3\n4,5\n").unwrap();
+    let spec = spec_with(LabId::Mf, &[("input", bad.to_str().unwrap())]);
+    let mut tui = inline(spec);
+    tui.settle(5.0).unwrap();
+    let status = status_line(&tui);
+    assert!(!status.contains("RUNNING"), "{status}");
+    assert!(tui.app().message().unwrap().error, "{status}");
+}
+
+#[test]
+fn an_error_clears_when_a_valid_value_is_applied() {
+    let mut tui = inline(RunSpec::new(LabId::Rnn));
+    tui.frame().unwrap();
+    // hidden: 999 is out of range; the error stays while the input is open.
+    tui.press("Enter");
+    type_text(&mut tui, "999");
+    tui.press("Enter");
+    tui.frame().unwrap();
+    assert!(
+        status_line(&tui).contains("[2, 256]"),
+        "{}",
+        status_line(&tui)
+    );
+    // The current value, typed again: the error is answered.
+    for _ in 0..3 {
+        tui.press("Backspace");
+    }
+    type_text(&mut tui, "32");
+    tui.press("Enter");
+    tui.frame().unwrap();
+    let status = status_line(&tui);
+    assert!(!status.contains("[2, 256]"), "{status}");
+    assert!(!tui.app().message().unwrap().error);
+    assert!(status.contains("hidden = 32 (unchanged)"), "{status}");
+    // A new valid value after an error clears it too.
+    tui.press("Enter");
+    type_text(&mut tui, "0");
+    tui.press("Enter");
+    assert!(tui.app().message().unwrap().error);
+    tui.press("Backspace");
+    type_text(&mut tui, "16");
+    tui.press("Enter");
+    tui.frame().unwrap();
+    assert!(!tui.app().message().unwrap().error);
+    assert!(!status_line(&tui).contains("[2, 256]"));
+    assert_eq!(tui.app().lab().params().get("hidden"), &Value::Int(16));
+}
+
+#[test]
+fn config_problems_show_on_the_first_frame_all_of_them() {
+    use gradscope::tui::config;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "theme = \"neon\"\ncolour = 1\n[labs.rnn]\nhidden = 1\n",
+    )
+    .unwrap();
+    let (cfg, _) = config::load(&path);
+    assert_eq!(cfg.problems.len(), 3, "{:?}", cfg.problems);
+    let mut app = App::configured(
+        RunSpec::new(LabId::Rnn),
+        ThemeName::Default,
+        gradscope::tui::speed::Speed::NATURAL,
+        &cfg.labs,
+    );
+    let file = path.display().to_string();
+    gradscope::tui::update::config_problems(&mut app, &file, &cfg.problems);
+    let mut tui = InlineTui::with_app(app, TestBackend::new(120, 40)).unwrap();
+    tui.frame().unwrap();
+    let screen = text_of(tui.terminal().backend());
+    for want in [
+        "key 'theme' = 'neon' is not one of default, projector, mono",
+        "unknown key 'colour'",
+        "key 'labs.rnn.hidden'",
+    ] {
+        assert!(
+            compact(&screen).contains(&compact(want)),
+            "{want}:\n{screen}"
+        );
+    }
+    assert!(
+        status_line(&tui).contains("3 problems"),
+        "{}",
+        status_line(&tui)
+    );
+    // The run started behind it; Esc closes the list, M opens it again.
+    tui.press("Esc");
+    tui.frame().unwrap();
+    assert!(!text_of(tui.terminal().backend()).contains("unknown key 'colour'"));
+    tui.press("M");
+    tui.frame().unwrap();
+    assert!(text_of(tui.terminal().backend()).contains("unknown key 'colour'"));
+    assert!(tui.app().lab().report().is_some());
+}
+
+#[test]
+fn a_lab_keeps_its_run_while_another_is_shown() {
+    let mut tui = inline(long_mf());
+    tui.advance(1.0).unwrap();
+    let left_at = tui.app().progress().unwrap().step;
+    assert!(left_at > 50, "{left_at}");
+    let runs = tui.runs_started();
+    // rnn for two seconds: mf's run is kept, and does not step while hidden.
+    tui.press("1");
+    tui.advance(2.0).unwrap();
+    assert_eq!(tui.app().lab().id(), LabId::Rnn);
+    assert_eq!(tui.runs_kept(), 2);
+    tui.press("5");
+    tui.frame().unwrap();
+    assert_eq!(
+        tui.runs_started(),
+        runs + 1,
+        "rnn started; mf was not restarted"
+    );
+    let back = tui.app().progress().unwrap().step;
+    assert!(
+        (left_at..left_at + 10).contains(&back),
+        "mf left at step {left_at}, back at {back}"
+    );
+    let status = status_line(&tui);
+    assert!(status.contains("RUNNING"), "{status}");
+    assert!(status.contains(&format!("step {back}/5000")), "{status}");
+    // A paused run stays paused at its step, and resumes from there.
+    tui.press("Space");
+    tui.frame().unwrap();
+    let paused_at = tui.app().progress().unwrap().step;
+    tui.press("Tab");
+    tui.advance(1.0).unwrap();
+    tui.press("Shift-Tab");
+    tui.advance(0.5).unwrap();
+    let status = status_line(&tui);
+    assert!(status.contains("PAUSED"), "{status}");
+    assert!(
+        status.contains(&format!("step {paused_at}/5000")),
+        "{status}"
+    );
+    tui.press("Space");
+    tui.advance(0.5).unwrap();
+    let resumed = tui.app().progress().unwrap().step;
+    assert!(
+        resumed > paused_at && resumed < paused_at + 100,
+        "resumed from {paused_at}: {resumed}"
+    );
+    // rnn's run, visited before, is where it was left too: no new run.
+    let runs = tui.runs_started();
+    tui.press("1");
+    tui.frame().unwrap();
+    assert_eq!(tui.runs_started(), runs);
+    assert!(tui.app().lab().report().is_some());
+}
+
+#[test]
+fn the_log_overlay_shows_a_long_message_in_full() {
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.advance(2.0).unwrap();
+    tui.press("c");
+    tui.frame().unwrap();
+    let message = tui.app().message().unwrap().text.clone();
+    assert!(message.chars().count() > 120, "{message}");
+    // Cut in the status bar, with a pointer to the log.
+    let status = status_line(&tui);
+    assert!(status.ends_with("… (M)"), "{status}");
+    tui.press("M");
+    tui.frame().unwrap();
+    let screen = text_of(tui.terminal().backend());
+    assert!(screen.contains("messages, newest first"), "{screen}");
+    assert!(compact(&screen).contains(&compact(&message)), "{screen}");
+    // With its time, wrapped over more than one row.
+    let first = screen.lines().position(|l| l.contains("0:02")).unwrap();
+    assert!(
+        screen
+            .lines()
+            .nth(first)
+            .unwrap()
+            .contains("preset in-order")
+    );
+    assert!(screen.lines().nth(first + 1).unwrap().contains("│"));
+    // It keeps the last 100.
+    for _ in 0..150 {
+        tui.press("M");
+        tui.press("t");
+        tui.press("M");
+    }
+    assert_eq!(tui.app().log().len(), 100);
+}
+
+#[test]
+fn the_input_box_opens_with_the_value_and_a_movable_cursor() {
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.frame().unwrap();
+    select(&mut tui, "lr");
+    tui.press("Enter");
+    tui.frame().unwrap();
+    assert_eq!(tui.app().input(), Some("0.01"));
+    assert!(text_of(tui.terminal().backend()).contains("lr = 0.01"));
+    // ← → Home End move the cursor; characters go in at it, Backspace and Delete act at it.
+    tui.press("Home");
+    tui.press("Right");
+    tui.press("Right");
+    type_text(&mut tui, "0");
+    assert_eq!(tui.app().input(), Some("0.001"));
+    tui.press("End");
+    tui.press("Backspace");
+    type_text(&mut tui, "5");
+    assert_eq!(tui.app().input(), Some("0.005"));
+    tui.press("Left");
+    tui.press("Left");
+    tui.press("Delete");
+    assert_eq!(tui.app().input(), Some("0.05"));
+    assert_eq!(tui.app().input_box().unwrap().cursor(), 3);
+    tui.frame().unwrap();
+    assert!(text_of(tui.terminal().backend()).contains("lr = 0.05"));
+    tui.press("Enter");
+    assert_eq!(tui.app().lab().params().f64("lr"), 0.05);
+    // Typing straight away replaces the value shown.
+    tui.press("Enter");
+    type_text(&mut tui, "0.02");
+    tui.press("Enter");
+    assert_eq!(tui.app().lab().params().f64("lr"), 0.02);
+}
+
+#[test]
+fn q_asks_again_during_a_long_run_or_a_sweep_and_not_after() {
+    // A long run in progress: q asks; any other key stays; a second q quits.
+    let mut tui = inline(long_mf());
+    tui.advance(1.0).unwrap();
+    tui.press("q");
+    tui.frame().unwrap();
+    assert!(!tui.app().quit_requested());
+    let text = text_of(tui.terminal().backend());
+    assert!(text.contains("quit?"), "{text}");
+    assert!(text.contains("mf's run at step"), "{text}");
+    tui.press("n");
+    assert!(!tui.app().quit_requested());
+    assert_eq!(tui.app().mode(), Mode::Normal);
+    assert_eq!(tui.app().lab().selected(), 0, "the key only answered");
+    tui.press("q");
+    tui.press("q");
+    assert!(tui.app().quit_requested());
+    // y quits too.
+    let mut tui = inline(long_mf());
+    tui.advance(1.0).unwrap();
+    tui.press("q");
+    tui.press("y");
+    assert!(tui.app().quit_requested());
+    // A finished run: q quits at once.
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.settle(60.0).unwrap();
+    tui.press("q");
+    assert!(tui.app().quit_requested());
+    // A sweep in progress asks; Esc stays.
+    let mut app = done_app(LabId::Mf, 0);
+    press(&mut app, "s");
+    press(&mut app, "q");
+    assert!(!app.quit_requested());
+    assert!(screen(&app, 120, 40).contains("the sweep of rows (0/41 points)"));
+    press(&mut app, "Esc");
+    assert_eq!(app.mode(), Mode::Sweep);
+    // Ctrl-C never asks.
+    press(&mut app, "Ctrl-c");
+    assert!(app.quit_requested());
+}
+
+#[test]
+fn a_preset_may_set_its_own_pace_and_landscape_unfolds_over_seconds() {
+    let mut spec = RunSpec::new(LabId::Mf);
+    spec.apply_preset("landscape").unwrap();
+    let mut tui = inline(spec);
+    tui.advance(1.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Running);
+    tui.settle(60.0).unwrap();
+    assert_eq!(tui.app().run_state(), RunState::Done);
+    assert!(
+        tui.clock() >= 3.0,
+        "landscape took {} s at its pace",
+        tui.clock()
+    );
+    // Picked with c, it gets the same pace; mf's other presets keep mf's.
+    let mut tui = inline(RunSpec::new(LabId::Mf));
+    tui.frame().unwrap();
+    tui.press("c");
+    tui.press("c");
+    assert_eq!(tui.app().lab().preset_name(), Some("landscape"));
+    assert_eq!(tui.app().lab().pace(), 30.0);
+    tui.press("c");
+    assert_eq!(
+        tui.app().lab().pace(),
+        LabId::Mf.descriptor().steps_per_second
+    );
+}

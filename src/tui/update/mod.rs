@@ -6,56 +6,65 @@
 //! The rule that keeps the panel and the charts in agreement: a change to a live parameter
 //! applies to the running run; any other change, and every change made when the run is done,
 //! starts a new run (paused if the run was paused). Each new run gets a new generation, and
-//! reports of older generations are dropped.
+//! reports of older generations are dropped. A run that cannot start changes nothing but
+//! the message: the worker keeps the lab's previous run, and the panel goes back to it.
+//!
+//! Each lab keeps its run while another is shown: opening a lab that has run shows its run
+//! as it was left (the worker steps only the shown lab's run).
 
 pub mod cue;
+mod log;
+mod on_worker;
+mod quit;
 mod seeds;
 mod sweep;
 
+pub(super) use log::{complain, say};
+pub use log::{config_problems, set_time};
+pub use on_worker::on_worker;
+pub use quit::{LONG_RUN_SECS, at_stake};
+
 use super::action::Action;
-use super::app::{App, Effect, Message, Overlay, RunState};
+use super::app::{App, Effect, Overlay, RunState};
+use super::input::InputBox;
 use super::panes;
 use super::theme::Theme;
-use super::worker::{Command, WorkerEvent};
+use super::worker::Command;
 use crate::labs::LabId;
 use crate::params::{Kind, Value};
-
-pub(super) fn say(app: &mut App, text: impl Into<String>) {
-    app.message = Some(Message {
-        text: text.into(),
-        error: false,
-    });
-}
-
-pub(super) fn complain(app: &mut App, text: impl Into<String>) {
-    app.message = Some(Message {
-        text: text.into(),
-        error: true,
-    });
-}
 
 /// Start a new run of the open lab's spec: running, or paused.
 pub(super) fn restart(app: &mut App, paused: bool) -> Vec<Command> {
     app.generation += 1;
-    app.run = if paused {
+    let generation = app.generation;
+    let lab = app.lab_mut();
+    lab.generation = generation;
+    lab.run = if paused {
         RunState::Paused
     } else {
         RunState::Running
     };
-    let total = app.lab().spec.total_steps();
-    app.progress = Some(super::worker::Progress {
+    lab.progress = Some(super::worker::Progress {
         step: 0,
-        total,
+        total: lab.spec.total_steps(),
         eta: None,
         rate: None,
     });
     let mut cmds = seeds::drop_stale(app);
     cmds.push(Command::Load {
         spec: app.lab().spec.clone(),
-        generation: app.generation,
+        generation,
         paused,
+        pace: app.lab().pace(),
     });
     cmds
+}
+
+/// The index of the lab whose run has this generation.
+pub(super) fn lab_of(app: &App, generation: u64) -> Option<usize> {
+    app.labs
+        .iter()
+        .position(|l| l.generation == generation && generation > 0)
 }
 
 fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
@@ -78,7 +87,18 @@ fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
     if app.sweep.take().is_some_and(|s| s.running) {
         cmds.push(Command::CancelSweep);
     }
-    cmds.extend(restart(app, false));
+    if app.lab().report.is_none() {
+        cmds.extend(restart(app, false));
+        return cmds;
+    }
+    // Its run as it was left: the worker kept it, paused while hidden.
+    app.generation += 1;
+    let generation = app.generation;
+    app.lab_mut().generation = generation;
+    cmds.push(Command::Show {
+        lab: app.lab().id(),
+        generation,
+    });
     cmds
 }
 
@@ -87,6 +107,10 @@ fn open_lab(app: &mut App, index: usize) -> Vec<Command> {
 pub(super) fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<Command> {
     let lab = app.lab();
     if lab.params().get(name) == &value {
+        // A valid value answers an error about this parameter.
+        if app.message.as_ref().is_some_and(|m| m.error) {
+            say(app, format!("{name} = {value} (unchanged)"));
+        }
         return vec![];
     }
     let mut next = lab.spec.clone();
@@ -96,7 +120,7 @@ pub(super) fn set_param(app: &mut App, name: &'static str, value: Value) -> Vec<
     }
     let live = lab.params().spec(name).is_ok_and(|s| s.live);
     app.lab_mut().spec = next;
-    match app.run {
+    match app.lab().run {
         RunState::Running if live => {
             say(app, format!("{name} = {value}"));
             vec![Command::Set {
@@ -125,7 +149,7 @@ fn replace_params(app: &mut App, apply: impl FnOnce(&mut crate::run::RunSpec)) -
         return vec![];
     }
     app.lab_mut().spec = next;
-    let paused = app.run == RunState::Paused;
+    let paused = app.lab().run == RunState::Paused;
     restart(app, paused)
 }
 
@@ -166,7 +190,7 @@ pub(super) fn pick_preset(app: &mut App, i: usize) -> Result<Vec<Command>, Strin
             preset.help
         ),
     );
-    let paused = app.run == RunState::Paused;
+    let paused = app.lab().run == RunState::Paused;
     Ok(restart(app, paused))
 }
 
@@ -224,7 +248,7 @@ fn adjust(app: &mut App, dir: i32, big: bool) -> Vec<Command> {
 }
 
 fn commit_input(app: &mut App) -> Vec<Command> {
-    let Some(typed) = app.input.clone() else {
+    let Some(typed) = app.input.as_ref().map(|b| b.text().to_string()) else {
         return vec![];
     };
     let lab = app.lab();
@@ -280,6 +304,9 @@ fn toggle_overlay(app: &mut App, overlay: Overlay) {
 }
 
 fn close(app: &mut App) -> Vec<Command> {
+    if app.confirm_quit.take().is_some() {
+        return vec![];
+    }
     if app.input.take().is_some() {
         if app.message.as_ref().is_some_and(|m| m.error) {
             app.message = None;
@@ -320,29 +347,44 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Adjust { dir, big } => adjust(app, dir, big),
         Action::BeginInput => {
-            app.input = Some(String::new());
+            let lab = app.lab();
+            let current = lab.params().iter().nth(lab.selected).map(|(_, v)| v);
+            let text = current.map(|v| v.to_string()).unwrap_or_default();
+            app.input = Some(InputBox::prefilled(&text));
             vec![]
         }
         Action::InputChar(c) => {
-            if let Some(s) = app.input.as_mut() {
-                s.push(c);
+            if let Some(b) = app.input.as_mut() {
+                b.insert(c);
             }
             vec![]
         }
         Action::InputBackspace => {
-            if let Some(s) = app.input.as_mut() {
-                s.pop();
+            if let Some(b) = app.input.as_mut() {
+                b.backspace();
+            }
+            vec![]
+        }
+        Action::InputDelete => {
+            if let Some(b) = app.input.as_mut() {
+                b.delete();
+            }
+            vec![]
+        }
+        Action::InputCursor(to) => {
+            if let Some(b) = app.input.as_mut() {
+                b.move_cursor(to);
             }
             vec![]
         }
         Action::CommitInput => commit_input(app),
-        Action::TogglePause => match app.run {
+        Action::TogglePause => match app.lab().run {
             RunState::Running => {
-                app.run = RunState::Paused;
+                app.lab_mut().run = RunState::Paused;
                 vec![Command::Run(false)]
             }
             RunState::Paused => {
-                app.run = RunState::Running;
+                app.lab_mut().run = RunState::Running;
                 vec![Command::Run(true)]
             }
             RunState::Done => {
@@ -351,11 +393,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             }
         },
         Action::StepOnce => {
-            if app.run == RunState::Done {
+            if app.lab().run == RunState::Done {
                 say(app, "the run is done: r restarts it");
                 return vec![];
             }
-            app.run = RunState::Paused;
+            app.lab_mut().run = RunState::Paused;
             vec![Command::Step]
         }
         Action::Reset => {
@@ -369,7 +411,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             restart(app, false)
         }
         Action::Faster | Action::Slower => {
-            let rate = app.lab().id().descriptor().steps_per_second;
+            let rate = app.lab().pace();
             app.speed = if action == Action::Faster {
                 app.speed.faster()
             } else {
@@ -435,6 +477,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             toggle_overlay(app, Overlay::Help);
             vec![]
         }
+        Action::Log => {
+            toggle_overlay(app, Overlay::Log);
+            vec![]
+        }
         Action::Scroll(d) => {
             let max = crate::tui::view::overlay_len(app).saturating_sub(1) as i64;
             app.scroll = (i64::from(app.scroll) + i64::from(d)).clamp(0, max.max(0)) as u16;
@@ -456,94 +502,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             vec![]
         }
         Action::Suspend => vec![],
-        Action::Quit => {
-            app.quit = true;
-            // Shutdown skips whatever is still queued: quitting never waits for it.
-            vec![Command::Shutdown]
-        }
-    }
-}
-
-/// Apply an event from the worker. Returns the commands for the worker (a failed start
-/// goes back to the last run that started).
-pub fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Command> {
-    match event {
-        WorkerEvent::Report {
-            generation,
-            report,
-            state,
-            progress,
-        } => {
-            // Reports of a run that was replaced are stale.
-            if generation != app.generation {
-                return vec![];
-            }
-            app.run = state;
-            app.progress = Some(progress);
-            let lab = app.lab_mut();
-            lab.last_good = lab.spec.clone();
-            lab.report = Some(*report);
-            app.committed_input = None;
-            vec![]
-        }
-        WorkerEvent::Failed {
-            generation,
-            message,
-        } => {
-            if generation != app.generation {
-                return vec![];
-            }
-            // Back to the last run that started; a typed value comes back for editing.
-            let lab = app.lab_mut();
-            let failed = std::mem::replace(&mut lab.spec, lab.last_good.clone());
-            let back = failed != lab.spec;
-            if let Some((g, typed)) = app.committed_input.take()
-                && g == generation
-            {
-                app.input = Some(typed);
-            }
-            complain(app, message);
-            // The first spec failing leaves nothing to go back to (and restarting it would
-            // fail again, for ever).
-            if !back {
-                return vec![];
-            }
-            let paused = app.run == RunState::Paused;
-            restart(app, paused)
-        }
-        WorkerEvent::Info { generation, text } => {
-            if generation == app.generation {
-                say(app, text);
-            }
-            vec![]
-        }
-        WorkerEvent::SweepPoint { id, point } => {
-            if let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) {
-                s.points.push(point);
-                s.points.sort_by_key(|p| p.index);
-            }
-            vec![]
-        }
-        WorkerEvent::SeedsProgress { id, stats } => {
-            seeds::progress(app, id, *stats);
-            vec![]
-        }
-        WorkerEvent::SeedsDone { id, error } => {
-            seeds::done(app, id, error);
-            vec![]
-        }
-        WorkerEvent::SweepDone { id, error } => {
-            let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) else {
-                return vec![];
-            };
-            s.running = false;
-            s.error = error.clone();
-            match error {
-                Some(e) => complain(app, e),
-                None => app.message = None,
-            }
-            vec![]
-        }
+        Action::Quit => quit::quit(app),
+        Action::QuitNow => quit::quit_now(app),
     }
 }
 

@@ -1,19 +1,22 @@
 //! The parameter panel: every parameter with its value, the selected one highlighted, the
 //! ones that have no effect with the others' values dimmed, the preset in use, the selected
-//! parameter's help and accepted range below, and the typed value while editing.
+//! parameter's help and accepted range below, and the typed value while editing (selected
+//! while it is the current value untouched; then with its cursor).
 
 use crate::params::ParamSet;
+use crate::tui::input::InputBox;
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub struct ParamPanel<'a> {
     pub params: &'a ParamSet,
     pub selected: usize,
-    /// The text being typed, when editing.
-    pub input: Option<&'a str>,
+    /// The value being typed, when editing.
+    pub input: Option<&'a InputBox>,
     /// Parameters without effect given the others.
     pub inactive: &'a [&'static str],
     /// The preset the parameters match, if any.
@@ -78,11 +81,15 @@ impl Widget for ParamPanel<'_> {
         };
         let mut info = vec![Line::styled("─".repeat(w), self.theme.border)];
         if let Some(typed) = self.input {
-            info.push(Line::from(vec![
-                Span::styled(format!("{} = ", spec.name), self.theme.accent),
-                Span::styled(format!("{typed}▌"), self.theme.selected),
-            ]));
-            info.push(Line::styled("Enter apply · Esc cancel", self.theme.dim));
+            let mut line = vec![Span::styled(format!("{} = ", spec.name), self.theme.accent)];
+            line.extend(input_spans(typed, self.theme));
+            info.push(Line::from(line));
+            let keys = if typed.selected() {
+                "typing replaces it · ←→ edit · Enter apply · Esc cancel"
+            } else {
+                "←→ Home End move · Enter apply · Esc cancel"
+            };
+            info.push(Line::styled(keys, self.theme.dim));
         }
         info.push(Line::styled(spec.help, self.theme.text));
         if self.inactive.contains(&spec.name) {
@@ -96,4 +103,29 @@ impl Widget for ParamPanel<'_> {
             .wrap(Wrap { trim: true })
             .render(rest, buf);
     }
+}
+
+/// The typed value: all of it highlighted while selected, else the character under the
+/// cursor (a block past the end) in reverse video.
+fn input_spans<'a>(typed: &InputBox, theme: &Theme) -> Vec<Span<'a>> {
+    let cursor_style = theme.selected.add_modifier(Modifier::REVERSED);
+    if typed.selected() {
+        return vec![
+            Span::styled(typed.text().to_string(), cursor_style),
+            Span::styled("▌", theme.selected),
+        ];
+    }
+    let chars: Vec<char> = typed.text().chars().collect();
+    let at = typed.cursor().min(chars.len());
+    let before: String = chars[..at].iter().collect();
+    let mut spans = vec![Span::styled(before, theme.selected)];
+    match chars.get(at) {
+        Some(c) => {
+            spans.push(Span::styled(c.to_string(), cursor_style));
+            let after: String = chars[at + 1..].iter().collect();
+            spans.push(Span::styled(after, theme.selected));
+        }
+        None => spans.push(Span::styled("▌", theme.selected)),
+    }
+    spans
 }
