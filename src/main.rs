@@ -1,57 +1,17 @@
-//! The `gradscope` binary: parse the command line, dispatch, map errors to exit codes.
+//! The `gradscope` binary: parse the command line, dispatch, map errors to exit codes;
+//! nothing else.
 
 use clap::Parser;
 use gradscope::cli::{Cli, Command, TuiArgs, clap_failure};
 use gradscope::error::{exit_code, one_line};
-use gradscope::labs::LabId;
-use gradscope::run::RunSpec;
-use gradscope::tui::theme::Theme;
 use gradscope::{headless, tui};
 use std::process::ExitCode;
 
-/// The TUI: every argument is checked (cheaply) before the terminal is touched. The config
-/// file gives defaults; the command line overrides them.
+/// The TUI under the command line's choices, over the config file's defaults.
 fn tui(args: TuiArgs) -> anyhow::Result<u8> {
-    let lab = match &args.lab {
-        Some(name) => LabId::parse(name)?,
-        None => LabId::all()[0],
-    };
-    let config = load_config();
-    let base = config
-        .labs
-        .iter()
-        .find(|s| s.lab == lab)
-        .cloned()
-        .unwrap_or_else(|| RunSpec::new(lab));
-    let spec = args.setup.over(base, None)?;
-    // --theme, then NO_COLOR (mono), then the config file, then default.
-    let no_color = std::env::var("NO_COLOR").ok();
-    let no_color = no_color.as_deref().filter(|v| !v.is_empty());
-    let theme = match (args.theme, no_color, config.theme) {
-        (None, None, Some(t)) => t,
-        (asked, no_color, _) => Theme::initial(asked, no_color),
-    };
-    let start = tui::Start {
-        spec,
-        theme,
-        speed: config.speed.unwrap_or(tui::speed::Speed::NATURAL),
-        labs: config.labs,
-    };
-    tui::run(start, gradscope::demo::cast::timestamped())
-}
-
-/// The config file, or the defaults with one warning line when it cannot be used.
-fn load_config() -> tui::config::Config {
-    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
-    let home = std::env::var("HOME").ok();
-    let Some(path) = tui::config::path(xdg.as_deref(), home.as_deref()) else {
-        return tui::config::load(std::path::Path::new("")).0;
-    };
-    let (config, warning) = tui::config::load(&path);
-    if let Some(w) = warning {
-        eprintln!("{w}");
-    }
-    config
+    let setup = |base| args.setup.over(base, None);
+    let record = gradscope::demo::cast::timestamped();
+    tui::launch::command(args.lab.as_deref(), args.theme, setup, record)
 }
 
 /// Run a parsed command line; the exit code on success.

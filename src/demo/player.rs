@@ -171,6 +171,7 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
         theme: crate::tui::theme::Theme::initial(None, no_color.as_deref()),
         speed: crate::tui::speed::Speed::NATURAL,
         labs: Vec::new(),
+        problems: None,
     };
     crate::tui::run_demo(
         start,

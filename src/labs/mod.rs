@@ -181,6 +181,9 @@ pub struct Preset {
     pub help: &'static str,
     /// `K=V` pairs applied over the defaults.
     pub sets: &'static [(&'static str, &'static str)],
+    /// The live pace of its runs in steps per second, when the lab's would not let it be
+    /// watched (`None`: the lab's `steps_per_second`).
+    pub pace: Option<f64>,
 }
 
 /// One claim of a lab's lesson that a single run either shows or not, counted over seeds

@@ -29,6 +29,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
         name: "fast",
         help: "decays fast",
         sets: &[("rate", "0.1")],
+        pace: None,
     }],
     actions: &[LabAction {
         key: 'x',

@@ -110,16 +110,6 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
     (config, Some(line))
 }
 
-/// The file and the problems of the config the TUI starts with (from `XDG_CONFIG_HOME` and
-/// `HOME`), if it has any.
-pub fn problems_at_startup() -> Option<(String, Vec<String>)> {
-    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
-    let home = std::env::var("HOME").ok();
-    let path = path(xdg.as_deref(), home.as_deref())?;
-    let (config, _) = load(&path);
-    (!config.problems.is_empty()).then(|| (path.display().to_string(), config.problems))
-}
-
 /// A TOML value as a parameter would be typed.
 fn as_typed(v: &toml::Value) -> Option<String> {
     match v {

@@ -23,6 +23,7 @@ pub mod fixture;
 pub mod inline;
 pub mod input;
 pub mod keymap;
+pub mod launch;
 pub mod live;
 pub mod model;
 pub mod pace;
@@ -62,6 +63,8 @@ pub struct Start {
     pub speed: speed::Speed,
     /// The other labs' starting parameters (the config file's).
     pub labs: Vec<RunSpec>,
+    /// The config file and every problem it has, shown on the first frame.
+    pub problems: Option<(String, Vec<String>)>,
 }
 
 /// A demo to play live: its cues, the speed, and a recording to start with.
@@ -97,7 +100,6 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         std::process::exit(101);
     }));
     let recorder = Recorder::default();
-    let playing_demo = demo.is_some();
     let (timeline, start_recording) = match demo {
         Some(d) => (Some(Timeline::new(d.cues, d.speed)), d.record),
         None => (None, None),
@@ -118,11 +120,9 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
     }))?;
     let size = term.size()?;
     let mut app = App::configured(start.spec, start.theme, start.speed, &start.labs);
-    if !playing_demo {
-        // Every problem of the config file, on the first frame (demos never read it).
-        if let Some((file, problems)) = config::problems_at_startup() {
-            update::config_problems(&mut app, &file, &problems);
-        }
+    // Every problem of the config file, on the first frame (demos never read it).
+    if let Some((file, problems)) = &start.problems {
+        update::config_problems(&mut app, file, problems);
     }
     let mut shell = shell::Shell::start(app, driver, (size.width, size.height));
     if recorder.is_on() {

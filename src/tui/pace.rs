@@ -6,21 +6,13 @@
 use crate::labs::LabId;
 use crate::run::RunSpec;
 
-/// Presets with a pace of their own: (lab, preset, steps per second).
-const PRESET_PACES: &[(LabId, &str, f64)] = &[
-    // 276 steps: over 9 s, the descent itself (steps 50–150) over 3 s.
-    (LabId::Mf, "landscape", 30.0),
-];
-
 /// The pace of `lab` under `preset` (none: the lab's own).
 pub fn pace(lab: LabId, preset: Option<&str>) -> f64 {
+    let d = lab.descriptor();
     preset
-        .and_then(|name| {
-            PRESET_PACES
-                .iter()
-                .find(|(l, p, _)| *l == lab && *p == name)
-        })
-        .map_or(lab.descriptor().steps_per_second, |&(_, _, rate)| rate)
+        .and_then(|name| d.presets.iter().find(|p| p.name == name))
+        .and_then(|p| p.pace)
+        .unwrap_or(d.steps_per_second)
 }
 
 /// The preset whose parameters `spec`'s are, if any (however they were chosen: the preset

@@ -44,16 +44,19 @@ const PRESETS: &[Preset] = &[
         name: "equilibrium",
         help: "ηλ = 1e-3: the wd run settles in ~(1−α)/(ηλ) = 100 steps at √(2ηλ/(1+α)) = 0.032 rad",
         sets: &[("lr", "0.2"), ("wd", "5e-3"), ("momentum", "0.9")],
+        pace: None,
     },
     Preset {
         name: "no-momentum",
         help: "α = 0: plain SGD, the equilibrium angle is √(2ηλ) (and ‖w‖ of nowd never shrinks)",
         sets: &[("lr", "0.2"), ("wd", "5e-3"), ("momentum", "0")],
+        pace: None,
     },
     Preset {
         name: "large-weight-decay",
         help: "λ = 0.05: a fast, large rotation (0.10 rad a step) and a small ‖w‖",
         sets: &[("lr", "0.2"), ("wd", "0.05"), ("momentum", "0.9")],
+        pace: None,
     },
 ];
 

@@ -54,16 +54,19 @@ const PRESETS: &[Preset] = &[
         name: "no-clipping-explodes",
         help: "‖W‖₂ = 3: the unclipped RNN diverges in 10 of seeds 0–9; norm clipping learns the adding problem (loss < 1/12) in 10; value clipping stays finite but learns in 1 — its steps are longer than norm's η·τ",
         sets: &[("init_scale", "3")],
+        pace: None,
     },
     Preset {
         name: "norm-vs-value",
         help: "‖W‖₂ = 2.5, τ = 0.1: both clip nearly every step; value clipping turns the step (mean cosine ≈ 0.94, norm's is 1) and, its steps ~6× norm's η·τ, learns in 10 of seeds 0–9 to norm's 4",
         sets: &[("init_scale", "2.5"), ("threshold", "0.1")],
+        pace: None,
     },
     Preset {
         name: "contractive",
         help: "‖W‖₂ = 0.9: no run diverges and none learns (seeds 0–9); norm clipping engages on 6–12% of steps, value clipping almost never — clipping cannot bring back a fading gradient",
         sets: &[("init_scale", "0.9")],
+        pace: None,
     },
 ];
 

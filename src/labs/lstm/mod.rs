@@ -60,21 +60,25 @@ const PRESETS: &[Preset] = &[
         name: "forget-bias-5",
         help: "b = 5: f ≈ 0.993 at rest, half-life ~103 steps (b = 1: ~2.2): the LSTM learns to recall 50 steps back and stays solved (≥ 95% over the last 50 steps in each of seeds 0–9), both RNNs stay near chance",
         sets: &[("forget_bias", "5")],
+        pace: None,
     },
     Preset {
         name: "long-horizon",
         help: "horizon 100, b = 5: ∏ f ≈ σ(5)^100 ≈ 0.5 still carries the cell's gradient 100 steps back, the RNN's is below 1e-16 (seeds 0–9)",
         sets: &[("horizon", "100"), ("forget_bias", "5")],
+        pace: None,
     },
     Preset {
         name: "short-horizon",
         help: "horizon 10: the LSTM learns it in every seed, the plain RNN in most (the rest stop at 50%): at 50 steps the RNN's trouble is the distance; the RNN+ε mostly does not keep it",
         sets: &[("horizon", "10")],
+        pace: None,
     },
     Preset {
         name: "forget-bias-0",
         help: "b = 0: f ≈ 1/2 at rest, half-life 1 step: 50 steps back ∏ f ≈ 1e-15 and the cell's gradient is below 1e-9 — the path is closed, as the RNN's",
         sets: &[("forget_bias", "0")],
+        pace: None,
     },
 ];
 

@@ -69,26 +69,31 @@ const PRESETS: &[Preset] = &[
         name: "pytorch-order",
         help: "conv → BN → ReLU, the original ResNet's order and torchvision's (the defaults)",
         sets: &[("bn_order", "conv-bn-relu")],
+        pace: None,
     },
     Preset {
         name: "bn-after-relu",
         help: "conv → ReLU → BN: the other order; neither is better everywhere — compare",
         sets: &[("bn_order", "conv-relu-bn")],
+        pace: None,
     },
     Preset {
         name: "no-skips",
         help: "a plain 18-layer network: BN keeps its gradient strip level; compare how fast it learns",
         sets: &[("skip", "false")],
+        pace: None,
     },
     Preset {
         name: "decay-everything",
         help: "weight decay on BN γ, β and biases too (grouping by name gone wrong)",
         sets: &[("wd_on_bn_bias", "true")],
+        pace: None,
     },
     Preset {
         name: "no-decay",
         help: "λ = 0: the scale-invariant conv weights grow, their effective lr η/‖w‖² falls",
         sets: &[("wd", "0")],
+        pace: None,
     },
 ];
 

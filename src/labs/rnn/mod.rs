@@ -61,6 +61,7 @@ const PRESETS: &[Preset] = &[
             ("activation", "linear"),
             ("spectral_norm", "1.1"),
         ],
+        pace: None,
     },
     Preset {
         name: "transient-growth",
@@ -72,6 +73,7 @@ const PRESETS: &[Preset] = &[
             ("block", "8"),
             ("horizon", "200"),
         ],
+        pace: None,
     },
     Preset {
         name: "tanh-vanishing",
@@ -81,11 +83,13 @@ const PRESETS: &[Preset] = &[
             ("spectral_norm", "1"),
             ("z0_scale", "2"),
         ],
+        pace: None,
     },
     Preset {
         name: "sigmoid-cap",
         help: "sigmoid at ‖W‖₂ = 3: γ‖W‖₂ = 0.75 < 1, so every direction must vanish, at least like 0.75^k",
         sets: &[("activation", "sigmoid"), ("spectral_norm", "3")],
+        pace: None,
     },
 ];
 
