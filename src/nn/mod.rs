@@ -49,8 +49,8 @@ pub use layer::{
 pub use linear::Linear;
 pub use loss::{CrossEntropy, LossOutput};
 pub use module::{
-    BufferRef, Module, ModuleKind, ParamGroup, ParamRef, ParamRole, grad_norms_by_module,
-    group_weight_norms, join, norm, visit_weight_and_bias,
+    BufferRef, Module, ModuleKind, ParamGroup, ParamRef, ParamRole, join, norm,
+    visit_weight_and_bias,
 };
 pub use optim::{Adam, Sgd};
 pub use param::Param;

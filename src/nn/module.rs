@@ -1,6 +1,6 @@
 //! Parameters as optimisers and checkpoints see them: the [`Module`] visitor with
 //! torchvision's names, the module kinds and roles optimiser groups are formed from, and
-//! the norms a trainer reports per module and per group.
+//! the f64-accumulated norm of a parameter tensor.
 
 use super::{Param, Real};
 
@@ -34,15 +34,6 @@ impl ModuleKind {
 pub enum ParamRole {
     Weight,
     Bias,
-}
-
-impl ParamRole {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Weight => "weight",
-            Self::Bias => "bias",
-        }
-    }
 }
 
 /// Optimiser parameter groups, by module type, never by name: a name rule misfiles the
@@ -161,28 +152,4 @@ pub fn join(prefix: &str, name: &str) -> String {
 /// Euclidean norm of a slice, accumulated in f64.
 pub fn norm<T: Real>(v: &[T]) -> f64 {
     v.iter().map(|x| x.to_f64().powi(2)).sum::<f64>().sqrt()
-}
-
-/// ‖grad‖ of every module (the parameters sharing a name prefix), in visit order: the
-/// per-layer gradient norms a trainer plots.
-pub fn grad_norms_by_module<T: Real>(m: &mut dyn Module<T>) -> Vec<(String, f64)> {
-    let mut out: Vec<(String, f64)> = Vec::new();
-    m.visit_params("", &mut |p| {
-        let sq = norm(p.param.grad()).powi(2);
-        match out.last_mut() {
-            Some((name, acc)) if name == p.module() => *acc += sq,
-            _ => out.push((p.module().to_string(), sq)),
-        }
-    });
-    out.iter_mut().for_each(|(_, s)| *s = s.sqrt());
-    out
-}
-
-/// ‖value‖ of each parameter group, indexed by [`ParamGroup::index`].
-pub fn group_weight_norms<T: Real>(m: &mut dyn Module<T>) -> [f64; 3] {
-    let mut sq = [0.0; 3];
-    m.visit_params("", &mut |p| {
-        sq[p.group().index()] += norm(p.param.value()).powi(2)
-    });
-    sq.map(f64::sqrt)
 }

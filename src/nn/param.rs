@@ -33,13 +33,6 @@ impl<T: Real> Param<T> {
         }
     }
 
-    /// A parameter filled by `f` in row-major order.
-    pub fn from_fn(shape: &[usize], mut f: impl FnMut() -> T) -> Self {
-        let mut p = Self::zeros(shape);
-        p.value.iter_mut().for_each(|v| *v = f());
-        p
-    }
-
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -80,8 +73,5 @@ impl<T: Real> Param<T> {
         self.stamp = next_stamp();
         ArrayViewMutD::from_shape(IxDyn(&self.shape), &mut self.value)
             .expect("shape matches length")
-    }
-    pub fn grad_view(&self) -> ArrayViewD<'_, T> {
-        ArrayViewD::from_shape(IxDyn(&self.shape), &self.grad).expect("shape matches length")
     }
 }

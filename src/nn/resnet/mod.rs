@@ -231,14 +231,6 @@ impl<T: Real> ResNet<T> {
         out
     }
 
-    /// Eval-mode loss and accuracy count of a batch (no gradients).
-    pub fn evaluate(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
-        let mut loss = std::mem::take(&mut self.loss);
-        let out = loss.forward(self.forward(x, Mode::Eval), targets);
-        self.loss = loss;
-        out
-    }
-
     /// Parameter count.
     pub fn num_params(&mut self) -> usize {
         let mut n = 0;
