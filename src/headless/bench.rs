@@ -136,7 +136,7 @@ pub fn resnet_bench_profiled(reps: usize) -> (Vec<ResnetThroughput>, Vec<ResnetP
 /// then one per other layer type.
 fn bucket(e: &Entry) -> String {
     if e.layer.starts_with("conv") {
-        format!("conv {}", e.phase)
+        format!("conv {}", e.phase.name())
     } else {
         e.layer.clone()
     }
@@ -165,7 +165,7 @@ fn profile_json(p: &ResnetProfile) -> serde_json::Value {
     let rows = |entries: &[Entry], step_s: f64| {
         let detail: Vec<_> = entries
             .iter()
-            .map(|e| json!({"layer": e.layer, "phase": e.phase, "ms": e.seconds * 1e3}))
+            .map(|e| json!({"layer": e.layer, "phase": e.phase.name(), "ms": e.seconds * 1e3}))
             .collect();
         let summary: Vec<_> = buckets(entries, step_s)
             .into_iter()
@@ -204,9 +204,9 @@ fn profile_table(p: &ResnetProfile) -> String {
         for e in sorted {
             let share = 100.0 * e.seconds / step_s;
             s += &format!(
-                "    {:<20} {:<16} {:>9.2} ms {share:>5.1} %\n",
+                "    {:<24} {:<16} {:>9.2} ms {share:>5.1} %\n",
                 e.layer,
-                e.phase,
+                e.phase.name(),
                 e.seconds * 1e3
             );
         }

@@ -5,8 +5,9 @@
 //! false), and backward zeroes the gradient only where `y <= 0`, so a NaN output passes its
 //! gradient through. Written `x > 0 ? x : 0`, a NaN would silently become 0.
 
+use super::kernels::simd;
+use super::profile::{self, Phase};
 use super::{Layer, Mode, Module, ParamRef, Real, Tensor, ensure_shape};
-use super::{profile, simd};
 use rayon::prelude::*;
 
 /// Element counts below which a thread is not worth starting.
@@ -101,7 +102,7 @@ impl<T: Real> Relu<T> {
 
 impl<T: Real> Layer<T> for Relu<T> {
     fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("relu", Phase::Forward);
         let (c, n, h, w) = x.dim();
         ensure_shape(&mut self.out, [c, n, h, w]);
         let xs = x.as_slice().expect("standard layout");
@@ -113,12 +114,11 @@ impl<T: Real> Layer<T> for Relu<T> {
         } else {
             relu_chunk((ys, xs));
         }
-        lap.stop(|| "relu".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, _x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("relu", Phase::Backward);
         let (c, n, h, w) = dy.dim();
         assert_eq!(dy.shape(), self.out.shape(), "relu dy shape");
         ensure_shape(&mut self.dx, [c, n, h, w]);
@@ -133,7 +133,6 @@ impl<T: Real> Layer<T> for Relu<T> {
         } else {
             mask_chunk((dxs, (ys, dys)));
         }
-        lap.stop(|| "relu".into(), "backward");
         &self.dx
     }
 

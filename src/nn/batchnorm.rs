@@ -8,9 +8,10 @@
 //! reference when a channel's mean is large against its spread.
 
 use super::activation::{Relu, relu};
+use super::kernels::simd;
+use super::profile::{self, Phase};
 use super::{BufferRef, Layer, Mode, Module, ModuleKind, Param, ParamRef, Real};
 use super::{Tensor, ensure_shape, join, visit_weight_and_bias};
-use super::{profile, simd};
 use rayon::prelude::*;
 
 /// Below this many elements per channel the per-channel work is not worth a thread.
@@ -172,11 +173,10 @@ impl<T: Real> BatchNorm2d<T> {
     /// backward pass reads only its input, and the ReLU's reads only its output), which
     /// saves a write and a read of the activation.
     pub(crate) fn forward_relu(&mut self, x: &Tensor<T>, mode: Mode, relu: &mut Relu<T>) {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("batchnorm", Phase::Forward);
         let (c, n, h, w) = x.dim();
         let out = relu.output_mut([c, n, h, w]);
         self.normalise(x, mode, out, true);
-        lap.stop(|| "batchnorm".into(), "forward");
     }
 
     /// Statistics (training: batch moments and the running averages; evaluation: the
@@ -250,16 +250,15 @@ impl<T: Real> BatchNorm2d<T> {
 
 impl<T: Real> Layer<T> for BatchNorm2d<T> {
     fn forward(&mut self, x: &Tensor<T>, mode: Mode) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("batchnorm", Phase::Forward);
         let mut out = std::mem::replace(&mut self.out, Tensor::zeros([0, 0, 0, 0]));
         self.normalise(x, mode, &mut out, false);
         self.out = out;
-        lap.stop(|| "batchnorm".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("batchnorm", Phase::Backward);
         let (c, n, h, w) = x.dim();
         let m = n * h * w;
         assert_eq!(dy.shape(), x.shape(), "batch norm dy shape");
@@ -296,7 +295,6 @@ impl<T: Real> Layer<T> for BatchNorm2d<T> {
             self.bias.grad_mut()[i] = T::from_f64(sum_dy);
             self.weight.grad_mut()[i] = T::from_f64(sum_dy_xhat);
         }
-        lap.stop(|| "batchnorm".into(), "backward");
         &self.dx
     }
 

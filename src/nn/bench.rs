@@ -2,7 +2,7 @@
 //! synthetic 32×32 input, CIFAR stem, 10 classes, median over repetitions; optionally where
 //! the time goes per layer type and phase ([`super::profile`]), and the CPU it ran on.
 
-use super::profile::{self, Entry};
+use super::profile::{self, Entry, Phase};
 use super::{Mode, ResNet, ResNetConfig, Sgd, Stem};
 use ndarray::Array4;
 use rand::RngExt;
@@ -147,9 +147,9 @@ fn run(
         profile::set_enabled(with_profile && i > 0);
         let t = Instant::now();
         net.forward_backward(x.view(), &targets);
-        let lap = profile::Lap::start();
+        let step = profile::scope("optimiser (sgd)", Phase::Step);
         sgd.step(&mut net);
-        lap.stop(|| "optimiser (sgd)".into(), "step");
+        drop(step);
         if i > 0 {
             let s = t.elapsed().as_secs_f64();
             train_s += s;

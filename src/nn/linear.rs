@@ -1,7 +1,7 @@
 //! `nn.Linear` on channel-major features: input `[in, N, 1, 1]`, output `[out, N, 1, 1]`,
 //! `y = W·x + b` with `W` of shape `[out, in]` (PyTorch's layout).
 
-use super::gemm::gemm;
+use super::kernels::gemm::gemm;
 use super::{Layer, Mode, Module, ModuleKind, Param, ParamRef, Real, Tensor};
 use super::{bias_grad_from_rows, ensure_shape, visit_weight_and_bias};
 use ndarray::{ArrayView2, ArrayViewMut2};

@@ -42,11 +42,6 @@ impl<T: Real> Sgd<T> {
         }
     }
 
-    /// Set the learning rate of every group (schedules).
-    pub fn set_lr(&mut self, lr: f64) {
-        self.groups.iter_mut().for_each(|g| g.lr = lr);
-    }
-
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
         self.steps

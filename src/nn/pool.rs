@@ -1,7 +1,7 @@
 //! Pooling: `nn.MaxPool2d` (the ImageNet stem's 3×3/2, padding 1) and
 //! `nn.AdaptiveAvgPool2d` (the head's global average).
 
-use super::profile;
+use super::profile::{self, Phase};
 use super::{Layer, Mode, Module, ParamRef, Real, Tensor, ensure_shape};
 
 /// `nn.MaxPool2d(kernel, stride, padding)`. Padding counts as −∞; ties go to the first
@@ -43,7 +43,7 @@ impl<T: Real> Module<T> for MaxPool2d<T> {
 
 impl<T: Real> Layer<T> for MaxPool2d<T> {
     fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("maxpool", Phase::Forward);
         let (c, n, h, w) = x.dim();
         let (ho, wo) = self
             .output_len(h)
@@ -77,12 +77,11 @@ impl<T: Real> Layer<T> for MaxPool2d<T> {
                 }
             }
         }
-        lap.stop(|| "maxpool".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("maxpool", Phase::Backward);
         let (c, n, h, w) = x.dim();
         assert_eq!(dy.shape(), self.out.shape(), "max pool dy shape");
         ensure_shape(&mut self.dx, [c, n, h, w]);
@@ -91,7 +90,6 @@ impl<T: Real> Layer<T> for MaxPool2d<T> {
         for (&at, &d) in self.argmax.iter().zip(dy.iter()) {
             dxs[at] += d;
         }
-        lap.stop(|| "maxpool".into(), "backward");
         &self.dx
     }
 
@@ -136,7 +134,7 @@ impl<T: Real> Module<T> for AdaptiveAvgPool2d<T> {
 
 impl<T: Real> Layer<T> for AdaptiveAvgPool2d<T> {
     fn forward(&mut self, x: &Tensor<T>, _mode: Mode) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("avgpool", Phase::Forward);
         let (c, n, h, w) = x.dim();
         let (oh_n, ow_n) = (self.out_h, self.out_w);
         ensure_shape(&mut self.out, [c, n, oh_n, ow_n]);
@@ -155,12 +153,11 @@ impl<T: Real> Layer<T> for AdaptiveAvgPool2d<T> {
                 }
             }
         }
-        lap.stop(|| "avgpool".into(), "forward");
         &self.out
     }
 
     fn backward(&mut self, x: &Tensor<T>, dy: &Tensor<T>) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let _t = profile::scope("avgpool", Phase::Backward);
         let (c, n, h, w) = x.dim();
         let (oh_n, ow_n) = (self.out_h, self.out_w);
         assert_eq!(dy.shape(), [c, n, oh_n, ow_n], "adaptive pool dy shape");
@@ -184,7 +181,6 @@ impl<T: Real> Layer<T> for AdaptiveAvgPool2d<T> {
                 }
             }
         }
-        lap.stop(|| "avgpool".into(), "backward");
         &self.dx
     }
 

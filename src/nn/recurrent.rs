@@ -15,7 +15,7 @@
 //! Generic over [`Real`]: the labs and `grad lstm|rnn` run it in f64, the finite-difference
 //! tests too. The nonlinearities are evaluated in f64 whatever `T` is.
 
-use super::gemm::gemm;
+use super::kernels::gemm::gemm;
 use super::{Module, ModuleKind, Param, ParamRef, ParamRole, Real, join};
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2};
 use rand::RngExt;

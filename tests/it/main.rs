@@ -18,6 +18,7 @@ mod mf_theory;
 mod module_cycles;
 mod nn_batchnorm_stats;
 mod nn_checkpoint;
+mod nn_conv_algos;
 mod nn_conv_kernels;
 mod nn_layers;
 mod nn_recurrent;

@@ -4,36 +4,55 @@
 //! a 4× copy of the input) and sums the parts' partial `dU` in a fixed order, so results
 //! do not depend on the thread count.
 
-use super::patches::Geom;
-use super::winograd::{
+use super::{Conv2d, ConvAlgo, Plan, RowTiles, split_cols, sum_partials};
+use crate::nn::kernels::gemm::batch_parts;
+use crate::nn::kernels::winograd::{
     chunk_tile_rows, input_grad_transform, input_transform, output_grad_transform,
     output_transform, plane_stride, products_nn, products_weight_grad, scratch_len,
     tile_row_chunks, tiles, transform_weights, transpose_planes, weight_grad,
 };
-use super::winograd_rows::{self as rows, with_fixed_row};
-use super::{Conv2d, split_cols, sum_partials};
-use crate::nn::gemm::batch_parts;
-use crate::nn::{Real, Tensor, bias_grad_from_rows, ensure_shape, profile, simd};
+use crate::nn::kernels::{Geom, simd, winograd_rows as rows};
+use crate::nn::profile::{self, Phase};
+use crate::nn::{Real, Tensor, bias_grad_from_rows, ensure_shape};
 use ndarray::{ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
 use std::ops::Range;
-use std::time::Duration;
 
-/// `V = Bᵀ d B` of tile rows `qs`: the fixed-row transform when it applies (`fixed`),
-/// the general one otherwise (which uses `pad` as scratch).
+/// Call `$f::<_, TW>($args)` with the compile-time tile count `TW` of `$tiles`.
+macro_rules! with_row_tiles {
+    ($tiles:expr, $($f:ident)::+($($arg:expr),* $(,)?)) => {
+        match $tiles {
+            RowTiles::T1 => $($f)::+::<_, 1>($($arg),*),
+            RowTiles::T2 => $($f)::+::<_, 2>($($arg),*),
+            RowTiles::T4 => $($f)::+::<_, 4>($($arg),*),
+            RowTiles::T8 => $($f)::+::<_, 8>($($arg),*),
+            RowTiles::T16 => $($f)::+::<_, 16>($($arg),*),
+        }
+    };
+}
+
+/// The fixed-row transforms' tile count of a Winograd plan; `None` for the general ones.
+fn row_tiles(algo: ConvAlgo) -> Option<RowTiles> {
+    match algo {
+        ConvAlgo::WinogradRows(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// `V = Bᵀ d B` of tile rows `qs`: the fixed-row transform for `Some(tiles)`, the general
+/// one otherwise (which uses `pad` as scratch).
 #[inline(always)]
 fn transform_input<T: Real>(
     g: &Geom,
-    fixed: bool,
+    fixed: Option<RowTiles>,
     x: &[T],
     qs: Range<usize>,
     v: &mut [T],
     pad: &mut [T],
 ) {
-    if fixed {
-        with_fixed_row!(tiles(g).1, rows::input_transform(g, x, qs, v))
-    } else {
-        input_transform(g, x, qs, v, pad)
+    match fixed {
+        Some(t) => with_row_tiles!(t, rows::input_transform(g, x, qs, v)),
+        None => input_transform(g, x, qs, v, pad),
     }
 }
 
@@ -51,11 +70,11 @@ impl<T: Real> Conv2d<T> {
         self.wino_stamps[0] = stamp;
     }
 
-    pub(super) fn forward_winograd(&mut self, x: &Tensor<T>) {
-        let g = self.geom(x);
+    pub(super) fn forward_winograd(&mut self, x: &Tensor<T>, plan: &Plan) {
+        let g = plan.geom;
         let (c_out, c_in, howo) = (self.c_out, g.c_in, g.ho * g.wo);
         let (th, tw) = tiles(&g);
-        let fixed = rows::applies(&g);
+        let fixed = row_tiles(plan.algo);
         ensure_shape(&mut self.out, [c_out, g.n, g.ho, g.wo]);
         self.refresh_wino_weights();
         let parts = batch_parts(g.n, howo);
@@ -81,15 +100,12 @@ impl<T: Real> Conv2d<T> {
                     products_nn((c_out, c_in, tc), u, v, m, false);
                     simd::vectorized(
                         #[inline(always)]
-                        || {
-                            if fixed {
-                                with_fixed_row!(
-                                    tw,
-                                    rows::output_transform(&g, m, c_out, qs, r.start, &mut yp)
-                                )
-                            } else {
-                                output_transform(&g, m, c_out, qs, r.start, &mut yp, pad)
-                            }
+                        || match fixed {
+                            Some(t) => with_row_tiles!(
+                                t,
+                                rows::output_transform(&g, m, c_out, qs, r.start, &mut yp)
+                            ),
+                            None => output_transform(&g, m, c_out, qs, r.start, &mut yp, pad),
                         },
                     );
                 }
@@ -102,17 +118,18 @@ impl<T: Real> Conv2d<T> {
         }
     }
 
-    /// Weight gradient and (if wanted) input gradient; returns the thread time that went
-    /// into each (for the profile; zero when profiling is off).
+    /// Weight gradient and (if wanted) input gradient, each part timed for `prof`.
     pub(super) fn backward_winograd(
         &mut self,
         x: &Tensor<T>,
         dy: &Tensor<T>,
-    ) -> (Duration, Duration) {
-        let g = self.geom(x);
+        plan: &Plan,
+        prof: &profile::Split,
+    ) {
+        let g = plan.geom;
         let (c_out, c_in, hw, howo) = (self.c_out, g.c_in, g.h * g.w, g.ho * g.wo);
         let (th, tw) = tiles(&g);
-        let fixed = rows::applies(&g);
+        let fixed = row_tiles(plan.algo);
         assert_eq!(dy.shape(), [c_out, g.n, g.ho, g.wo], "conv dy shape");
         self.refresh_wino_weights();
         let parts = batch_parts(g.n, howo);
@@ -144,13 +161,12 @@ impl<T: Real> Conv2d<T> {
         }
         let rows = chunk_tile_rows::<T>(&g, c_out);
         let ut = &self.wino_ut;
-        let times = parts
+        let product = plan.weight_grad;
+        parts
             .par_iter()
             .zip(self.partials.par_iter_mut())
             .zip(dx_parts)
-            .map(|((r, du), mut dxp)| {
-                let mut lap = profile::Lap::start();
-                let (mut tw_, mut td) = (Duration::ZERO, Duration::ZERO);
+            .for_each(|((r, du), mut dxp)| {
                 let dyp = dy2.slice_axis(Axis(1), Slice::from(r.start * howo..r.end * howo));
                 if let Some(d) = &mut dxp {
                     d.fill(T::zero());
@@ -162,69 +178,52 @@ impl<T: Real> Conv2d<T> {
                         let (v, rest) = buf.split_at_mut(16 * plane_stride::<T>(c_in, tc));
                         let (dm, rest) = rest.split_at_mut(16 * plane_stride::<T>(c_out, tc));
                         let (vt, pad) = rest.split_at_mut(c_in * tc);
-                        simd::vectorized(
-                            #[inline(always)]
-                            || {
-                                transform_input(&g, fixed, xs, qs.clone(), v, pad);
-                                if fixed {
-                                    with_fixed_row!(
-                                        tw,
-                                        rows::output_grad_transform(
-                                            &g,
-                                            &dyp,
-                                            c_out,
-                                            qs.clone(),
-                                            r.start,
-                                            dm
-                                        )
-                                    )
-                                } else {
-                                    output_grad_transform(
-                                        &g,
-                                        &dyp,
-                                        c_out,
-                                        qs.clone(),
-                                        r.start,
-                                        dm,
-                                        pad,
-                                    )
-                                };
-                            },
-                        );
-                        products_weight_grad((c_out, c_in, tc), dm, v, du, i > 0, vt);
-                        tw_ += lap.lap();
+                        {
+                            let _w = prof.part(Phase::BackwardWeight);
+                            simd::vectorized(
+                                #[inline(always)]
+                                || {
+                                    transform_input(&g, fixed, xs, qs.clone(), v, pad);
+                                    let (qs, first) = (qs.clone(), r.start);
+                                    match fixed {
+                                        Some(t) => with_row_tiles!(
+                                            t,
+                                            rows::output_grad_transform(
+                                                &g, &dyp, c_out, qs, first, dm
+                                            )
+                                        ),
+                                        None => output_grad_transform(
+                                            &g, &dyp, c_out, qs, first, dm, pad,
+                                        ),
+                                    };
+                                },
+                            );
+                            let dims = (c_out, c_in, tc);
+                            products_weight_grad(product, dims, dm, v, du, i > 0, vt);
+                        }
                         if let Some(dxp) = &mut dxp {
+                            let _d = prof.part(Phase::BackwardData);
                             // V is used: its buffer takes dV.
                             products_nn((c_in, c_out, tc), ut, dm, v, false);
                             simd::vectorized(
                                 #[inline(always)]
-                                || {
-                                    if fixed {
-                                        with_fixed_row!(
-                                            tw,
-                                            rows::input_grad_transform(&g, v, qs, r.start, dxp)
-                                        )
-                                    } else {
-                                        input_grad_transform(&g, v, qs, r.start, dxp, pad)
-                                    }
+                                || match fixed {
+                                    Some(t) => with_row_tiles!(
+                                        t,
+                                        rows::input_grad_transform(&g, v, qs, r.start, dxp)
+                                    ),
+                                    None => input_grad_transform(&g, v, qs, r.start, dxp, pad),
                                 },
                             );
-                            td += lap.lap();
                         }
                     }
                 });
-                (tw_, td)
-            })
-            .reduce(
-                || (Duration::ZERO, Duration::ZERO),
-                |a, b| (a.0 + b.0, a.1 + b.1),
-            );
+            });
 
         let du = sum_partials(&mut self.partials[..parts.len()]);
         weight_grad(du, c_out, c_in, self.weight.grad_mut());
         if let Some(b) = &mut self.bias {
             bias_grad_from_rows(b, dy2.view());
         }
-        times
     }
 }

@@ -91,10 +91,6 @@ impl Loader {
         }
     }
 
-    pub fn batch_size(&self) -> usize {
-        self.batch
-    }
-
     /// The order of epoch `e` over `len` images.
     fn permutation(&self, e: u64, len: usize) -> Vec<u32> {
         let mut p: Vec<u32> = (0..len as u32).collect();

@@ -2,7 +2,8 @@
 //! the parent module's docs for what `conv-relu-bn` and `skip = false` mean).
 
 use super::BnOrder;
-use crate::nn::{BatchNorm2d, Conv2d, Relu, profile};
+use crate::nn::profile::{self, Phase};
+use crate::nn::{BatchNorm2d, Conv2d, Relu};
 use crate::nn::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor, add_into, join};
 
 /// `downsample = Sequential(conv1x1(stride), BatchNorm2d)`.
@@ -106,13 +107,12 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
                 Some(d) => d.bn.forward(d.conv.forward(x, mode), mode),
                 None => x,
             };
-            let lap = profile::Lap::start();
+            let _t = profile::scope("residual add", Phase::Forward);
             match self.bn_order {
                 // The sum and the ReLU after it in one pass (the sum is not stored).
                 BnOrder::ConvBnRelu => _ = self.relu2.forward_sum(main, shortcut),
                 BnOrder::ConvReluBn => add_into(&mut self.sum, main, shortcut),
             }
-            lap.stop(|| "residual add".into(), "forward");
         }
         match (self.bn_order, self.skip) {
             (BnOrder::ConvBnRelu, true) => self.relu2.output(),
@@ -156,9 +156,8 @@ impl<T: Real> Layer<T> for BasicBlock<T> {
             }
             None => dmain,
         };
-        let lap = profile::Lap::start();
+        let _t = profile::scope("residual add", Phase::Backward);
         add_into(&mut self.dx, self.conv1.input_grad(), dshort);
-        lap.stop(|| "residual add".into(), "backward");
         &self.dx
     }
 

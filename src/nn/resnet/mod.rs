@@ -18,8 +18,9 @@ pub use config::{BnOrder, ResNetConfig, Stem};
 
 use super::loss::{CrossEntropy, LossOutput};
 use super::pool::{AdaptiveAvgPool2d, MaxPool2d};
+use super::profile::{self, Phase};
 use super::{BatchNorm2d, Conv2d, Linear, Relu};
-use super::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor, profile};
+use super::{BufferRef, Layer, Mode, Module, ParamRef, Real, Tensor};
 use super::{cnhw_to_nchw, join, nchw_to_cnhw};
 use ndarray::{Array2, ArrayView4};
 
@@ -138,9 +139,9 @@ impl<T: Real> ResNet<T> {
     /// (channel-major; [`Self::logits`] gives `[N, classes]`). Panics on an input that
     /// [`Self::check_input`] rejects.
     pub fn forward(&mut self, x: ArrayView4<'_, T>, mode: Mode) -> &Tensor<T> {
-        let lap = profile::Lap::start();
+        let t = profile::scope("input layout", Phase::Forward);
         nchw_to_cnhw(x, &mut self.input);
-        lap.stop(|| "input layout".into(), "forward");
+        drop(t);
         let a = self.conv1.forward(&self.input, mode);
         let s = match self.config.bn_order {
             BnOrder::ConvBnRelu => {
@@ -157,9 +158,9 @@ impl<T: Real> ResNet<T> {
             h = b.forward(h, mode);
         }
         let pooled = self.avgpool.forward(h, mode);
-        let lap = profile::Lap::start();
+        let t = profile::scope("linear", Phase::Forward);
         self.fc.forward(pooled, mode);
-        lap.stop(|| "linear".into(), "forward");
+        drop(t);
         self.fc.output()
     }
 
@@ -175,9 +176,9 @@ impl<T: Real> ResNet<T> {
     /// every parameter gradient.
     pub fn backward(&mut self, dlogits: &Tensor<T>) {
         let last = self.blocks.last().expect("eight blocks").output();
-        let lap = profile::Lap::start();
+        let t = profile::scope("linear", Phase::Backward);
         self.fc.backward(self.avgpool.output(), dlogits);
-        lap.stop(|| "linear".into(), "backward");
+        drop(t);
         self.avgpool.backward(last, self.fc.input_grad());
         for i in (0..self.blocks.len()).rev() {
             let (before, rest) = self.blocks.split_at_mut(i);
@@ -222,18 +223,10 @@ impl<T: Real> ResNet<T> {
     pub fn forward_backward(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
         let mut loss = std::mem::take(&mut self.loss);
         self.forward(x, Mode::Train);
-        let lap = profile::Lap::start();
+        let t = profile::scope("loss", Phase::Forward);
         let out = loss.forward(self.fc.output(), targets);
-        lap.stop(|| "loss".into(), "forward");
+        drop(t);
         self.backward(loss.grad());
-        self.loss = loss;
-        out
-    }
-
-    /// Eval-mode loss and accuracy count of a batch (no gradients).
-    pub fn evaluate(&mut self, x: ArrayView4<'_, T>, targets: &[usize]) -> LossOutput {
-        let mut loss = std::mem::take(&mut self.loss);
-        let out = loss.forward(self.forward(x, Mode::Eval), targets);
         self.loss = loss;
         out
     }

@@ -7,36 +7,11 @@
 //!
 //! Same arithmetic, same order, as the general transforms: results are bit-identical.
 
-use super::patches::Geom;
-use super::per_image;
 use super::winograd::{plane_stride, tiles};
+use super::{Geom, per_image};
 use crate::nn::Real;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::ops::Range;
-
-/// Whether the fixed-row transforms apply to this (Winograd) convolution.
-pub(super) fn applies(g: &Geom) -> bool {
-    g.ph == 1
-        && g.pw == 1
-        && g.h.is_multiple_of(2)
-        && g.w.is_multiple_of(2)
-        && matches!(g.w / 2, 1 | 2 | 4 | 8 | 16)
-}
-
-/// Call `$f::<_, TW>($args)` with `TW = $tw`, one of the lengths [`applies`] accepts.
-macro_rules! with_fixed_row {
-    ($tw:expr, $($f:ident)::+($($arg:expr),* $(,)?)) => {
-        match $tw {
-            1 => $($f)::+::<_, 1>($($arg),*),
-            2 => $($f)::+::<_, 2>($($arg),*),
-            4 => $($f)::+::<_, 4>($($arg),*),
-            8 => $($f)::+::<_, 8>($($arg),*),
-            16 => $($f)::+::<_, 16>($($arg),*),
-            other => unreachable!("no fixed-row transform for {other} tiles"),
-        }
-    };
-}
-pub(super) use with_fixed_row;
 
 // Plain loops over arrays, not `std::array::from_fn`: perf showed from_fn's drop-guard
 // machinery left in the loop at 16 lanes (try_trait.rs at the top of the profile).
@@ -107,7 +82,7 @@ fn padded_columns<T: Real, const TW: usize>(
 /// `V = Bᵀ d B` of the tile rows `qs` into `v` (`[16][C_in][tiles]`, planes
 /// [`plane_stride`] apart); `x` is the whole input `[C_in, N, H, W]`.
 #[inline(always)]
-pub(super) fn input_transform<T: Real, const TW: usize>(
+pub(crate) fn input_transform<T: Real, const TW: usize>(
     g: &Geom,
     x: &[T],
     qs: Range<usize>,
@@ -154,7 +129,7 @@ pub(super) fn input_transform<T: Real, const TW: usize>(
 /// `y = Aᵀ M A` of the tile rows `qs` from `m` (`[16][C_out][tiles]`) into `y`
 /// (`[C_out, images·H·W]` for the images from `first` on).
 #[inline(always)]
-pub(super) fn output_transform<T: Real, const TW: usize>(
+pub(crate) fn output_transform<T: Real, const TW: usize>(
     g: &Geom,
     m: &[T],
     c_out: usize,
@@ -196,7 +171,7 @@ pub(super) fn output_transform<T: Real, const TW: usize>(
 /// `dM = A dY Aᵀ` of the tile rows `qs` from `dy` (`[C_out, images·H·W]` for the images
 /// from `first` on) into `dm` (`[16][C_out][tiles]`).
 #[inline(always)]
-pub(super) fn output_grad_transform<T: Real, const TW: usize>(
+pub(crate) fn output_grad_transform<T: Real, const TW: usize>(
     g: &Geom,
     dy: &ArrayView2<'_, T>,
     c_out: usize,
@@ -243,7 +218,7 @@ pub(super) fn output_grad_transform<T: Real, const TW: usize>(
 /// `dx += B dV Bᵀ` of the tile rows `qs` from `dv` (`[16][C_in][tiles]`) onto `dx`
 /// (`[C_in, images·H·W]` for the images from `first` on).
 #[inline(always)]
-pub(super) fn input_grad_transform<T: Real, const TW: usize>(
+pub(crate) fn input_grad_transform<T: Real, const TW: usize>(
     g: &Geom,
     dv: &[T],
     qs: Range<usize>,

@@ -16,21 +16,15 @@
 //! rows is transformed into `[16][C][tiles]` scratch planes, multiplied, and transformed
 //! back while still in cache.
 
-use super::patches::Geom;
-use super::{TRANSPOSE_FROM, per_image, transpose};
+use super::microkernel::{Mat, gemm_nn, rows_of};
+use super::{Geom, WeightGradProduct, per_image, simd, transpose, weight_grad_product};
 use crate::nn::Real;
-use crate::nn::microkernel::{Mat, gemm_nn, gemm_nt, rows_of};
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::ops::Range;
 
-/// Whether this convolution can take the Winograd path.
-pub(super) fn applies(g: &Geom) -> bool {
-    g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
-}
-
 /// Tile rows and tile columns of one image (2×2 outputs per tile; the last row and column
 /// of tiles may hang over the output's edge).
-pub(super) fn tiles(g: &Geom) -> (usize, usize) {
+pub(crate) fn tiles(g: &Geom) -> (usize, usize) {
     (g.ho.div_ceil(2), g.wo.div_ceil(2))
 }
 
@@ -40,7 +34,7 @@ const CHUNK_BYTES: usize = 512 * 1024;
 const MIN_TILES: usize = 256;
 
 /// Tile rows per chunk for `c_out` output channels.
-pub(super) fn chunk_tile_rows<T>(g: &Geom, c_out: usize) -> usize {
+pub(crate) fn chunk_tile_rows<T>(g: &Geom, c_out: usize) -> usize {
     let per_tile = 16 * (g.c_in + c_out) * std::mem::size_of::<T>();
     let count = (CHUNK_BYTES / per_tile).max(MIN_TILES);
     (count / tiles(g).1).max(1)
@@ -50,14 +44,14 @@ pub(super) fn chunk_tile_rows<T>(g: &Geom, c_out: usize) -> usize {
 /// more than a plane. The transforms read or write all 16 planes at once; at a
 /// power-of-two distance (16 channels × 256 tiles × 4 bytes = 16 KB) the 16 streams
 /// all fall in one L1 set and evict each other.
-pub(super) fn plane_stride<T>(channels: usize, tc: usize) -> usize {
+pub(crate) fn plane_stride<T>(channels: usize, tc: usize) -> usize {
     channels * tc + 64 / std::mem::size_of::<T>()
 }
 
 /// Scratch elements one chunk of `rows` tile rows needs: `V` (reused for `dV`), `M`
 /// (`dM`), [`AUX_ROWS`] padded rows for the transforms, and one transposed `V_ξ` for
 /// [`products_weight_grad`].
-pub(super) fn scratch_len<T>(g: &Geom, c_out: usize, rows: usize) -> usize {
+pub(crate) fn scratch_len<T>(g: &Geom, c_out: usize, rows: usize) -> usize {
     let (_, tw) = tiles(g);
     let tc = rows * tw;
     16 * (plane_stride::<T>(g.c_in, tc) + plane_stride::<T>(c_out, tc))
@@ -66,7 +60,7 @@ pub(super) fn scratch_len<T>(g: &Geom, c_out: usize, rows: usize) -> usize {
 }
 
 /// The tile rows (global index `image·tile_rows + row`) of `images`, in chunks of `size`.
-pub(super) fn tile_row_chunks(
+pub(crate) fn tile_row_chunks(
     g: &Geom,
     images: &Range<usize>,
     size: usize,
@@ -79,7 +73,7 @@ pub(super) fn tile_row_chunks(
 }
 
 /// `U = G g Gᵀ` of every kernel (`w` is `[C_out, C_in, 3, 3]`) into `u` (`[16][C_out][C_in]`).
-pub(super) fn transform_weights<T: Real>(w: &[T], c_out: usize, c_in: usize, u: &mut [T]) {
+pub(crate) fn transform_weights<T: Real>(w: &[T], c_out: usize, c_in: usize, u: &mut [T]) {
     let half = T::from_f64(0.5);
     let plane = c_out * c_in;
     for (oi, g) in w.chunks_exact(9).enumerate() {
@@ -103,7 +97,7 @@ pub(super) fn transform_weights<T: Real>(w: &[T], c_out: usize, c_in: usize, u: 
 }
 
 /// `dW = Gᵀ dU G` of every kernel: `du` is `[16][C_out][C_in]`, `dw` `[C_out, C_in, 3, 3]`.
-pub(super) fn weight_grad<T: Real>(du: &[T], c_out: usize, c_in: usize, dw: &mut [T]) {
+pub(crate) fn weight_grad<T: Real>(du: &[T], c_out: usize, c_in: usize, dw: &mut [T]) {
     let half = T::from_f64(0.5);
     let plane = c_out * c_in;
     for (oi, g) in dw.chunks_exact_mut(9).enumerate() {
@@ -162,7 +156,7 @@ fn deinterleave<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` and `t + 1`, so the column step (`B`) is element-wise over the row's tiles and
 /// vectorises.
 #[inline(always)]
-pub(super) fn input_transform<T: Real>(
+pub(crate) fn input_transform<T: Real>(
     g: &Geom,
     x: &[T],
     qs: Range<usize>,
@@ -204,7 +198,7 @@ pub(super) fn input_transform<T: Real>(
 }
 
 /// Rows of `2·tw + 2` elements the transforms need as scratch.
-pub(super) const AUX_ROWS: usize = 16;
+pub(crate) const AUX_ROWS: usize = 16;
 
 /// The four input rows under tile row `ty` of one image plane, zero-padded, into `d`
 /// (`4 × wp`; padded column `j` is input column `j − pw`).
@@ -228,7 +222,7 @@ fn gather_rows<T: Real>(g: &Geom, plane: &[T], ty: usize, d: &mut [T], wp: usize
 /// (`[C_out, images·H_out·W_out]` for the images from `first` on). Element-wise over a
 /// tile row's tiles, then interleaved into the two output rows.
 #[inline(always)]
-pub(super) fn output_transform<T: Real>(
+pub(crate) fn output_transform<T: Real>(
     g: &Geom,
     m: &[T],
     c_out: usize,
@@ -292,7 +286,7 @@ fn interleave<T: Real>(row: &mut [T], even: &[T], odd: &[T]) {
 /// `dM = A dY Aᵀ` of the tiles of `qs` from `dy` (`[C_out, images·H_out·W_out]` for the
 /// images from `first` on) into `dm` (`[16][C_out][tiles]`); outputs past the edge count 0.
 #[inline(always)]
-pub(super) fn output_grad_transform<T: Real>(
+pub(crate) fn output_grad_transform<T: Real>(
     g: &Geom,
     dy: &ArrayView2<'_, T>,
     c_out: usize,
@@ -369,7 +363,7 @@ fn split_row<T: Real>(row: &[T], even: &mut [T], odd: &mut [T]) {
 /// `t` gets tile `t`'s first and tile `t − 1`'s third value, odd column `t` likewise: two
 /// element-wise sums, interleaved onto the input row.
 #[inline(always)]
-pub(super) fn input_grad_transform<T: Real>(
+pub(crate) fn input_grad_transform<T: Real>(
     g: &Geom,
     dv: &[T],
     qs: Range<usize>,
@@ -464,7 +458,7 @@ fn add_interleaved<T: Real>(dst: &mut [T], even: &[T], odd: &[T], skip: usize) {
 /// The 16 products of a chunk, `c_ξ ← a_ξ · b_ξ` (`+ c_ξ` when `accumulate`): `a` is
 /// `[16][m][k]` (weights, planes back to back), `b` `[16][k][n]` and `c` `[16][m][n]`
 /// (tiles, planes [`plane_stride`] apart).
-pub(super) fn products_nn<T: Real>(
+pub(crate) fn products_nn<T: Real>(
     (m, k, n): (usize, usize, usize),
     a: &[T],
     b: &[T],
@@ -492,7 +486,8 @@ pub(super) fn products_nn<T: Real>(
 /// The weight gradient's 16 products `du_ξ ← dm_ξ · v_ξᵀ` (`+ du_ξ` when `accumulate`):
 /// `dm` is `[16][m][n]` and `v` `[16][k][n]` (tiles, planes [`plane_stride`] apart),
 /// `du` `[16][m][k]`; `n` (the tiles) is the reduction. `vt` is scratch of `k·n`.
-pub(super) fn products_weight_grad<T: Real>(
+pub(crate) fn products_weight_grad<T: Real>(
+    product: WeightGradProduct,
     (m, k, n): (usize, usize, usize),
     dm: &[T],
     v: &[T],
@@ -508,27 +503,16 @@ pub(super) fn products_weight_grad<T: Real>(
         };
         let vx = &v[xi * sb..][..k * n];
         let mut c = rows_of(&mut du[xi * m * k..][..m * k], k, m);
-        if k >= TRANSPOSE_FROM {
-            let vt = &mut vt[..k * n];
-            crate::nn::simd::vectorized(
-                #[inline(always)]
-                || transpose(vx, k, n, vt),
-            );
-            let b = Mat { data: vt, ld: k };
-            gemm_nn((m, n, k), a, b, &mut c, accumulate);
-        } else {
-            let b = Mat { data: vx, ld: n };
-            gemm_nt((m, k, n), a, b, &mut c, accumulate);
-        }
+        weight_grad_product(product, (m, k, n), a, vx, &mut c, accumulate, vt);
     }
 }
 
 /// `u_t[ξ][c][o] = u[ξ][o][c]`: the transformed weights per position, transposed, for
 /// the input gradient `dV_ξ = U_ξᵀ dM_ξ`.
-pub(super) fn transpose_planes<T: Real>(u: &[T], c_out: usize, c_in: usize, ut: &mut [T]) {
+pub(crate) fn transpose_planes<T: Real>(u: &[T], c_out: usize, c_in: usize, ut: &mut [T]) {
     let plane = c_out * c_in;
     for (src, dst) in u.chunks_exact(plane).zip(ut.chunks_exact_mut(plane)) {
-        crate::nn::simd::vectorized(
+        simd::vectorized(
             #[inline(always)]
             || transpose(src, c_out, c_in, dst),
         );

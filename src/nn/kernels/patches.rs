@@ -1,36 +1,13 @@
-//! im2col and col2im for [`super::Conv2d`]: the patch matrix of a range of output rows
+//! im2col and col2im for [`crate::nn::Conv2d`]: the patch matrix of a range of output rows
 //! (`[C_in·kh·kw, rows·W_out]`, row-major) and its scatter-add back onto the input
-//! gradient, processed in chunks small enough to stay in the L2 cache.
+//! gradient, processed in chunks small enough to stay in the L2 cache. The general paths
+//! serve any geometry; the stride-2 "halving" paths, with the output width a compile-time
+//! constant, give the same values for ResNet's downsampling (`conv::ConvAlgo` picks).
 
-use crate::nn::{Real, simd};
+use super::Geom;
+use crate::nn::Real;
 use ndarray::{ArrayViewMut2, Slice};
 use std::ops::Range;
-
-/// Shapes of one convolution call.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Geom {
-    pub(super) c_in: usize,
-    pub(super) n: usize,
-    pub(super) h: usize,
-    pub(super) w: usize,
-    pub(super) kh: usize,
-    pub(super) kw: usize,
-    pub(super) sh: usize,
-    pub(super) sw: usize,
-    pub(super) ph: usize,
-    pub(super) pw: usize,
-    pub(super) ho: usize,
-    pub(super) wo: usize,
-}
-
-impl Geom {
-    pub(super) fn k(&self) -> usize {
-        self.c_in * self.kh * self.kw
-    }
-    pub(super) fn pointwise(&self) -> bool {
-        self.kh == 1 && self.kw == 1 && self.sh == 1 && self.sw == 1 && self.ph == 0 && self.pw == 0
-    }
-}
 
 /// Output positions `o` in `0..out` whose input index `o·s + k − p` lies in `0..len`.
 #[inline(always)]
@@ -72,47 +49,15 @@ fn image_rows(g: &Geom, rows: Range<usize>) -> impl Iterator<Item = (usize, usiz
     super::per_image(rows, g.ho)
 }
 
-/// Fill `col` (`[k, rows·W_out]`, row-major) with the patches of output rows `rows` of `x`
-/// (`[C, N, H, W]`); output row `r` is image `r / H_out`, row `r % H_out`.
-pub(super) fn im2col<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
-    simd::vectorized(
-        #[inline(always)]
-        || match (halving(g), g.wo) {
-            (Halving::Taps, 4) => im2col_halving::<T, 4>(g, x, rows, col),
-            (Halving::Taps, 8) => im2col_halving::<T, 8>(g, x, rows, col),
-            (Halving::Taps, 16) => im2col_halving::<T, 16>(g, x, rows, col),
-            (Halving::Pick, 4) => im2col_pick::<T, 4>(g, x, rows, col),
-            (Halving::Pick, 8) => im2col_pick::<T, 8>(g, x, rows, col),
-            (Halving::Pick, 16) => im2col_pick::<T, 16>(g, x, rows, col),
-            _ => im2col_impl(g, x, rows, col),
-        },
-    );
-}
-
-/// The stride-2 convolutions of an even input that have a compile-time path when
-/// `W / 2` is 4, 8 or 16: ResNet's downsampling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Halving {
-    /// 3×3, padding 1: [`im2col_halving`], [`col2im_halving`].
-    Taps,
-    /// 1×1, no padding (the shortcut's projection): [`im2col_pick`], [`col2im_pick`].
-    Pick,
-    None,
-}
-
-fn halving(g: &Geom) -> Halving {
-    let even = (g.sh, g.sw) == (2, 2) && g.h.is_multiple_of(2) && g.w == 2 * g.wo;
-    match (even, g.kh, g.kw, g.ph, g.pw) {
-        (true, 3, 3, 1, 1) => Halving::Taps,
-        (true, 1, 1, 0, 0) => Halving::Pick,
-        _ => Halving::None,
-    }
-}
-
-/// [`im2col`] of a 1×1 stride-2 convolution: output row `oh` is the even columns of input
+/// [`im2col_general`] of a 1×1 stride-2 convolution: output row `oh` is the even columns of input
 /// row `2·oh`.
 #[inline(always)]
-fn im2col_pick<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+pub(crate) fn im2col_pick<T: Real, const WO: usize>(
+    g: &Geom,
+    x: &[T],
+    rows: Range<usize>,
+    col: &mut [T],
+) {
     let hw = g.h * g.w;
     let dst_rows = col.chunks_exact_mut(rows.len() * WO);
     for (c, dst_c) in dst_rows.take(g.c_in).enumerate() {
@@ -126,9 +71,9 @@ fn im2col_pick<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize>, 
     }
 }
 
-/// [`col2im`] of a 1×1 stride-2 convolution: each patch value goes back to its one input.
+/// [`col2im_general`] of a 1×1 stride-2 convolution: each patch value goes back to its one input.
 #[inline(always)]
-fn col2im_pick<T: Real, const WO: usize>(
+pub(crate) fn col2im_pick<T: Real, const WO: usize>(
     g: &Geom,
     col: &[T],
     rows: Range<usize>,
@@ -149,13 +94,18 @@ fn col2im_pick<T: Real, const WO: usize>(
     }
 }
 
-/// [`im2col`] of the 3×3, stride 2, padding 1 convolutions that halve an even input
+/// [`im2col_general`] of the 3×3, stride 2, padding 1 convolutions that halve an even input
 /// (ResNet's downsampling), `WO = W / 2` known at compile time: each input row is split
 /// once into even and odd columns, which are the patch rows of its three taps
 /// (`kj = 0, 1, 2` read input columns `2·ow − 1`, `2·ow`, `2·ow + 1`). The general path
 /// spent its time on per-row bookkeeping of these short rows. Same values.
 #[inline(always)]
-fn im2col_halving<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+pub(crate) fn im2col_halving<T: Real, const WO: usize>(
+    g: &Geom,
+    x: &[T],
+    rows: Range<usize>,
+    col: &mut [T],
+) {
     let (hw, cols) = (g.h * g.w, rows.len() * WO);
     for c in 0..g.c_in {
         let plane = &x[c * g.n * hw..][..g.n * hw];
@@ -192,7 +142,7 @@ fn im2col_halving<T: Real, const WO: usize>(g: &Geom, x: &[T], rows: Range<usize
 }
 
 #[inline(always)]
-fn im2col_impl<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
+pub(crate) fn im2col_general<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
     let (hw, cols) = (g.h * g.w, rows.len() * g.wo);
     let mut dst_rows = col.chunks_exact_mut(cols);
     for c in 0..g.c_in {
@@ -243,34 +193,11 @@ fn im2col_impl<T: Real>(g: &Geom, x: &[T], rows: Range<usize>, col: &mut [T]) {
     }
 }
 
-/// Scatter-add `col` (`[k, rows·W_out]`) into `dx` (`[C, images·H·W]` for the images from
-/// `first` on, zeroed by the caller).
-pub(super) fn col2im<T: Real>(
-    g: &Geom,
-    col: &[T],
-    rows: Range<usize>,
-    first: usize,
-    dx: &mut ArrayViewMut2<'_, T>,
-) {
-    simd::vectorized(
-        #[inline(always)]
-        || match (halving(g), g.wo) {
-            (Halving::Taps, 4) => col2im_halving::<T, 4>(g, col, rows, first, dx),
-            (Halving::Taps, 8) => col2im_halving::<T, 8>(g, col, rows, first, dx),
-            (Halving::Taps, 16) => col2im_halving::<T, 16>(g, col, rows, first, dx),
-            (Halving::Pick, 4) => col2im_pick::<T, 4>(g, col, rows, first, dx),
-            (Halving::Pick, 8) => col2im_pick::<T, 8>(g, col, rows, first, dx),
-            (Halving::Pick, 16) => col2im_pick::<T, 16>(g, col, rows, first, dx),
-            _ => col2im_impl(g, col, rows, first, dx),
-        },
-    );
-}
-
-/// [`col2im`] of the convolutions [`im2col_halving`] serves: per input row, the three
+/// [`col2im_general`] of the convolutions [`im2col_halving`] serves: per input row, the three
 /// taps' rows are added into its even and odd columns, in the general path's order
 /// (taps by `ki`, then `kj`), so the sums are the same to the bit.
 #[inline(always)]
-fn col2im_halving<T: Real, const WO: usize>(
+pub(crate) fn col2im_halving<T: Real, const WO: usize>(
     g: &Geom,
     col: &[T],
     rows: Range<usize>,
@@ -319,7 +246,7 @@ fn col2im_halving<T: Real, const WO: usize>(
 }
 
 #[inline(always)]
-fn col2im_impl<T: Real>(
+pub(crate) fn col2im_general<T: Real>(
     g: &Geom,
     col: &[T],
     rows: Range<usize>,
@@ -364,13 +291,13 @@ const CHUNK_BYTES: usize = 256 * 1024;
 const MIN_CHUNK_COLS: usize = 256;
 
 /// Output rows per chunk for a patch matrix of `k` rows.
-pub(super) fn chunk_rows<T>(g: &Geom) -> usize {
+pub(crate) fn chunk_rows<T>(g: &Geom) -> usize {
     let cols = (CHUNK_BYTES / (g.k() * std::mem::size_of::<T>())).max(MIN_CHUNK_COLS);
     (cols / g.wo).max(1)
 }
 
 /// The output rows of `images`, in chunks of at most `size`.
-pub(super) fn row_chunks(
+pub(crate) fn row_chunks(
     g: &Geom,
     images: &Range<usize>,
     size: usize,
@@ -382,7 +309,7 @@ pub(super) fn row_chunks(
 }
 
 /// Columns `rows` (global output rows) of a part starting at image `first`.
-pub(super) fn cols_of(g: &Geom, rows: &Range<usize>, first: usize) -> Slice {
+pub(crate) fn cols_of(g: &Geom, rows: &Range<usize>, first: usize) -> Slice {
     let base = first * g.ho;
     Slice::from((rows.start - base) * g.wo..(rows.end - base) * g.wo)
 }
@@ -400,49 +327,5 @@ mod tests {
         // stride 2, pad 3, kernel 7 on width 8 (output 4): tap 0 reads -3, -1, 1, 3.
         assert_eq!(valid(0, 3, 2, 8, 4), 2..4);
         assert_eq!(valid(6, 3, 2, 8, 4), 0..3);
-    }
-
-    /// The halving paths give the general paths' values to the bit, for every width and
-    /// kernel they serve, on row ranges that start and end inside an image.
-    #[test]
-    fn halving_paths_match_the_general_ones() {
-        let sizes = [(8, 8), (4, 16), (6, 32)];
-        for ((h, w), (k, p)) in sizes.into_iter().flat_map(|s| [(s, (3, 1)), (s, (1, 0))]) {
-            let g = Geom {
-                c_in: 3,
-                n: 3,
-                h,
-                w,
-                kh: k,
-                kw: k,
-                sh: 2,
-                sw: 2,
-                ph: p,
-                pw: p,
-                ho: h / 2,
-                wo: w / 2,
-            };
-            let kind = if k == 3 { Halving::Taps } else { Halving::Pick };
-            assert_eq!(halving(&g), kind);
-            let x: Vec<f64> = (0..3 * 3 * h * w)
-                .map(|i| (i as f64 * 0.37).sin())
-                .collect();
-            for rows in [0..g.n * g.ho, 1..2 * g.ho + 1] {
-                let len = g.k() * rows.len() * g.wo;
-                let (mut fast, mut general) = (vec![f64::NAN; len], vec![f64::NAN; len]);
-                im2col(&g, &x, rows.clone(), &mut fast);
-                im2col_impl(&g, &x, rows.clone(), &mut general);
-                assert_eq!(fast, general, "im2col {kind:?} {h}×{w} {rows:?}");
-
-                let first = rows.start / g.ho;
-                let images = (rows.end - 1) / g.ho + 1 - first;
-                let col: Vec<f64> = (0..len).map(|i| (i as f64 * 0.11).cos()).collect();
-                let mut dx_fast = ndarray::Array2::<f64>::zeros((3, images * h * w));
-                let mut dx_general = dx_fast.clone();
-                col2im(&g, &col, rows.clone(), first, &mut dx_fast.view_mut());
-                col2im_impl(&g, &col, rows.clone(), first, &mut dx_general.view_mut());
-                assert_eq!(dx_fast, dx_general, "col2im {kind:?} {h}×{w} {rows:?}");
-            }
-        }
     }
 }
