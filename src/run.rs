@@ -111,7 +111,7 @@ impl RunSpec {
     }
 
     /// The number of steps the run takes: `steps`, else what the lab asks for with these
-    /// parameters ([`Lab::default_steps`]), else the descriptor's default.
+    /// parameters ([`crate::labs::Lab::default_steps`]), else the descriptor's default.
     pub fn total_steps(&self) -> u64 {
         self.steps.unwrap_or_else(|| {
             (self.lab.descriptor().fns.check)(&self.params)

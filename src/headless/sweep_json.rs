@@ -1,5 +1,5 @@
 //! The JSON of a sweep, and `sweep merge`: the shards of one sweep joined into exactly the
-//! document the unsharded sweep writes. Both build the document with [`finish`] from the same
+//! document the unsharded sweep writes. Both build the document with `finish` from the same
 //! description of the sweep (its `meta`) and its points, so they cannot write it differently.
 
 use crate::error::UsageError;

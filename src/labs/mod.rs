@@ -36,7 +36,7 @@ pub enum Applied {
 /// bookkeeping (its seed, the step count, the run length, the report's header, observers) is
 /// [`crate::run::Runner`]'s; a lab keeps only the state its steps evolve.
 pub trait Lab: Send + Sized + 'static {
-    /// The lab's parameters, declared with [`crate::params::lab_config!`].
+    /// The lab's parameters, declared with `crate::params::lab_config!`.
     type Config: FromParams + Clone + Send + 'static;
 
     /// Check that the parameters are consistent with each other (each is valid alone).

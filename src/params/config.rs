@@ -1,4 +1,4 @@
-//! Typed parameters: a lab declares its parameters once, with [`lab_config!`], as the fields
+//! Typed parameters: a lab declares its parameters once, with `lab_config!`, as the fields
 //! of a `Config` struct, each with the one-line spec the CLI, the panel and the sweeps read.
 //! The macro writes the `SPECS` table from those lines (the field's name is the parameter's
 //! name, so the two cannot drift) and [`FromParams`], which reads a [`ParamSet`] into the
