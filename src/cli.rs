@@ -19,14 +19,14 @@ use std::process::ExitCode;
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<CliCommand>,
     /// Options of the TUI when no subcommand is given.
     #[command(flatten)]
     pub tui: TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum CliCommand {
     /// Start the interactive terminal UI.
     Tui(TuiArgs),
     /// List every lab with its parameters (name, default, range, scale, help).

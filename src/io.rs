@@ -325,14 +325,14 @@ pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
 }
 
 /// A progress line on stderr, only when stderr is a terminal; throttled to ~5 updates/s.
-pub struct Progress {
+pub struct ProgressLine {
     enabled: bool,
     label: String,
     last: std::time::Instant,
     shown: bool,
 }
 
-impl Progress {
+impl ProgressLine {
     pub fn new(label: &str) -> Self {
         Self {
             enabled: std::io::stderr().is_terminal(),

@@ -2,7 +2,7 @@
 //! nothing else.
 
 use clap::Parser;
-use gradscope::cli::{Cli, Command, TuiArgs, clap_failure};
+use gradscope::cli::{Cli, CliCommand, TuiArgs, clap_failure};
 use gradscope::error::{exit_code, one_line};
 use gradscope::{headless, tui};
 use std::process::ExitCode;
@@ -19,14 +19,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let done = |r: anyhow::Result<()>| r.map(|()| 0);
     match cli.command {
         None => tui(cli.tui),
-        Some(Command::Tui(args)) => tui(args),
-        Some(Command::Labs { format }) => done(headless::labs_cmd::labs(format)),
-        Some(Command::Run(args)) => done(headless::run::run(args)),
-        Some(Command::Sweep(cmd)) => done(headless::sweep_cmd::command(*cmd)),
-        Some(Command::Bench(args)) => done(headless::bench::bench(args)),
-        Some(Command::Resnet(args)) => headless::resnet_cmd::resnet(args),
-        Some(Command::Grad(args)) => done(headless::grad_cmd::grad(args)),
-        Some(Command::Demo(args)) => gradscope::demo::player::command(args),
+        Some(CliCommand::Tui(args)) => tui(args),
+        Some(CliCommand::Labs { format }) => done(headless::labs_cmd::labs(format)),
+        Some(CliCommand::Run(args)) => done(headless::run::run(args)),
+        Some(CliCommand::Sweep(cmd)) => done(headless::sweep_cmd::command(*cmd)),
+        Some(CliCommand::Bench(args)) => done(headless::bench::bench(args)),
+        Some(CliCommand::Resnet(args)) => headless::resnet_cmd::resnet(args),
+        Some(CliCommand::Grad(args)) => done(headless::grad_cmd::grad(args)),
+        Some(CliCommand::Demo(args)) => gradscope::demo::player::command(args),
     }
 }
 

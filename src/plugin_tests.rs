@@ -74,11 +74,11 @@ fn the_toy_lab_has_a_tab_and_a_timed_pane() {
 fn every_lab_has_a_number_key_and_the_toys_opens_it() {
     use crate::tui::action::Action;
     use crate::tui::inline::InlineTui;
-    use crate::tui::keymap::{Mode, map, parse_key};
+    use crate::tui::keymap::{InputMode, map, parse_key};
     // The keymap binds 1–9: up to nine labs each have their number.
     for i in 0..9 {
         let key = parse_key(&(i + 1).to_string()).expect("a digit");
-        assert_eq!(map(Mode::Normal, &key), Some(Action::SelectLab(i)));
+        assert_eq!(map(InputMode::Normal, &key), Some(Action::SelectLab(i)));
     }
     assert!(
         LabId::all().len() <= 9,

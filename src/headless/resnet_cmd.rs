@@ -3,7 +3,7 @@
 
 use crate::cli::{ListFormat, ResnetArgs, ResnetCommand, ResnetSummaryArgs, StemArg};
 use crate::io::emit;
-use crate::nn::summary::Summary;
+use crate::nn::summary::ModelSummary;
 use crate::nn::{ResNetConfig, Stem};
 use anyhow::Result;
 
@@ -27,7 +27,7 @@ fn summary(args: ResnetSummaryArgs) -> Result<()> {
         classes: args.classes as usize,
         ..ResNetConfig::default()
     };
-    let s = Summary::of(config);
+    let s = ModelSummary::of(config);
     let text = match args.format {
         ListFormat::Json => s.to_json() + "\n",
         ListFormat::Table => s.to_table(),

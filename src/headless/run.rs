@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, RunArgs};
 use crate::error::UsageError;
-use crate::io::{Progress, emit};
+use crate::io::{ProgressLine, emit};
 use crate::report::Report;
 use crate::run::{Observer, RunSpec, Runner};
 use crate::tui::theme::ThemeName;
@@ -22,7 +22,7 @@ pub fn render_report(report: &Report, format: Format) -> Result<Vec<u8>> {
 }
 
 /// The stderr progress line as a run observer.
-struct ProgressObserver(Progress);
+struct ProgressObserver(ProgressLine);
 
 impl Observer for ProgressObserver {
     fn on_step(&mut self, runner: &Runner) {
@@ -32,7 +32,7 @@ impl Observer for ProgressObserver {
 
 /// Run a spec to its end, with a progress line on stderr when it is a terminal.
 pub fn execute(spec: RunSpec) -> Result<Report> {
-    let mut progress = ProgressObserver(Progress::new(spec.lab.name()));
+    let mut progress = ProgressObserver(ProgressLine::new(spec.lab.name()));
     let mut runner = Runner::new(spec).map_err(UsageError::from)?;
     runner.run_to_end(None, &mut progress);
     progress.0.finish();

@@ -4,7 +4,7 @@
 use crate::cli::Format;
 use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
-use crate::io::Progress;
+use crate::io::ProgressLine;
 use crate::report::Report;
 use crate::seeds::{LessonCount, Quantiles, SeedPlan, lesson_counts, summary_quantiles};
 use anyhow::Result;
@@ -36,7 +36,7 @@ pub struct SeedsResult {
 pub fn execute(plan: SeedPlan, jobs: usize) -> Result<SeedsResult> {
     let total = plan.count as u64;
     let progress = Mutex::new((
-        Progress::new(&format!("{} seeds", plan.base.lab.name())),
+        ProgressLine::new(&format!("{} seeds", plan.base.lab.name())),
         0u64,
     ));
     let reports = plan

@@ -4,7 +4,7 @@
 use crate::cli::{Format, Setup, SweepAction, SweepArgs, SweepCmd};
 use crate::error::UsageError;
 use crate::fmt::{csv_num, fmt_num};
-use crate::io::{Progress, emit};
+use crate::io::{ProgressLine, emit};
 use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint};
 use crate::tui::model::SweepView;
 use crate::tui::theme::ThemeName;
@@ -74,7 +74,10 @@ pub fn render(
 /// Run the points of one shard with a progress line on stderr when it is a terminal.
 pub fn execute(plan: &SweepPlan, shard: Shard, jobs: usize) -> Result<Vec<SweepPoint>> {
     let total = shard.len(plan.total()) as u64;
-    let progress = Mutex::new((Progress::new(&format!("sweep {}", plan.lab().name())), 0u64));
+    let progress = Mutex::new((
+        ProgressLine::new(&format!("sweep {}", plan.lab().name())),
+        0u64,
+    ));
     let cancel = AtomicBool::new(false);
     let points = plan
         .run(shard, jobs, &cancel, |_| {

@@ -53,7 +53,7 @@ pub struct NameGrouping {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Summary {
+pub struct ModelSummary {
     pub stem: &'static str,
     pub width: usize,
     pub classes: usize,
@@ -64,7 +64,7 @@ pub struct Summary {
     pub by_name: NameGrouping,
 }
 
-impl Summary {
+impl ModelSummary {
     /// The table of the network `config` describes (built with zero weights, untouched).
     pub fn of(config: ResNetConfig) -> Self {
         let mut net = ResNet::<f32>::zeros(config);

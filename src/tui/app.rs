@@ -5,7 +5,7 @@
 //! Everything else reads through the getters.
 
 use super::input::InputBox;
-use super::keymap::Mode;
+use super::keymap::InputMode;
 pub use super::model::{LogEntry, RunState, SweepView};
 use super::model::{MIN_HEIGHT, MIN_WIDTH, Progress};
 use super::speed::Speed;
@@ -361,21 +361,21 @@ impl App {
     }
 
     /// Which keys are live.
-    pub fn mode(&self) -> Mode {
+    pub fn mode(&self) -> InputMode {
         if self.too_small() {
-            Mode::TooSmall
+            InputMode::TooSmall
         } else if self.confirm_quit.is_some() {
-            Mode::Confirm
+            InputMode::Confirm
         } else if self.input.is_some() {
-            Mode::Input
+            InputMode::Input
         } else if self.overlay.is_some() {
-            Mode::Overlay
+            InputMode::Overlay
         } else if self.zoom.is_some() {
-            Mode::Zoom
+            InputMode::Zoom
         } else if self.sweep.is_some() {
-            Mode::Sweep
+            InputMode::Sweep
         } else {
-            Mode::Normal
+            InputMode::Normal
         }
     }
 }

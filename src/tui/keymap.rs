@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Which keys are live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub enum InputMode {
     /// Browsing labs and parameters.
     Normal,
     /// Typing a parameter value.
@@ -26,10 +26,10 @@ pub enum Mode {
     Confirm,
 }
 
-impl Mode {
+impl InputMode {
     /// Whether the Normal bindings act in this mode too.
     fn inherits_normal(self) -> bool {
-        matches!(self, Mode::Normal | Mode::Zoom | Mode::Sweep)
+        matches!(self, InputMode::Normal | InputMode::Zoom | InputMode::Sweep)
     }
 }
 
@@ -63,7 +63,7 @@ impl Key {
 /// One row of the keymap.
 #[derive(Clone, Copy, Debug)]
 pub struct Binding {
-    pub mode: Mode,
+    pub mode: InputMode,
     pub keys: &'static [Key],
     pub action: Action,
     /// The keys as the help overlay shows them; empty hides the row (its meaning is shown
@@ -75,7 +75,7 @@ pub struct Binding {
 }
 
 const fn b(
-    mode: Mode,
+    mode: InputMode,
     keys: &'static [Key],
     action: Action,
     label: &'static str,
@@ -92,8 +92,8 @@ const fn b(
     }
 }
 
+use InputMode::{Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 use Key::{Char as C, Code, Ctrl, Shift};
-use Mode::{Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 
 /// Every binding. The order is the order of the help overlay.
 #[rustfmt::skip]
@@ -174,7 +174,7 @@ pub const BINDINGS: &[Binding] = &[
 /// Lines an overlay scrolls by for PgUp / PgDn.
 pub const PAGE: i32 = 10;
 
-fn bindings_of(mode: Mode) -> impl Iterator<Item = &'static Binding> {
+fn bindings_of(mode: InputMode) -> impl Iterator<Item = &'static Binding> {
     let own = BINDINGS.iter().filter(move |b| b.mode == mode);
     let inherited = BINDINGS
         .iter()
@@ -184,7 +184,7 @@ fn bindings_of(mode: Mode) -> impl Iterator<Item = &'static Binding> {
 
 /// The action for a key in a mode, if any. Key releases are ignored (terminals that report
 /// them would otherwise act twice).
-pub fn map(mode: Mode, ev: &KeyEvent) -> Option<Action> {
+pub fn map(mode: InputMode, ev: &KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
@@ -206,8 +206,8 @@ pub fn map(mode: Mode, ev: &KeyEvent) -> Option<Action> {
     };
     match (mode, plain_char) {
         // Any other key answers no.
-        (Mode::Confirm, _) => Some(Action::Close),
-        (Mode::Input, Some(c)) => Some(Action::InputChar(c)),
+        (InputMode::Confirm, _) => Some(Action::Close),
+        (InputMode::Input, Some(c)) => Some(Action::InputChar(c)),
         (m, Some(c)) if m.inherits_normal() => Some(Action::LabKey(c)),
         _ => None,
     }
@@ -224,7 +224,7 @@ pub fn is_bound(c: char) -> bool {
 }
 
 /// The hint bar of a mode: (key, word) pairs of the bindings that have a hint word.
-pub fn hint_items(mode: Mode) -> Vec<(&'static str, &'static str)> {
+pub fn hint_items(mode: InputMode) -> Vec<(&'static str, &'static str)> {
     bindings_of(mode)
         .filter_map(|b| {
             b.hint
@@ -234,7 +234,7 @@ pub fn hint_items(mode: Mode) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Help rows (keys, what they do) of a mode, in table order.
-pub fn help_rows(mode: Mode) -> Vec<(&'static str, &'static str)> {
+pub fn help_rows(mode: InputMode) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
         .filter(|b| b.mode == mode && !b.label.is_empty())
@@ -302,45 +302,57 @@ mod tests {
 
     #[test]
     fn keys_map_to_actions_per_mode() {
-        assert_eq!(map(Mode::Normal, &key("Tab")), Some(Action::NextLab));
-        assert_eq!(map(Mode::Normal, &key("Shift-Tab")), Some(Action::PrevLab));
-        assert_eq!(map(Mode::Normal, &key("3")), Some(Action::SelectLab(2)));
+        assert_eq!(map(InputMode::Normal, &key("Tab")), Some(Action::NextLab));
         assert_eq!(
-            map(Mode::Normal, &key("Shift-Right")),
+            map(InputMode::Normal, &key("Shift-Tab")),
+            Some(Action::PrevLab)
+        );
+        assert_eq!(
+            map(InputMode::Normal, &key("3")),
+            Some(Action::SelectLab(2))
+        );
+        assert_eq!(
+            map(InputMode::Normal, &key("Shift-Right")),
             Some(Action::Adjust { dir: 1, big: true })
         );
         assert_eq!(
-            map(Mode::Normal, &key("L")),
+            map(InputMode::Normal, &key("L")),
             Some(Action::Adjust { dir: 1, big: true })
         );
-        assert_eq!(map(Mode::Normal, &key("Ctrl-c")), Some(Action::QuitNow));
-        assert_eq!(map(Mode::Normal, &key("q")), Some(Action::Quit));
-        assert_eq!(map(Mode::Input, &key("q")), Some(Action::InputChar('q')));
-        assert_eq!(map(Mode::Input, &key("Ctrl-c")), Some(Action::QuitNow));
         assert_eq!(
-            map(Mode::Input, &key("Home")),
+            map(InputMode::Normal, &key("Ctrl-c")),
+            Some(Action::QuitNow)
+        );
+        assert_eq!(map(InputMode::Normal, &key("q")), Some(Action::Quit));
+        assert_eq!(
+            map(InputMode::Input, &key("q")),
+            Some(Action::InputChar('q'))
+        );
+        assert_eq!(map(InputMode::Input, &key("Ctrl-c")), Some(Action::QuitNow));
+        assert_eq!(
+            map(InputMode::Input, &key("Home")),
             Some(Action::InputCursor(CursorMove::Home))
         );
         assert_eq!(
-            map(Mode::Input, &key("Right")),
+            map(InputMode::Input, &key("Right")),
             Some(Action::InputCursor(CursorMove::Right))
         );
-        assert_eq!(map(Mode::Confirm, &key("y")), Some(Action::QuitNow));
-        assert_eq!(map(Mode::Confirm, &key("q")), Some(Action::QuitNow));
-        assert_eq!(map(Mode::Confirm, &key("n")), Some(Action::Close));
-        assert_eq!(map(Mode::Confirm, &key("Down")), Some(Action::Close));
-        assert_eq!(map(Mode::Normal, &key("M")), Some(Action::Log));
-        assert_eq!(map(Mode::Overlay, &key("Right")), None);
-        assert_eq!(map(Mode::Overlay, &key("Esc")), Some(Action::Close));
-        assert_eq!(map(Mode::Overlay, &key("q")), Some(Action::Quit));
-        assert_eq!(map(Mode::Zoom, &key("z")), Some(Action::Zoom));
+        assert_eq!(map(InputMode::Confirm, &key("y")), Some(Action::QuitNow));
+        assert_eq!(map(InputMode::Confirm, &key("q")), Some(Action::QuitNow));
+        assert_eq!(map(InputMode::Confirm, &key("n")), Some(Action::Close));
+        assert_eq!(map(InputMode::Confirm, &key("Down")), Some(Action::Close));
+        assert_eq!(map(InputMode::Normal, &key("M")), Some(Action::Log));
+        assert_eq!(map(InputMode::Overlay, &key("Right")), None);
+        assert_eq!(map(InputMode::Overlay, &key("Esc")), Some(Action::Close));
+        assert_eq!(map(InputMode::Overlay, &key("q")), Some(Action::Quit));
+        assert_eq!(map(InputMode::Zoom, &key("z")), Some(Action::Zoom));
         assert_eq!(
-            map(Mode::Zoom, &key("Right")),
-            map(Mode::Normal, &key("Right"))
+            map(InputMode::Zoom, &key("Right")),
+            map(InputMode::Normal, &key("Right"))
         );
-        assert_eq!(map(Mode::Normal, &key("g")), Some(Action::LabKey('g')));
-        assert_eq!(map(Mode::TooSmall, &key("j")), None);
-        assert_eq!(map(Mode::TooSmall, &key("q")), Some(Action::QuitNow));
+        assert_eq!(map(InputMode::Normal, &key("g")), Some(Action::LabKey('g')));
+        assert_eq!(map(InputMode::TooSmall, &key("j")), None);
+        assert_eq!(map(InputMode::TooSmall, &key("q")), Some(Action::QuitNow));
     }
 
     #[test]
@@ -354,17 +366,17 @@ mod tests {
 
     #[test]
     fn every_normal_action_has_a_help_row_or_a_sibling_that_does() {
-        let rows = help_rows(Mode::Normal);
+        let rows = help_rows(InputMode::Normal);
         assert!(rows.iter().any(|(k, _)| *k == "1–N"));
         assert!(rows.iter().any(|(_, h)| h.contains("sweep")));
         for mode in [
-            Mode::Normal,
-            Mode::Input,
-            Mode::Overlay,
-            Mode::Zoom,
-            Mode::Sweep,
-            Mode::TooSmall,
-            Mode::Confirm,
+            InputMode::Normal,
+            InputMode::Input,
+            InputMode::Overlay,
+            InputMode::Zoom,
+            InputMode::Sweep,
+            InputMode::TooSmall,
+            InputMode::Confirm,
         ] {
             assert!(
                 hint_items(mode)

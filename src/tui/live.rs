@@ -6,7 +6,7 @@
 use super::app::{App, Effect};
 use super::driver::{Driver, FRAME};
 use super::shell::{Shell, UiEvent};
-use super::terminal::{NewRecording, Recorder, TeeOut, full_redraw, suspend};
+use super::terminal::{NewRecording, ScreenRecorder, TeeOut, full_redraw, suspend};
 use super::update::cue::Cue;
 use super::{share, svg, view};
 use anyhow::Result;
@@ -76,7 +76,7 @@ impl Timeline {
 /// What the loop needs besides the shell.
 pub struct Live<'a> {
     pub rx: &'a mpsc::Receiver<UiEvent>,
-    pub recorder: Recorder,
+    pub recorder: ScreenRecorder,
     pub new_recording: NewRecording,
     pub timeline: Option<Timeline>,
 }

@@ -50,7 +50,7 @@ use ratatui::backend::CrosstermBackend;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
-use terminal::{NewRecording, Recorder, Recording, TeeOut};
+use terminal::{NewRecording, Recording, ScreenRecorder, TeeOut};
 use theme::ThemeName;
 use update::cue::Cue;
 
@@ -99,7 +99,7 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         previous(info);
         std::process::exit(101);
     }));
-    let recorder = Recorder::default();
+    let recorder = ScreenRecorder::default();
     let (timeline, start_recording) = match demo {
         Some(d) => (Some(Timeline::new(d.cues, d.speed)), d.record),
         None => (None, None),

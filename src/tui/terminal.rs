@@ -29,9 +29,9 @@ type Started = (Box<dyn Recording>, Instant);
 
 /// The recording in progress, shared by the writer and the event loop.
 #[derive(Clone, Default)]
-pub struct Recorder(Arc<Mutex<Option<Started>>>);
+pub struct ScreenRecorder(Arc<Mutex<Option<Started>>>);
 
-impl Recorder {
+impl ScreenRecorder {
     /// Start recording into `rec`.
     pub fn start(&self, rec: Box<dyn Recording>) {
         if let Ok(mut slot) = self.0.lock() {
@@ -70,12 +70,12 @@ impl Recorder {
 /// Stdout, teed into the recording: a write's bytes are recorded when they are flushed (a
 /// frame ends with a flush), so one event is one frame.
 pub struct TeeOut {
-    recorder: Recorder,
+    recorder: ScreenRecorder,
     chunk: Vec<u8>,
 }
 
 impl TeeOut {
-    pub fn new(recorder: Recorder) -> TeeOut {
+    pub fn new(recorder: ScreenRecorder) -> TeeOut {
         TeeOut {
             recorder,
             chunk: Vec::new(),

@@ -6,7 +6,7 @@
 //! it draws only what size is needed.
 
 use super::app::{App, Overlay, RunState};
-use super::keymap::{self, Mode};
+use super::keymap::{self, InputMode};
 use super::panes::{self, PaneCtx};
 use super::share;
 use super::theme::Theme;
@@ -370,7 +370,7 @@ fn render_hints(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .into_iter()
         .map(|(k, w)| (k.to_string(), w))
         .collect();
-    if mode == Mode::Normal {
+    if mode == InputMode::Normal {
         // The lab's own keys right after the parameter keys: they are what is new here.
         let at = items.len().min(3);
         for (i, a) in panes::keys(app.lab().id()).enumerate() {
@@ -419,7 +419,7 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         ])
     };
     let labs = app.labs().len();
-    let section = |title: &'static str, mode: Mode, lines: &mut Vec<Line<'static>>| {
+    let section = |title: &'static str, mode: InputMode, lines: &mut Vec<Line<'static>>| {
         lines.push(Line::styled(title, theme.title));
         for (keys, what) in keymap::help_rows(mode) {
             // The lab numbers that exist.
@@ -436,7 +436,7 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::raw(""));
     };
-    section("keys", Mode::Normal, &mut lines);
+    section("keys", InputMode::Normal, &mut lines);
     let lab = app.lab().id();
     if panes::keys(lab).next().is_some() {
         lines.push(Line::styled(
@@ -448,13 +448,13 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::raw(""));
     }
-    section("with one chart zoomed", Mode::Zoom, &mut lines);
-    section("with the sweep view open", Mode::Sweep, &mut lines);
-    section("while typing a value", Mode::Input, &mut lines);
-    section("in an overlay (this one)", Mode::Overlay, &mut lines);
+    section("with one chart zoomed", InputMode::Zoom, &mut lines);
+    section("with the sweep view open", InputMode::Sweep, &mut lines);
+    section("while typing a value", InputMode::Input, &mut lines);
+    section("in an overlay (this one)", InputMode::Overlay, &mut lines);
     section(
         "when q asks (during a long run, a sweep or seeds)",
-        Mode::Confirm,
+        InputMode::Confirm,
         &mut lines,
     );
     lines.pop();

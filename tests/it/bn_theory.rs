@@ -13,7 +13,7 @@ use gradscope::labs::bn::angular_update_theory;
 use gradscope::labs::bn::data::{Batches, mixture};
 use gradscope::labs::bn::metrics;
 use gradscope::labs::bn::model::Net;
-use gradscope::labs::bn::optim::{Sgd, SgdConfig};
+use gradscope::labs::bn::optim::{MomentumSgd, SgdConfig};
 use gradscope::report::Report;
 use gradscope::rng::rng;
 use gradscope::run::{Quiet, RunSpec, Runner};
@@ -170,7 +170,7 @@ fn plain_sgd_never_shrinks_a_row_pythagoras() {
     let mut net = Net::init(20, 64, 4, &mut rng(0, 1));
     let mut batches = Batches::new(train.len(), 32, rng(0, 2));
     let (mut xb, mut yb) = (Array2::zeros((32, 20)), Vec::new());
-    let mut sgd = Sgd::default();
+    let mut sgd = MomentumSgd::default();
     let config = SgdConfig {
         lr: 0.5,
         momentum: 0.0,

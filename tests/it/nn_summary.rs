@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use gradscope::nn::summary::Summary;
+use gradscope::nn::summary::ModelSummary;
 use gradscope::nn::{ResNetConfig, Stem};
 use serde_json::Value;
 use std::path::Path;
@@ -42,8 +42,8 @@ fn assert_covers(expected: &Value, actual: &Value, path: &str) {
     }
 }
 
-fn summary(stem: Stem, width: usize, classes: usize) -> Summary {
-    Summary::of(ResNetConfig {
+fn summary(stem: Stem, width: usize, classes: usize) -> ModelSummary {
+    ModelSummary::of(ResNetConfig {
         stem,
         width,
         classes,

@@ -14,7 +14,7 @@ use gradscope::tui::action::Action;
 use gradscope::tui::app::{App, Overlay, RunState};
 use gradscope::tui::fixture::finished_app;
 use gradscope::tui::inline::InlineTui;
-use gradscope::tui::keymap::{self, Mode, parse_key};
+use gradscope::tui::keymap::{self, InputMode, parse_key};
 use gradscope::tui::theme::ThemeName;
 use gradscope::tui::update::{on_worker, update};
 use gradscope::tui::view;
@@ -320,7 +320,7 @@ fn adjusting_a_parameter_sets_it_and_restarts_the_run() {
 fn typing_a_value_validates_it() {
     let mut app = App::new(RunSpec::new(LabId::Rnn), ThemeName::Default);
     press(&mut app, "Enter");
-    assert_eq!(app.mode(), Mode::Input);
+    assert_eq!(app.mode(), InputMode::Input);
     for k in ["6", "x", "Backspace", "4"] {
         press(&mut app, k);
     }
@@ -329,17 +329,21 @@ fn typing_a_value_validates_it() {
         the_spec(&cmds).unwrap().params.get("hidden"),
         &Value::Int(64)
     );
-    assert_eq!(app.mode(), Mode::Normal);
+    assert_eq!(app.mode(), InputMode::Normal);
     press(&mut app, "Enter");
     for k in ["9", "9", "9"] {
         press(&mut app, k);
     }
     assert!(press(&mut app, "Enter").is_empty());
-    assert_eq!(app.mode(), Mode::Input, "a bad value keeps the input open");
+    assert_eq!(
+        app.mode(),
+        InputMode::Input,
+        "a bad value keeps the input open"
+    );
     assert!(app.message().unwrap().error);
     assert!(app.message().unwrap().text.contains("[2, 256]"));
     press(&mut app, "Esc");
-    assert_eq!(app.mode(), Mode::Normal);
+    assert_eq!(app.mode(), InputMode::Normal);
     assert!(app.message().is_none(), "the error clears with the input");
     assert_eq!(app.lab().params().get("hidden"), &Value::Int(64));
 }
@@ -1428,7 +1432,7 @@ fn q_asks_again_during_a_long_run_or_a_sweep_and_not_after() {
     assert!(text.contains("mf's run at step"), "{text}");
     tui.press("n");
     assert!(!tui.app().quit_requested());
-    assert_eq!(tui.app().mode(), Mode::Normal);
+    assert_eq!(tui.app().mode(), InputMode::Normal);
     assert_eq!(tui.app().lab().selected(), 0, "the key only answered");
     tui.press("q");
     tui.press("q");
@@ -1451,7 +1455,7 @@ fn q_asks_again_during_a_long_run_or_a_sweep_and_not_after() {
     assert!(!app.quit_requested());
     assert!(screen(&app, 120, 40).contains("the sweep of rows (0/41 points)"));
     press(&mut app, "Esc");
-    assert_eq!(app.mode(), Mode::Sweep);
+    assert_eq!(app.mode(), InputMode::Sweep);
     // Ctrl-C never asks.
     press(&mut app, "Ctrl-c");
     assert!(app.quit_requested());

@@ -23,7 +23,7 @@ use data::{Batches, Split};
 use metrics::{Cumulative, Window};
 use model::{Grads, Net, Running, Workspace};
 use ndarray::Array2;
-use optim::{Sgd, SgdConfig};
+use optim::{MomentumSgd, SgdConfig};
 
 lab_config! {
     /// The bn lab's parameters.
@@ -150,7 +150,7 @@ const SERIES: [&str; 6] = [
 struct Run {
     wd: f64,
     net: Net,
-    sgd: Sgd,
+    sgd: MomentumSgd,
     running: Running,
     grads: Grads,
     ws: Workspace,
@@ -177,7 +177,7 @@ impl Run {
             grads: Grads::zeros_like(&net),
             before: net.w.clone(),
             net,
-            sgd: Sgd::default(),
+            sgd: MomentumSgd::default(),
             running: Running::new(width),
             ws: Workspace::default(),
             angles: Cumulative::new(CUMULATIVE_CAP),

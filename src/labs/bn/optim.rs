@@ -13,7 +13,7 @@ pub struct SgdConfig {
 
 /// Momentum buffers for every parameter of a [`Net`]; empty until the first step.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Sgd {
+pub struct MomentumSgd {
     bufs: Option<Grads>,
 }
 
@@ -26,7 +26,7 @@ fn update(w: &mut [f64], g: &[f64], buf: &mut [f64], first: bool, c: SgdConfig) 
     }
 }
 
-impl Sgd {
+impl MomentumSgd {
     /// One step of every parameter (W, V and b all get the same λ: `torch.optim.SGD(
     /// model.parameters(), weight_decay=λ)`, PyTorch's default of one parameter group).
     pub fn step(&mut self, net: &mut Net, g: &Grads, c: SgdConfig) {
