@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 /// What a config file sets.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Config {
+pub struct ConfigFile {
     pub theme: Option<ThemeName>,
     pub speed: Option<Speed>,
     /// Every lab's starting parameters (defaults where the file says nothing).
@@ -81,10 +81,10 @@ fn read_bounded(path: &Path) -> Result<Option<String>, String> {
 
 /// Read the config at `path`: its settings, or the defaults (with every problem in
 /// `problems`) and a warning line. A missing file is no warning.
-pub fn load(path: &Path) -> (Config, Option<String>) {
-    let defaults = Config {
+pub fn load(path: &Path) -> (ConfigFile, Option<String>) {
+    let defaults = ConfigFile {
         labs: LabId::all().iter().map(|&l| RunSpec::new(l)).collect(),
-        ..Config::default()
+        ..ConfigFile::default()
     };
     let problems = match read_bounded(path) {
         Ok(None) => return (defaults, None),
@@ -103,7 +103,7 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
         path.display(),
         problems.join("; ")
     );
-    let config = Config {
+    let config = ConfigFile {
         problems,
         ..defaults
     };
@@ -140,7 +140,7 @@ fn parse_speed(v: &toml::Value) -> Result<Speed, String> {
 }
 
 /// The config `text` sets over `config`, or every problem it has.
-fn parse(text: &str, mut config: Config) -> Result<Config, Vec<String>> {
+fn parse(text: &str, mut config: ConfigFile) -> Result<ConfigFile, Vec<String>> {
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| vec![e.message().to_string()])?;
@@ -180,7 +180,7 @@ fn parse_theme(value: &toml::Value) -> Result<ThemeName, String> {
 }
 
 /// Set one lab's parameters (`[labs.NAME]`), noting every problem.
-fn set_lab(config: &mut Config, lab: &str, params: &toml::Value, problems: &mut Vec<String>) {
+fn set_lab(config: &mut ConfigFile, lab: &str, params: &toml::Value, problems: &mut Vec<String>) {
     let id = match LabId::parse(lab) {
         Ok(id) => id,
         Err(e) => return problems.push(format!("key 'labs.{lab}': {}", e.0)),
@@ -216,7 +216,7 @@ fn set_lab(config: &mut Config, lab: &str, params: &toml::Value, problems: &mut 
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> (Config, Option<String>) {
+    fn load_text(text: &str) -> (ConfigFile, Option<String>) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
         std::fs::write(&p, text).unwrap();

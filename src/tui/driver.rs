@@ -152,11 +152,6 @@ impl Inline {
     pub fn runs_started(&self) -> u64 {
         self.core.runs_started
     }
-
-    /// Whether the worker has shut down.
-    pub fn stopped(&self) -> bool {
-        self.stopped
-    }
 }
 
 impl Driver for Inline {

@@ -136,10 +136,6 @@ impl<B: Backend> InlineTui<B> {
         &self.term
     }
 
-    pub fn terminal_mut(&mut self) -> &mut Terminal<B> {
-        &mut self.term
-    }
-
     /// Virtual seconds since the start.
     pub fn clock(&self) -> f64 {
         self.clock
@@ -153,11 +149,6 @@ impl<B: Backend> InlineTui<B> {
     /// How many labs have a run the worker keeps (the shown one included).
     pub fn runs_kept(&self) -> usize {
         self.shell.driver().runs_kept()
-    }
-
-    /// Whether the worker has shut down.
-    pub fn worker_stopped(&self) -> bool {
-        self.shell.driver().stopped()
     }
 
     /// The failures the worker reported since the last call (a run that could not start, a

@@ -50,7 +50,7 @@ pub fn command(
 
 /// The config file and its path, or the defaults with one warning line when it cannot be
 /// used.
-fn load_config() -> (config::Config, String) {
+fn load_config() -> (config::ConfigFile, String) {
     let xdg = std::env::var("XDG_CONFIG_HOME").ok();
     let home = std::env::var("HOME").ok();
     let Some(path) = config::path(xdg.as_deref(), home.as_deref()) else {
