@@ -8,6 +8,7 @@
 //! Grid values are computed from their index, so no more than the points in flight exist at
 //! once besides the results; the number of points is capped at [`MAX_POINTS`].
 
+use crate::fmt::csv_num;
 use crate::labs::LabId;
 use crate::parallel::run_indexed;
 use crate::params::{ParamError, ParamSpec};
@@ -139,10 +140,13 @@ pub struct SweepPlan {
     /// Seeds per point: `base.seed … base.seed + seeds − 1`; the point's metric is their
     /// median.
     pub seeds: usize,
+    /// Keep every numeric summary key of each point (the TUI plots another metric of the
+    /// same runs without running them again).
+    pub keep_summary: bool,
 }
 
 /// One finished point.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SweepPoint {
     pub index: usize,
     /// The value actually used (integers rounded).
@@ -152,6 +156,37 @@ pub struct SweepPoint {
     pub metric: f64,
     /// With several seeds: the 10% and 90% quantiles of the metric over them.
     pub spread: Option<(f64, f64)>,
+    /// With [`SweepPlan::keep_summary`]: every numeric summary key of the run (the median
+    /// over seeds), in key order; empty otherwise.
+    pub summary: Vec<(String, f64)>,
+}
+
+impl SweepPoint {
+    /// The value of summary key `key` (NaN when the point does not have it).
+    pub fn get(&self, key: &str) -> f64 {
+        self.summary
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(f64::NAN, |(_, v)| *v)
+    }
+}
+
+/// What a sweep will cost, measured before it runs (see [`SweepPlan::estimate`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// Seconds one run (one point, one seed) takes.
+    pub per_run: f64,
+    /// Seconds the whole sweep takes on `jobs` threads.
+    pub total: f64,
+    /// The threads it was estimated for.
+    pub jobs: usize,
+}
+
+impl Estimate {
+    /// Seconds `runs` runs of the same kind take on the same threads.
+    pub fn for_runs(&self, runs: usize) -> f64 {
+        self.per_run * runs.div_ceil(self.jobs.max(1)) as f64
+    }
 }
 
 impl SweepPlan {
@@ -165,6 +200,7 @@ impl SweepPlan {
             second: None,
             metric: metric.to_string(),
             seeds: 1,
+            keep_summary: false,
         }
     }
 
@@ -314,35 +350,70 @@ impl SweepPlan {
         }
     }
 
-    /// The metric of seed `i` (0-based, offset from the base seed) at point `index`.
-    fn run_seed(&self, index: usize, i: usize, cancel: &AtomicBool) -> Result<f64, ParamError> {
+    /// The run of seed `i` (0-based, offset from the base seed) at point `index`.
+    fn seed_runner(&self, index: usize, i: usize) -> Result<Runner, ParamError> {
         let (spec, _) = self.point_spec(index)?;
-        let spec = RunSpec {
+        Runner::new(RunSpec {
             seed: spec.seed + i as u64,
             ..spec
-        };
-        let mut runner = Runner::new(spec)?;
-        runner.run_to_end(Some(cancel), &mut Quiet);
-        Ok(runner.report().num(&self.metric))
+        })
     }
 
-    /// A point from the metrics of its seeds.
-    fn point(&self, index: usize, metrics: &[f64]) -> Result<SweepPoint, ParamError> {
+    /// The numeric summary of seed `i` at point `index`: the metric alone, or every key
+    /// with [`SweepPlan::keep_summary`].
+    fn run_seed(&self, index: usize, i: usize, cancel: &AtomicBool) -> Result<Outcome, ParamError> {
+        let mut runner = self.seed_runner(index, i)?;
+        runner.run_to_end(Some(cancel), &mut Quiet);
+        let report = runner.report();
+        Ok(if self.keep_summary {
+            numeric_summary(&report)
+        } else {
+            vec![(self.metric.clone(), report.num(&self.metric))]
+        })
+    }
+
+    /// A point from the summaries of its seeds.
+    fn point(&self, index: usize, seeds: &[Outcome]) -> Result<SweepPoint, ParamError> {
         let (_, value) = self.point_spec(index)?;
+        let of = |key: &str| -> Vec<f64> {
+            seeds
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .find(|(k, _)| k == key)
+                        .map_or(f64::NAN, |(_, v)| *v)
+                })
+                .collect()
+        };
+        let summary = if self.keep_summary {
+            let keys = seeds.first().map(|s| s.iter().map(|(k, _)| k.clone()));
+            keys.into_iter()
+                .flatten()
+                .map(|k| {
+                    let v = Quantiles::of(&of(&k)).median;
+                    (k, v)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let metrics = of(&self.metric);
         Ok(if self.seeds == 1 {
             SweepPoint {
                 index,
                 value,
                 metric: metrics.first().copied().unwrap_or(f64::NAN),
                 spread: None,
+                summary,
             }
         } else {
-            let q = Quantiles::of(metrics);
+            let q = Quantiles::of(&metrics);
             SweepPoint {
                 index,
                 value,
                 metric: q.median,
                 spread: Some((q.q10, q.q90)),
+                summary,
             }
         })
     }
@@ -350,10 +421,51 @@ impl SweepPlan {
     /// Run the point at `index`, every seed of it, to the end of its runs (or until `cancel`
     /// is set).
     pub fn run_point(&self, index: usize, cancel: &AtomicBool) -> Result<SweepPoint, ParamError> {
-        let metrics = (0..self.seeds)
+        let seeds = (0..self.seeds)
             .map(|i| self.run_seed(index, i, cancel))
             .collect::<Result<Vec<_>, _>>()?;
-        self.point(index, &metrics)
+        self.point(index, &seeds)
+    }
+
+    /// The points a run of `shard` visits: all of them, or a map's valid ones.
+    pub fn runnable(&self, shard: Shard) -> Vec<usize> {
+        (0..shard.len(self.total()))
+            .map(|k| shard.nth(k))
+            .filter(|&i| self.second.is_none() || self.valid(i))
+            .collect()
+    }
+
+    /// Measure what the sweep will cost on `jobs` threads before running it: time the run
+    /// of its middle point (a parameter that makes runs dearer, such as a horizon, costs
+    /// about its middle value on average) for up to `budget` seconds and extrapolate to the
+    /// run's length, then to every (point, seed) run.
+    pub fn estimate(&self, jobs: usize, budget: f64) -> Result<Estimate, ParamError> {
+        let indices = self.runnable(Shard::ALL);
+        let Some(&middle) = indices.get(indices.len() / 2) else {
+            return Ok(Estimate {
+                per_run: 0.0,
+                total: 0.0,
+                jobs,
+            });
+        };
+        let start = std::time::Instant::now();
+        let mut runner = self.seed_runner(middle, 0)?;
+        let built = start.elapsed().as_secs_f64();
+        let stepping = std::time::Instant::now();
+        let deadline = stepping + std::time::Duration::from_secs_f64(budget.max(0.0));
+        let mut stop = || std::time::Instant::now() >= deadline;
+        // At least one step, so a run dearer than the budget still gets a rate.
+        let taken = runner.advance(1, &mut || false, &mut Quiet)
+            + runner.advance(u64::MAX, &mut stop, &mut Quiet);
+        let per_step = stepping.elapsed().as_secs_f64() / taken.max(1) as f64;
+        let per_run = built + per_step * runner.total() as f64;
+        let runs = indices.len() * self.seeds.max(1);
+        let rounds = runs.div_ceil(jobs.max(1));
+        Ok(Estimate {
+            per_run,
+            total: per_run * rounds as f64,
+            jobs,
+        })
     }
 
     /// Run the points of `shard` on `jobs` threads, one (point, seed) run at a time, calling
@@ -368,32 +480,29 @@ impl SweepPlan {
     ) -> Result<Vec<SweepPoint>, ParamError> {
         let seeds = self.seeds.max(1);
         // A map's invalid points are skipped (the caller counts them as missing).
-        let indices: Vec<usize> = (0..shard.len(self.total()))
-            .map(|k| shard.nth(k))
-            .filter(|&i| self.second.is_none() || self.valid(i))
-            .collect();
+        let indices = self.runnable(shard);
         let total = indices.len() * seeds;
         // The metrics of the seeds finished so far, by the point's position in the shard.
-        let partial: Mutex<BTreeMap<usize, Vec<(usize, f64)>>> = Mutex::default();
+        let partial: Mutex<BTreeMap<usize, Vec<(usize, Outcome)>>> = Mutex::default();
         let finished: Mutex<Vec<SweepPoint>> = Mutex::default();
         run_indexed(
             total,
             jobs,
             cancel,
             |k| self.run_seed(indices[k / seeds], k % seeds, cancel),
-            |k, metric| {
+            |k, outcome| {
                 let mut partial = partial.lock().expect("no panics hold this lock");
                 let got = partial.entry(k / seeds).or_default();
-                got.push((k % seeds, *metric));
+                got.push((k % seeds, outcome.clone()));
                 if got.len() < seeds {
                     return;
                 }
                 let mut got = partial.remove(&(k / seeds)).unwrap_or_default();
                 drop(partial);
                 got.sort_by_key(|(i, _)| *i);
-                let metrics: Vec<f64> = got.into_iter().map(|(_, m)| m).collect();
-                if let Ok(point) = self.point(indices[k / seeds], &metrics) {
-                    on_point(point);
+                let outcomes: Vec<Outcome> = got.into_iter().map(|(_, m)| m).collect();
+                if let Ok(point) = self.point(indices[k / seeds], &outcomes) {
+                    on_point(point.clone());
                     finished
                         .lock()
                         .expect("no panics hold this lock")
@@ -405,6 +514,46 @@ impl SweepPlan {
         points.sort_by_key(|p| p.index);
         Ok(points)
     }
+}
+
+/// The points as CSV in long form: `index`, the parameter (and the second one of a map), the
+/// metric (and `q10,q90` over seeds), each column named after what it holds so the file read
+/// alone says what was swept.
+pub fn csv(plan: &SweepPlan, points: &[SweepPoint]) -> Result<Vec<u8>, String> {
+    let axis2 = plan.axis2();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["index", plan.param.as_str()];
+    header.extend(plan.second.as_ref().map(|(p, _)| p.as_str()));
+    header.push(plan.metric.as_str());
+    if plan.seeds > 1 {
+        header.extend(["q10", "q90"]);
+    }
+    w.write_record(&header).map_err(|e| e.to_string())?;
+    for p in points {
+        let mut rec = vec![p.index.to_string(), csv_num(p.value)];
+        rec.extend(axis2.get(plan.coords(p.index).1).copied().map(csv_num));
+        rec.push(csv_num(p.metric));
+        if let Some((q10, q90)) = p.spread {
+            rec.extend([csv_num(q10), csv_num(q90)]);
+        }
+        w.write_record(&rec).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+/// What one run of a sweep yields: its numeric summary keys (or only the metric's).
+type Outcome = Vec<(String, f64)>;
+
+/// Every numeric summary key of a report with its value, in key order.
+fn numeric_summary(report: &crate::report::Report) -> Outcome {
+    report
+        .summary
+        .iter()
+        .filter_map(|(k, v)| match v {
+            Summary::Num(x) => Some((k.clone(), *x)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The summary keys that hold a number: what a sweep can plot.

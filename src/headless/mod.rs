@@ -11,7 +11,6 @@ pub mod run;
 pub mod seeds_cmd;
 pub mod sweep_cmd;
 pub mod sweep_json;
-mod sweep_map;
 
 pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
 

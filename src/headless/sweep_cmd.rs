@@ -3,7 +3,7 @@
 
 use crate::cli::{Format, Setup, SweepAction, SweepArgs, SweepCmd};
 use crate::error::UsageError;
-use crate::fmt::{csv_num, fmt_num};
+use crate::fmt::fmt_num;
 use crate::io::{ProgressLine, emit};
 use crate::sweep::{Grid, Shard, SweepPlan, SweepPoint};
 use crate::tui::model::SweepView;
@@ -24,27 +24,7 @@ pub fn render(
     let param2 = plan.second.as_ref().map(|(p, _)| p.as_str());
     Ok(match format {
         Format::Json => super::sweep_json::document(plan, points, shard),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            // Columns named after what they hold, so a CSV read alone says what was swept.
-            let mut header = vec!["index", plan.param.as_str()];
-            header.extend(param2);
-            header.push(plan.metric.as_str());
-            if plan.seeds > 1 {
-                header.extend(["q10", "q90"]);
-            }
-            w.write_record(&header)?;
-            for p in points {
-                let mut rec = vec![p.index.to_string(), csv_num(p.value)];
-                rec.extend(value2(p).map(csv_num));
-                rec.push(csv_num(p.metric));
-                if let Some((q10, q90)) = p.spread {
-                    rec.extend([csv_num(q10), csv_num(q90)]);
-                }
-                w.write_record(&rec)?;
-            }
-            w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
-        }
+        Format::Csv => crate::sweep::csv(plan, points).map_err(anyhow::Error::msg)?,
         Format::Table => {
             let mut s = format!("{:>6} {:>14}", "index", plan.param);
             if let Some(p2) = param2 {
@@ -149,11 +129,7 @@ pub fn sweep(args: SweepArgs, setup: &Setup) -> Result<()> {
         );
     }
     if let Some(plot) = &args.plot {
-        let svg = if plan.second.is_some() {
-            super::sweep_map::svg(&plan, &points)?
-        } else {
-            plot_svg(&plan, &points)?
-        };
+        let svg = plot_svg(&plan, &points)?;
         crate::io::write_atomic(plot, svg.as_bytes())?;
     }
     emit(
@@ -169,25 +145,17 @@ fn second_flags(message: &str) -> String {
         .fold(message.to_string(), |m, f| m.replace(f, &format!("{f}2")))
 }
 
-/// The sweep's figure, drawn as the TUI's sweep view draws it.
+/// The sweep's figure, drawn as the TUI's sweep view draws it (a curve, or a map).
 fn plot_svg(plan: &SweepPlan, points: &[SweepPoint]) -> Result<String> {
-    let view = SweepView {
-        id: 0,
-        lab: plan.lab(),
-        param: plan.param.clone(),
-        metric: plan.metric.clone(),
-        from: plan.grid.from,
-        to: plan.grid.to,
-        total: plan.grid.points,
-        log_x: plan.grid.log,
-        points: points.to_vec(),
-        running: false,
-        error: None,
-    };
     let mut state = format!("{} points", points.len());
+    let skipped = plan.total() - points.len();
+    if plan.second.is_some() && skipped > 0 {
+        state += &format!(", {skipped} skipped");
+    }
     if plan.seeds > 1 {
         state += &format!(", median and 10–90% of {} seeds", plan.seeds);
     }
+    let view = SweepView::finished(plan.clone(), points.to_vec());
     crate::tui::svg::sweep_svg(&view, &state, ThemeName::Default).map_err(anyhow::Error::msg)
 }
 

@@ -52,6 +52,12 @@ pub enum Action {
     SweepMetric,
     /// In the sweep view: halve (true) or double (false) the range around the current value.
     SweepNarrow(bool),
+    /// At the cost prompt: run the sweep with this many points (per axis for a map).
+    SweepPoints(usize),
+    /// At the cost prompt: run the sweep as planned.
+    SweepConfirm,
+    /// Type the sweep's range (and points).
+    SweepRange,
     /// Run the current parameters over seeds (or stop / hide that).
     Seeds,
     /// Keep the current run as a ghost trace.

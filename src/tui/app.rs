@@ -163,6 +163,8 @@ pub struct App {
     pub(super) scroll: u16,
     /// The value being typed, when editing a parameter.
     pub(super) input: Option<InputBox>,
+    /// The input box holds the sweep's range (`/`), not a parameter's value.
+    pub(super) range_input: bool,
     /// The typed value whose run is starting: reopened for editing if the start fails.
     pub(super) committed_input: Option<(u64, String)>,
     /// The zoomed chart of the pane, if any.
@@ -200,6 +202,8 @@ pub enum Effect {
     Clipboard(String),
     /// Write the pane's figures (or figure `only`) as an SVG file.
     Figure { only: Option<usize> },
+    /// Write the open sweep as SVG and CSV files.
+    SweepFigure,
     /// Start or stop recording the terminal to a .cast file.
     ToggleRecording,
     /// Suspend to the shell (Ctrl-Z, SIGTSTP): restore the terminal, stop, redraw on resume.
@@ -245,6 +249,7 @@ impl App {
             overlay: None,
             scroll: 0,
             input: None,
+            range_input: false,
             committed_input: None,
             zoom: None,
             theme,
@@ -307,9 +312,14 @@ impl App {
         self.input.as_ref().map(InputBox::text)
     }
 
-    /// The input box (its text, cursor and selection).
+    /// The input box of a parameter's value (its text, cursor and selection).
     pub fn input_box(&self) -> Option<&InputBox> {
-        self.input.as_ref()
+        self.input.as_ref().filter(|_| !self.range_input)
+    }
+
+    /// The input box of the sweep's range (`/`), when that is what is typed.
+    pub fn range_box(&self) -> Option<&InputBox> {
+        self.input.as_ref().filter(|_| self.range_input)
     }
 
     /// The last messages, oldest first.
@@ -368,6 +378,8 @@ impl App {
             InputMode::Confirm
         } else if self.input.is_some() {
             InputMode::Input
+        } else if self.sweep.as_ref().is_some_and(|s| s.asking) {
+            InputMode::Ask
         } else if self.overlay.is_some() {
             InputMode::Overlay
         } else if self.zoom.is_some() {

@@ -24,6 +24,8 @@ pub enum InputMode {
     TooSmall,
     /// `q` asks whether to quit: `q` or `y` quits, any other key stays.
     Confirm,
+    /// A sweep measured to take long waits: choose its points, type a range, or cancel.
+    Ask,
 }
 
 impl InputMode {
@@ -92,7 +94,7 @@ const fn b(
     }
 }
 
-use InputMode::{Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
+use InputMode::{Ask, Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 use Key::{Char as C, Code, Ctrl, Shift};
 
 /// Every binding. The order is the order of the help overlay.
@@ -142,10 +144,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit without asking", None),
     b(Zoom, &[C('z')], Action::Zoom, "z", "the next chart", Some("next")),
     b(Zoom, &[Code(KeyCode::Esc)], Action::Close, "Esc", "back to every chart", Some("back")),
-    b(Sweep, &[C('m')], Action::SweepMetric, "m", "plot the next summary metric", Some("metric")),
+    b(Sweep, &[C('m')], Action::SweepMetric, "m", "plot the next metric that varies (nothing runs again)", Some("metric")),
+    b(Sweep, &[C('/')], Action::SweepRange, "/", "type the range and points: FROM TO [POINTS]", Some("range")),
     b(Sweep, &[C(']')], Action::SweepNarrow(true), "]", "halve the range around the current value", Some("narrow")),
     b(Sweep, &[C('[')], Action::SweepNarrow(false), "[", "double the range around the current value", Some("widen")),
-    b(Sweep, &[C('s')], Action::Sweep, "s", "sweep again", None),
+    b(Sweep, &[C('s')], Action::Sweep, "s", "sweep again; on another parameter: map the two (21×21)", Some("map")),
+    b(Sweep, &[C('w')], Action::Figure, "w", "write the sweep as SVG and CSV", None),
     b(Sweep, &[Code(KeyCode::Esc)], Action::Close, "Esc", "close the sweep view", Some("close")),
     b(Input, &[Code(KeyCode::Enter)], Action::CommitInput, "Enter", "apply the typed value", Some("apply")),
     b(Input, &[Code(KeyCode::Left)], Action::InputCursor(CursorMove::Left), "← →", "move the cursor (typing first replaces the whole value)", None),
@@ -167,6 +171,13 @@ pub const BINDINGS: &[Binding] = &[
     b(Overlay, &[C('q')], Action::Quit, "q", "quit", Some("quit")),
     b(Overlay, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit without asking", None),
     b(TooSmall, &[C('q'), Ctrl('c')], Action::QuitNow, "q Ctrl-C", "quit", Some("quit")),
+    b(Ask, &[C('1')], Action::SweepPoints(11), "1", "11 points (per axis for a map)", Some("11")),
+    b(Ask, &[C('2')], Action::SweepPoints(21), "2", "21 points", Some("21")),
+    b(Ask, &[C('4')], Action::SweepPoints(41), "4", "41 points", Some("41")),
+    b(Ask, &[Code(KeyCode::Enter)], Action::SweepConfirm, "Enter", "run it as planned", Some("run")),
+    b(Ask, &[C('/')], Action::SweepRange, "/", "type the range and points", Some("range")),
+    b(Ask, &[Code(KeyCode::Esc)], Action::Close, "Esc", "cancel the sweep", Some("cancel")),
+    b(Ask, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit", None),
     b(Confirm, &[C('q'), C('y'), Ctrl('c')], Action::QuitNow, "q y", "quit", Some("quit")),
     b(Confirm, &[Code(KeyCode::Esc)], Action::Close, "other keys", "stay", Some("stay")),
 ];
@@ -377,6 +388,7 @@ mod tests {
             InputMode::Sweep,
             InputMode::TooSmall,
             InputMode::Confirm,
+            InputMode::Ask,
         ] {
             assert!(
                 hint_items(mode)

@@ -167,6 +167,10 @@ fn carry_out<D: Driver>(
                 let result = write_figure(shell.app(), only);
                 shell.effect_done(result);
             }
+            Effect::SweepFigure => {
+                let result = write_sweep(shell.app());
+                shell.effect_done(result);
+            }
             Effect::ToggleRecording => match live.recorder.stop() {
                 Some(saved) => {
                     shell.recording(None);
@@ -208,21 +212,47 @@ fn carry_out<D: Driver>(
     Ok(redraw)
 }
 
+/// `gradscope-LAB[-WHAT]-YYYYMMDD-HHMMSS` (a file name for here, unique to the second).
+fn stamped(app: &App, what: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!(
+        "gradscope-{}{what}-{}",
+        app.lab().id().name(),
+        crate::fmt::utc_stamp(now)
+    )
+}
+
+fn write(name: &str, bytes: &[u8]) -> Result<(), String> {
+    crate::io::write_atomic(std::path::Path::new(name), bytes)
+        .map_err(|e| crate::error::one_line(&e))
+}
+
 /// The zoomed figure, or every figure, as `gradscope-LAB-YYYYMMDD-HHMMSS.svg` here.
 fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
     let lab = app.lab();
     let report = lab.report().ok_or("nothing to draw yet")?;
     let svg =
         svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), lab.view(), only)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let name = format!(
-        "gradscope-{}-{}.svg",
-        lab.id().name(),
-        crate::fmt::utc_stamp(now)
-    );
-    crate::io::write_atomic(std::path::Path::new(&name), svg.as_bytes())
-        .map_err(|e| crate::error::one_line(&e))?;
+    let name = format!("{}.svg", stamped(app, ""));
+    write(&name, svg.as_bytes())?;
     Ok(format!("wrote {name}"))
+}
+
+/// The open sweep as it is on screen (its points so far, the metric shown): its figure as
+/// `gradscope-LAB-sweep-PARAM-….svg` and its points as the `.csv` beside it.
+fn write_sweep(app: &App) -> Result<String, String> {
+    let sweep = app.sweep().ok_or("no sweep is open")?;
+    let what = match sweep.param2() {
+        Some(p2) => format!("-map-{}-{p2}", sweep.param()),
+        None => format!("-sweep-{}", sweep.param()),
+    };
+    let base = stamped(app, &what);
+    let state = crate::tui::panes::sweep::state(sweep);
+    let svg = svg::sweep_svg(sweep, &state, app.theme())?;
+    let csv = crate::sweep::csv(&sweep.plan, &sweep.points)?;
+    write(&format!("{base}.svg"), svg.as_bytes())?;
+    write(&format!("{base}.csv"), &csv)?;
+    Ok(format!("wrote {base}.svg and {base}.csv"))
 }

@@ -4,8 +4,7 @@
 //! it imports nothing from the rest of `tui`, so those modules depend on it and not on each
 //! other.
 
-use crate::labs::LabId;
-use crate::sweep::SweepPoint;
+use crate::sweep::{Estimate, SweepPlan, SweepPoint};
 
 /// The smallest terminal the layout works in.
 pub const MIN_WIDTH: u16 = 80;
@@ -40,21 +39,102 @@ pub struct Progress {
     pub rate: Option<f64>,
 }
 
-/// The sweep shown under the pane, filled in as points arrive.
-#[derive(Clone, Debug, PartialEq)]
+/// The point counts a sweep's cost prompt offers (per axis for a map).
+pub const CHOICES: [usize; 3] = [11, 21, 41];
+
+/// The sweep shown under the pane, filled in as points arrive: a curve over one parameter,
+/// or a map over two.
+#[derive(Clone, Debug)]
 pub struct SweepView {
     pub id: u64,
-    pub lab: LabId,
-    pub param: String,
-    pub metric: String,
-    /// The swept range.
-    pub from: f64,
-    pub to: f64,
-    pub total: usize,
-    pub log_x: bool,
+    /// What is swept. Its metric is the one shown: `m` changes it (and the points' metric)
+    /// from the summaries the points keep, without running anything again.
+    pub plan: SweepPlan,
     pub points: Vec<SweepPoint>,
     pub running: bool,
     pub error: Option<String>,
+    /// When it started (the App's clock, seconds), for the ETA from the runs done.
+    pub started: f64,
+    /// The App's clock at the last point, for the ETA.
+    pub last_point: f64,
+    /// What it was measured to cost before it ran (live only: the inline driver does not
+    /// measure wall time).
+    pub estimate: Option<Estimate>,
+    /// The estimate was over the limit: the sweep waits for the user to choose its points.
+    pub asking: bool,
+}
+
+impl SweepView {
+    /// A view of `plan` about to run.
+    pub fn new(id: u64, plan: SweepPlan, now: f64) -> SweepView {
+        SweepView {
+            id,
+            plan,
+            points: Vec::new(),
+            running: true,
+            error: None,
+            started: now,
+            last_point: now,
+            estimate: None,
+            asking: false,
+        }
+    }
+
+    /// A finished sweep's view (the headless `sweep --plot`).
+    pub fn finished(plan: SweepPlan, points: Vec<SweepPoint>) -> SweepView {
+        SweepView {
+            running: false,
+            points,
+            ..SweepView::new(0, plan, 0.0)
+        }
+    }
+
+    pub fn param(&self) -> &str {
+        &self.plan.param
+    }
+
+    /// The second parameter of a map.
+    pub fn param2(&self) -> Option<&str> {
+        self.plan.second.as_ref().map(|(p, _)| p.as_str())
+    }
+
+    pub fn metric(&self) -> &str {
+        &self.plan.metric
+    }
+
+    pub fn total(&self) -> usize {
+        self.plan.total()
+    }
+
+    /// What the cost prompt offers: (points per axis, runs, seconds) for each of
+    /// [`CHOICES`], from the measured estimate.
+    pub fn choices(&self) -> Vec<(usize, usize, f64)> {
+        let Some(estimate) = self.estimate else {
+            return Vec::new();
+        };
+        let axes = if self.plan.second.is_some() { 2 } else { 1 };
+        CHOICES
+            .iter()
+            .map(|&n| {
+                let runs = n.pow(axes) * self.plan.seeds.max(1);
+                (n, runs, estimate.for_runs(runs))
+            })
+            .collect()
+    }
+
+    /// Seconds left at the pace of the runs done so far (from the start to the last point),
+    /// or, before any, the measured estimate.
+    pub fn eta(&self) -> Option<f64> {
+        let done = self.points.len();
+        if !self.running || self.asking {
+            return None;
+        }
+        if done == 0 {
+            return self.estimate.map(|e| e.total);
+        }
+        let per_point = (self.last_point - self.started) / done as f64;
+        (per_point > 0.0).then(|| per_point * self.total().saturating_sub(done) as f64)
+    }
 }
 
 /// A message as the log keeps it.

@@ -66,17 +66,23 @@ pub fn pane_svg_with_seeds(
     figures_svg(figures, &theme)
 }
 
-/// A sweep's figure as SVG (`sweep --plot`): the chart the sweep view draws on screen;
-/// `state` ends its title.
+/// A sweep's figure as SVG (`sweep --plot`, `w` on a sweep): the chart or the map the sweep
+/// view draws on screen; `state` ends its title.
 pub fn sweep_svg(
     sweep: &super::model::SweepView,
     state: &str,
     theme: ThemeName,
 ) -> Result<String, String> {
+    use super::panes::sweep::{MapData, SweepData, chart, map};
     let theme = Theme::new(theme);
-    let data = super::panes::sweep::SweepData::of(sweep);
-    let chart = super::panes::sweep::chart(sweep, &data, state, f64::NAN, &theme);
-    figures_svg(vec![Figure::Chart(chart)], &theme)
+    if sweep.plan.second.is_some() {
+        let data = MapData::of(sweep);
+        let figure = map(sweep, &data, state, (f64::NAN, f64::NAN), &theme);
+        return figures_svg(vec![Figure::Heatmap(figure)], &theme);
+    }
+    let data = SweepData::of(sweep);
+    let figure = chart(sweep, &data, state, f64::NAN, &theme);
+    figures_svg(vec![Figure::Chart(figure)], &theme)
 }
 
 /// Figures as one SVG, in a grid of (at most) two columns.

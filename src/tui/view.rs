@@ -5,7 +5,7 @@
 //! message-log overlays, and the question `q` asks during long work. Below the minimum size
 //! it draws only what size is needed.
 
-use super::app::{App, Overlay, RunState};
+use super::app::{App, Overlay, RunState, SweepView};
 use super::keymap::{self, InputMode};
 use super::panes::{self, PaneCtx};
 use super::share;
@@ -88,6 +88,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             theme: &theme,
         }
         .render(area, buf);
+    }
+    if let Some(sweep) = app
+        .sweep()
+        .filter(|s| s.asking || app.range_box().is_some())
+    {
+        sweep_prompt(app, sweep, &theme, area, buf);
     }
     if let Some(lost) = app.confirm_quit() {
         let mut lines = vec![Line::styled("quitting now throws away", theme.text)];
@@ -272,7 +278,10 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
     }
     if let (Some(sweep), Some(r)) = (app.sweep(), sweep_area) {
-        let current = lab.params().f64(&sweep.param);
+        let current = (
+            lab.params().f64(sweep.param()),
+            sweep.param2().map_or(f64::NAN, |p| lab.params().f64(p)),
+        );
         panes::sweep::render(sweep, current, theme, r, buf);
     }
 }
@@ -459,4 +468,68 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     );
     lines.pop();
     lines
+}
+
+/// The sweep's cost prompt (each choice with its measured cost) or its range being typed.
+fn sweep_prompt(app: &App, sweep: &SweepView, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let g = sweep.plan.grid;
+    let what = match sweep.param2() {
+        Some(p2) => format!("the map of {} × {p2}", sweep.param()),
+        None => format!("the sweep of {}", sweep.param()),
+    };
+    let mut lines = Vec::new();
+    if let Some(e) = sweep.estimate.filter(|_| sweep.asking) {
+        lines.push(Line::styled(
+            format!(
+                "{what}: {} runs, about {} on {} threads ({} a run)",
+                sweep.total(),
+                crate::fmt::eta(e.total),
+                e.jobs,
+                crate::fmt::eta(e.per_run)
+            ),
+            theme.text,
+        ));
+        lines.push(Line::raw(""));
+        let keys = ['1', '2', '4'];
+        for ((n, runs, secs), key) in sweep.choices().iter().zip(keys) {
+            let grid = if sweep.param2().is_some() {
+                format!("{n}×{n}")
+            } else {
+                n.to_string()
+            };
+            lines.push(Line::styled(
+                format!(
+                    "  {key}  {grid} points: {runs} runs, ~{}",
+                    crate::fmt::eta(*secs)
+                ),
+                theme.accent,
+            ));
+        }
+        lines.push(Line::styled(
+            "  Enter  as planned · / type a range · Esc cancel".to_string(),
+            theme.text,
+        ));
+    }
+    if let Some(b) = app.range_box() {
+        lines.push(Line::styled(
+            format!(
+                "{} from, to [, points] (now {} {} {}):",
+                sweep.param(),
+                crate::fmt::fmt_num(g.from),
+                crate::fmt::fmt_num(g.to),
+                g.points
+            ),
+            theme.text,
+        ));
+        lines.push(Line::styled(format!("  > {}▏", b.text()), theme.accent));
+        lines.push(Line::styled("  Enter runs it · Esc cancels", theme.dim));
+    }
+    Popup {
+        title: "sweep",
+        lines,
+        footer: "Esc cancel",
+        scroll: 0,
+        theme,
+    }
+    .render(area, buf);
 }

@@ -31,3 +31,4 @@ mod resnet_train;
 mod rnn_theory;
 mod sweep_map;
 mod tui;
+mod tui_sweep;

@@ -196,7 +196,7 @@ fn sweep_view_and_help_overlay() {
     press(&mut app, "Down");
     press(&mut app, "Down");
     let cmds = press(&mut app, "s");
-    let Some(Command::Sweep { id, plan }) = cmds.into_iter().next() else {
+    let Some(Command::Sweep { id, plan, .. }) = cmds.into_iter().next() else {
         panic!("s starts a sweep");
     };
     let points = plan
@@ -451,9 +451,9 @@ fn zoom_sweep_theme_pin_and_rejections() {
     }
     let cmds = press(&mut app, "s");
     let sweep = app.sweep().unwrap();
-    assert_eq!(sweep.total, 41);
-    assert_eq!(sweep.from, 0.05);
-    assert_eq!(sweep.to, 3.0);
+    assert_eq!(sweep.total(), 41);
+    assert_eq!(sweep.plan.grid.from, 0.05);
+    assert_eq!(sweep.plan.grid.to, 3.0);
     assert!(matches!(&cmds[..], [Command::Sweep { .. }]));
     assert!(matches!(
         &press(&mut app, "Esc")[..],
@@ -527,13 +527,14 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
         // With a sweep view (points still arriving, one of them diverged) and overlays.
         press(&mut app, "Down");
         let cmds = press(&mut app, "s");
-        if let Some(Command::Sweep { id, plan }) = cmds.first() {
+        if let Some(Command::Sweep { id, plan, .. }) = cmds.first() {
             for i in 0..5.min(plan.grid.points) {
                 let point = SweepPoint {
                     index: i,
                     value: plan.grid.value(i),
                     metric: if i == 2 { f64::NAN } else { i as f64 },
                     spread: None,
+                    summary: Vec::new(),
                 };
                 on_worker(&mut app, WorkerEvent::SweepPoint { id: *id, point });
             }
@@ -917,15 +918,18 @@ fn sweeps_use_the_valid_range_and_can_change_metric_and_narrow() {
         app.message()
     );
     let sweep = app.sweep().unwrap();
-    assert_eq!((sweep.from, sweep.to), (5.0, 1000.0));
-    let metric = sweep.metric.clone();
-    press(&mut app, "m");
-    assert_ne!(app.sweep().unwrap().metric, metric);
-    let width = app.sweep().unwrap().to - app.sweep().unwrap().from;
+    assert_eq!((sweep.plan.grid.from, sweep.plan.grid.to), (5.0, 1000.0));
+    let metric = sweep.metric().to_string();
+    // Before any point, m cycles the lab's numeric keys, and runs nothing.
+    assert!(press(&mut app, "m").is_empty());
+    assert_ne!(app.sweep().unwrap().metric(), metric);
+    let grid = |app: &App| app.sweep().unwrap().plan.grid;
+    let width = grid(&app).to - grid(&app).from;
     press(&mut app, "]");
-    let narrowed = app.sweep().unwrap().to - app.sweep().unwrap().from;
+    let g = grid(&app);
+    let narrowed = g.to - g.from;
     assert!(narrowed < 0.6 * width, "{narrowed} vs {width}");
-    assert!(app.sweep().unwrap().from <= 30.0 && app.sweep().unwrap().to >= 30.0);
+    assert!(g.from <= 30.0 && g.to >= 30.0);
 }
 
 #[test]
@@ -1003,13 +1007,14 @@ fn bn_sweep_of_wd_from_the_keyboard_follows_the_theory_line() {
     let mut app = done_app(LabId::Bn, 0);
     press(&mut app, "Down");
     let cmds = press(&mut app, "s");
-    let Some(Command::Sweep { id, mut plan }) = cmds.into_iter().next() else {
+    let Some(Command::Sweep { id, mut plan, .. }) = cmds.into_iter().next() else {
         panic!("s starts a sweep");
     };
     assert_eq!(plan.param, "wd");
     assert_eq!(plan.metric, "angular_update_ratio");
     let sweep = app.sweep().unwrap();
-    assert_eq!((sweep.from, sweep.to, sweep.total), (1e-5, 0.1, 41));
+    let g = sweep.plan.grid;
+    assert_eq!((g.from, g.to, sweep.total()), (1e-5, 0.1, 41));
     // Every fourth point, at lr 0.2 and 3000 steps instead of 20000 (CI time): from λ = 1e-3
     // on, (1−α)/(ηλ) ≤ 500 steps, so each settles, and the ratio to √(2ηλ/(1+α)) is ~1.
     plan.base.set_str("lr", "0.2").unwrap();
@@ -1049,7 +1054,28 @@ fn clip_views_switch_with_v_and_survive_restarts() {
     assert_eq!(tui.runs_started(), runs, "a view switch restarts nothing");
     let screen = text_of(tui.terminal().backend());
     assert!(screen.contains("RNN (v: cliff)"), "{screen}");
-    insta::assert_snapshot!("clip_rnn_view_mono_160x48", screen);
+    // Not a snapshot: the learners' 2000 steps amplify the last bits of the init's spectral
+    // norm (faer blocks its sums by the CPU's cache sizes, so an Intel and an AMD part differ
+    // there), and the clipped losses' digits and dots move with them. What the view must
+    // show does not.
+    for want in [
+        "‖W‖₂ at init 1.8",
+        "loss none nan",
+        "none DIVERGED at 211",
+        "RNN loss on the adding problem (log)",
+        "‖g‖ before clipping (log)",
+        "weight norm ‖θ‖ (log)",
+        "cosine of the update with −g",
+        "1/6 mean · 1/12 one value",
+        "×1788 NaN",
+        "above",
+    ] {
+        assert!(screen.contains(want), "{want} in\n{screen}");
+    }
+    assert!(
+        screen.contains("clipped norm ") && screen.contains('▲'),
+        "{screen}"
+    );
     // A preset restarts the run; the view the user chose stays, and the diverged variant
     // is tagged while the others carry on.
     tui.press("c");

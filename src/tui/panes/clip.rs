@@ -225,6 +225,7 @@ fn cliff_map<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
         legend: "log10 l".into(),
         marked_col: None,
         overlay,
+        pending: &[],
         theme: t,
     }
 }

@@ -202,6 +202,7 @@ fn landscape<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
         legend: "log10 f".into(),
         marked_col: None,
         overlay,
+        pending: &[],
         theme: t,
     }
 }

@@ -147,6 +147,7 @@ fn strip<'a>(ctx: &'a PaneCtx) -> Heatmap<'a> {
         legend: "log10".into(),
         marked_col: None,
         overlay: vec![],
+        pending: &[],
         theme: t,
     }
 }

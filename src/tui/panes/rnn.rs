@@ -141,6 +141,7 @@ fn heatmap<'a>(ctx: &'a PaneCtx, r: &'a crate::report::Report) -> Heatmap<'a> {
         legend: "log10".into(),
         marked_col: marked,
         overlay: vec![],
+        pending: &[],
         theme: ctx.theme,
     }
 }

@@ -251,6 +251,9 @@ fn commit_input(app: &mut App) -> Vec<Command> {
     let Some(typed) = app.input.as_ref().map(|b| b.text().to_string()) else {
         return vec![];
     };
+    if app.range_input {
+        return sweep::commit_range(app, &typed);
+    }
     let lab = app.lab();
     let Some((spec, _)) = lab.params().iter().nth(lab.selected) else {
         return vec![];
@@ -308,6 +311,7 @@ fn close(app: &mut App) -> Vec<Command> {
         return vec![];
     }
     if app.input.take().is_some() {
+        app.range_input = false;
         if app.message.as_ref().is_some_and(|m| m.error) {
             app.message = None;
         }
@@ -435,6 +439,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             }
             vec![]
         }
+        Action::Figure if app.sweep.is_some() => {
+            if app.sweep.as_ref().is_some_and(|s| s.points.is_empty()) {
+                say(app, "no point of the sweep has finished yet");
+            } else {
+                app.effects.push(Effect::SweepFigure);
+            }
+            vec![]
+        }
         Action::Figure => {
             if app.lab().report().is_none() {
                 say(app, "nothing to draw yet");
@@ -451,6 +463,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         Action::Sweep => sweep::start(app),
         Action::SweepMetric => sweep::next_metric(app),
         Action::SweepNarrow(narrow) => sweep::rescale(app, narrow),
+        Action::SweepPoints(n) => sweep::choose_points(app, n),
+        Action::SweepConfirm => sweep::confirm(app),
+        Action::SweepRange => sweep::begin_range(app),
         Action::Pin => {
             let lab = app.lab_mut();
             lab.pinned = lab.report.clone();

@@ -65,11 +65,25 @@ pub fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Command> {
             }
             vec![]
         }
-        WorkerEvent::SweepPoint { id, point } => {
+        WorkerEvent::SweepPoint { id, mut point } => {
+            let now = app.now;
             if let Some(s) = app.sweep.as_mut().filter(|s| s.id == id) {
+                // `m` may have chosen another metric than the one the plan ran with.
+                if !point.summary.is_empty() {
+                    point.metric = point.get(&s.plan.metric);
+                }
                 s.points.push(point);
                 s.points.sort_by_key(|p| p.index);
+                s.last_point = now;
             }
+            vec![]
+        }
+        WorkerEvent::SweepEstimate {
+            id,
+            estimate,
+            waiting,
+        } => {
+            super::sweep::estimated(app, id, estimate, waiting);
             vec![]
         }
         WorkerEvent::SeedsProgress { id, stats } => {

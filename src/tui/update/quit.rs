@@ -15,9 +15,9 @@ pub fn at_stake(app: &App) -> Vec<String> {
     if let Some(s) = app.sweep.as_ref().filter(|s| s.running) {
         lost.push(format!(
             "the sweep of {} ({}/{} points)",
-            s.param,
+            s.param(),
             s.points.len(),
-            s.total
+            s.total()
         ));
     }
     for lab in &app.labs {

@@ -95,6 +95,9 @@ pub struct Heatmap<'a> {
     pub marked_col: Option<usize>,
     /// Glyphs drawn over the map (a path, a curve), later ones on top.
     pub overlay: Vec<Mark>,
+    /// Cells still to come (a map filling in), in `data`'s layout: drawn blank, not as NaN.
+    /// Empty when every cell is there.
+    pub pending: &'a [bool],
     pub theme: &'a Theme,
 }
 
@@ -154,8 +157,12 @@ impl Widget for Heatmap<'_> {
                     if c >= available {
                         continue;
                     }
-                    let v = self.data[c * self.rows + r];
-                    self.cell(v, buf, map.x + cx, map.y + cy);
+                    let i = c * self.rows + r;
+                    // Blank, so a cell still to come is not read as a value (or a NaN).
+                    if self.pending.get(i).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    self.cell(self.data[i], buf, map.x + cx, map.y + cy);
                 }
             }
         }
@@ -197,7 +204,9 @@ impl Widget for Heatmap<'_> {
         // Legend: a vertical scale from the top (high) to the bottom (low).
         let lx = map.right() + 2;
         let (lo, hi) = self.scale.ends();
-        buf.set_string(lx, inner.y, &self.legend, self.theme.dim);
+        // The legend's room: to the frame's edge, never over it.
+        let legend_room = usize::from(inner.right().saturating_sub(lx));
+        buf.set_stringn(lx, inner.y, &self.legend, legend_room, self.theme.dim);
         // An odd number of swatches, so the middle one is exactly the midpoint (0 when
         // diverging).
         let lh = if map.height.is_multiple_of(2) {
@@ -279,6 +288,7 @@ mod tests {
                 ch: 'o',
                 style: Style::new(),
             }],
+            pending: &[],
             theme: &theme,
         };
         let area = Rect::new(0, 0, 40, 10);

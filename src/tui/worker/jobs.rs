@@ -24,12 +24,16 @@ impl<I> Job<I> {
     }
 }
 
-/// A sweep run inline: the next point to run.
+/// A sweep run inline: the points to run (a map's valid ones) and the next of them.
 pub(super) struct InlineSweep {
     id: u64,
     plan: Box<SweepPlan>,
+    indices: Vec<usize>,
     next: usize,
 }
+
+/// Seconds of a sweep's first run that the cost estimate times.
+const PROBE_SECONDS: f64 = 0.25;
 
 /// Seeds run inline: the reports so far.
 pub(super) struct InlineSeeds {
@@ -67,13 +71,17 @@ impl WorkerCore {
         }
     }
 
-    pub(super) fn sweep(&mut self, id: u64, plan: SweepPlan) {
+    /// Start a sweep. Live, with `ask_over`, its cost is measured first (on the sweep's own
+    /// thread) and a sweep over the limit only reports its estimate. Inline (demos, tests)
+    /// nothing is timed, so every frame is the same each time: it runs at once.
+    pub(super) fn sweep(&mut self, id: u64, plan: SweepPlan, ask_over: Option<f64>) {
         self.cancel_sweep();
         if !self.threaded_sweeps {
             match plan.validate() {
                 Ok(()) => {
                     self.sweep = Some(Job::Inline(InlineSweep {
                         id,
+                        indices: plan.runnable(Shard::ALL),
                         plan: Box::new(plan),
                         next: 0,
                     }))
@@ -91,8 +99,36 @@ impl WorkerCore {
             error: Some(error),
         };
         self.sweep = spawn_job("sweep", &self.emit, failed, move |cancel| {
+            let jobs = default_jobs();
+            if let Some(limit) = ask_over {
+                match plan
+                    .validate()
+                    .and_then(|()| plan.estimate(jobs, PROBE_SECONDS))
+                {
+                    Ok(estimate) => {
+                        let waiting = estimate.total > limit;
+                        if !cancel.load(Ordering::Relaxed) {
+                            emit(WorkerEvent::SweepEstimate {
+                                id,
+                                estimate,
+                                waiting,
+                            });
+                        }
+                        if waiting {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        emit(WorkerEvent::SweepDone {
+                            id,
+                            error: Some(e.0),
+                        });
+                        return;
+                    }
+                }
+            }
             let result = plan.validate().and_then(|()| {
-                plan.run(Shard::ALL, default_jobs(), &cancel, |point| {
+                plan.run(Shard::ALL, jobs, &cancel, |point| {
                     if !cancel.load(Ordering::Relaxed) {
                         emit(WorkerEvent::SweepPoint { id, point });
                     }
@@ -185,13 +221,24 @@ impl WorkerCore {
     }
 
     pub(super) fn inline_sweep_point(&mut self) {
-        let Some(Job::Inline(InlineSweep { id, plan, next })) = self.sweep.as_mut() else {
+        let Some(Job::Inline(InlineSweep {
+            id,
+            plan,
+            indices,
+            next,
+        })) = self.sweep.as_mut()
+        else {
             return;
         };
         let id = *id;
-        let result = plan.run_point(*next, &AtomicBool::new(false));
+        let Some(&index) = indices.get(*next) else {
+            self.sweep = None;
+            (self.emit)(WorkerEvent::SweepDone { id, error: None });
+            return;
+        };
+        let result = plan.run_point(index, &AtomicBool::new(false));
         *next += 1;
-        let finished = *next >= plan.grid.points;
+        let finished = *next >= indices.len();
         match result {
             Ok(point) => (self.emit)(WorkerEvent::SweepPoint { id, point }),
             Err(e) => {

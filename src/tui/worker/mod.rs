@@ -19,7 +19,7 @@ use crate::params::Value;
 use crate::report::Report;
 use crate::run::{Quiet, RunSpec, Runner};
 use crate::seeds::{SeedPlan, SeedStats};
-use crate::sweep::{SweepPlan, SweepPoint};
+use crate::sweep::{Estimate, SweepPlan, SweepPoint};
 use jobs::{InlineSeeds, InlineSweep, Job};
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,10 +56,12 @@ pub enum Command {
     Act(&'static str),
     /// The pace of the run.
     Speed(Speed),
-    /// Start a sweep, cancelling any running one.
+    /// Start a sweep, cancelling any running one. With `ask_over`, measure its cost first
+    /// and, above that many seconds, report the estimate and wait (the UI asks the user).
     Sweep {
         id: u64,
         plan: SweepPlan,
+        ask_over: Option<f64>,
     },
     CancelSweep,
     /// Run the spec over seeds in the background, cancelling any such run in progress.
@@ -98,6 +100,12 @@ pub enum WorkerEvent {
     SweepDone {
         id: u64,
         error: Option<String>,
+    },
+    /// What the sweep was measured to cost; `waiting`: over the limit, so it did not start.
+    SweepEstimate {
+        id: u64,
+        estimate: Estimate,
+        waiting: bool,
     },
     /// What the seeds finished so far show (sent after each seed).
     SeedsProgress {
@@ -268,7 +276,7 @@ impl WorkerCore {
                     self.speed = speed;
                     self.dirty = true;
                 }
-                Command::Sweep { id, plan } => self.sweep(id, plan),
+                Command::Sweep { id, plan, ask_over } => self.sweep(id, plan, ask_over),
                 Command::CancelSweep => self.cancel_sweep(),
                 Command::Seeds { id, plan } => self.seeds(id, plan),
                 Command::CancelSeeds => self.cancel_seeds(),
