@@ -181,18 +181,22 @@ pub struct MergeArgs {
 pub struct SweepArgs {
     /// The lab (see `gradscope labs`).
     pub lab: String,
+    /// One of the lab's named maps (`gradscope labs` lists them): its parameters, ranges and
+    /// metric; `--points` sets the values per axis, `--metric` another metric.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["param", "from", "to", "log", "param2"])]
+    pub map: Option<String>,
     /// The numeric parameter to vary.
-    #[arg(long)]
-    pub param: String,
+    #[arg(long, required_unless_present = "map")]
+    pub param: Option<String>,
     /// First value.
-    #[arg(long, allow_negative_numbers = true)]
-    pub from: f64,
+    #[arg(long, allow_negative_numbers = true, required_unless_present = "map")]
+    pub from: Option<f64>,
     /// Last value.
-    #[arg(long, allow_negative_numbers = true)]
-    pub to: f64,
-    /// Number of values, from and to included.
-    #[arg(long)]
-    pub points: usize,
+    #[arg(long, allow_negative_numbers = true, required_unless_present = "map")]
+    pub to: Option<f64>,
+    /// Number of values, from and to included (with --map: per axis).
+    #[arg(long, required_unless_present = "map")]
+    pub points: Option<usize>,
     /// Space the values geometrically instead of evenly.
     #[arg(long)]
     pub log: bool,
@@ -213,8 +217,8 @@ pub struct SweepArgs {
     #[arg(long, requires = "param2")]
     pub log2: bool,
     /// The summary key to report for each value.
-    #[arg(long)]
-    pub metric: String,
+    #[arg(long, required_unless_present = "map")]
+    pub metric: Option<String>,
     /// Steps of each run (default: what the metric needs; rnn: 0, its heatmap is not swept).
     #[arg(long)]
     pub steps: Option<u64>,

@@ -9,7 +9,7 @@
 //! once besides the results; the number of points is capped at [`MAX_POINTS`].
 
 use crate::fmt::csv_num;
-use crate::labs::LabId;
+use crate::labs::{LabId, MapAxis, MapPreset};
 use crate::parallel::run_indexed;
 use crate::params::{ParamError, ParamSpec};
 use crate::report::Summary;
@@ -202,6 +202,25 @@ impl SweepPlan {
             seeds: 1,
             keep_summary: false,
         }
+    }
+
+    /// A lab's named map over `base` (its own settings applied first), at `points` values per
+    /// axis (the map's own count without).
+    pub fn of_map(
+        mut base: RunSpec,
+        map: &MapPreset,
+        points: Option<usize>,
+    ) -> Result<SweepPlan, ParamError> {
+        for (k, v) in map.sets {
+            base.set_str(k, v)?;
+        }
+        if base.steps.is_none() {
+            base.steps = map.steps;
+        }
+        let n = points.unwrap_or(map.points);
+        let grid = |a: &MapAxis| Grid::new(a.from, a.to, n, a.log);
+        SweepPlan::new(base, map.x.param, grid(&map.x)?, map.metric)
+            .with_second(map.y.param, grid(&map.y)?)
     }
 
     /// A map over `param` × `param2` (the grid's points multiply, within [`MAX_POINTS`]).

@@ -90,9 +90,47 @@ pub fn labs_json() -> Json {
                     "title": d.title,
                     "params": d.specs.iter().map(spec_json).collect::<Vec<_>>(),
                     "presets": presets,
+                    "maps": d.maps.iter().map(map_json).collect::<Vec<_>>(),
                 })
             })
             .collect(),
+    )
+}
+
+fn map_json(m: &crate::labs::MapPreset) -> Json {
+    let axis = |a: &crate::labs::MapAxis| json!({"param": a.param, "from": a.from, "to": a.to, "log": a.log});
+    let values: serde_json::Map<String, Json> = m
+        .sets
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    json!({
+        "name": m.name,
+        "teaches": m.teaches,
+        "x": axis(&m.x),
+        "y": axis(&m.y),
+        "metric": m.metric,
+        "points": m.points,
+        "steps": m.steps,
+        "values": values,
+    })
+}
+
+/// A map in one line: `x × y → metric` and what it teaches.
+fn map_line(m: &crate::labs::MapPreset) -> String {
+    let sets: Vec<String> = m.sets.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let at = if sets.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", sets.join(" "))
+    };
+    format!(
+        "{} × {} → {} ({n}×{n}{at}): {}",
+        m.x.param,
+        m.y.param,
+        m.metric,
+        m.teaches,
+        n = m.points
     )
 }
 
@@ -123,6 +161,13 @@ pub fn labs_table() -> String {
             let wp = d.presets.iter().map(|p| p.name.len()).max().unwrap_or(0);
             for p in d.presets {
                 s += &format!("    {:<wp$}  {}\n", p.name, p.help);
+            }
+        }
+        if !d.maps.is_empty() {
+            s += "  maps (sweep --map NAME; a in the TUI):\n";
+            let wm = d.maps.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            for m in d.maps {
+                s += &format!("    {:<wm$}  {}\n", m.name, map_line(m));
             }
         }
         s += "\n";

@@ -104,10 +104,24 @@ pub fn sweep(args: SweepArgs, setup: &Setup) -> Result<()> {
             ("--plot", args.plot.as_deref()),
         ],
     )?;
-    let grid = Grid::new(args.from, args.to, args.points, args.log).map_err(UsageError::from)?;
     let shard = Shard::parse(args.shard.as_deref()).map_err(UsageError::from)?;
     let jobs = super::jobs(args.jobs)?;
-    let mut plan = SweepPlan::new(base, &args.param, grid, &args.metric);
+    let mut plan = match (&args.map, &args.param, args.from, args.to, args.points) {
+        (Some(name), ..) => {
+            let map = named_map(base.lab, name)?;
+            let mut plan = SweepPlan::of_map(base, map, args.points).map_err(UsageError::from)?;
+            if let Some(metric) = &args.metric {
+                plan.metric = metric.clone();
+            }
+            plan
+        }
+        (None, Some(param), Some(from), Some(to), Some(points)) => {
+            let grid = Grid::new(from, to, points, args.log).map_err(UsageError::from)?;
+            let metric = args.metric.as_deref().unwrap_or_default();
+            SweepPlan::new(base, param, grid, metric)
+        }
+        _ => crate::usage_bail!("sweep needs --map NAME, or --param, --from, --to and --points"),
+    };
     if let (Some(param2), Some(from2), Some(to2), Some(points2)) =
         (&args.param2, args.from2, args.to2, args.points2)
     {
@@ -136,6 +150,25 @@ pub fn sweep(args: SweepArgs, setup: &Setup) -> Result<()> {
         args.out.as_deref(),
         &render(&plan, &points, args.format, shard)?,
     )
+}
+
+/// The lab's map called `name`, or a one-line error listing its maps.
+fn named_map(lab: crate::labs::LabId, name: &str) -> Result<&'static crate::labs::MapPreset> {
+    let maps = lab.descriptor().maps;
+    if let Some(map) = maps.iter().find(|m| m.name == name) {
+        return Ok(map);
+    }
+    let names: Vec<&str> = maps.iter().map(|m| m.name).collect();
+    let accepted = if names.is_empty() {
+        "it has none".to_string()
+    } else {
+        format!("accepted: {}", names.join(", "))
+    };
+    Err(UsageError::new(format!(
+        "unknown map '{name}' for lab {}; {accepted}",
+        lab.name()
+    ))
+    .into())
 }
 
 /// A grid error about `--from`, `--to`, `--points` or `--log`, said of the second axis.

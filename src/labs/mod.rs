@@ -186,6 +186,34 @@ pub struct Preset {
     pub pace: Option<f64>,
 }
 
+/// One axis of a named map: a parameter over [from, to].
+#[derive(Clone, Copy, Debug)]
+pub struct MapAxis {
+    pub param: &'static str,
+    pub from: f64,
+    pub to: f64,
+    pub log: bool,
+}
+
+/// A telling two-parameter map of a lab (`gradscope sweep LAB --map NAME`, the TUI's `a`):
+/// a metric over `x` × `y`, with the sentence it teaches — no more than its runs show (each
+/// lab's tests check it over seeds).
+#[derive(Clone, Copy, Debug)]
+pub struct MapPreset {
+    pub name: &'static str,
+    /// What the map shows, in a sentence.
+    pub teaches: &'static str,
+    /// `K=V` pairs applied over the run's parameters first (a non-normal init, …).
+    pub sets: &'static [(&'static str, &'static str)],
+    pub x: MapAxis,
+    pub y: MapAxis,
+    pub metric: &'static str,
+    /// Values per axis (fewer for labs whose runs take seconds).
+    pub points: usize,
+    /// Steps of each run (`None`: what the metric needs).
+    pub steps: Option<u64>,
+}
+
 /// One claim of a lab's lesson that a single run either shows or not, counted over seeds
 /// (`run --seeds`, the TUI's `S`): "LSTM ≥ 95%: 19/20 seeds".
 #[derive(Clone, Copy, Debug)]
@@ -230,6 +258,8 @@ pub struct LabDescriptor {
     /// seconds (headless runs are never paced).
     pub steps_per_second: f64,
     pub presets: &'static [Preset],
+    /// Its telling two-parameter maps.
+    pub maps: &'static [MapPreset],
     /// The claims counted over seeds (the TUI's `S` header, `run --seeds`).
     pub lessons: &'static [Lesson],
     pub actions: &'static [LabAction],

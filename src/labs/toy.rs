@@ -25,6 +25,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: 20,
     steps_per_second: 10.0,
     lessons: &[],
+    maps: &[],
     presets: &[Preset {
         name: "fast",
         help: "decays fast",

@@ -58,6 +58,8 @@ pub enum Action {
     SweepConfirm,
     /// Type the sweep's range (and points).
     SweepRange,
+    /// Map the lab's next named map.
+    NamedMap,
     /// Run the current parameters over seeds (or stop / hide that).
     Seeds,
     /// Keep the current run as a ghost trace.

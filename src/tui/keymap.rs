@@ -127,6 +127,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Normal, &[C('c')], Action::NextPreset, "c", "cycle the lab's presets (its telling cases)", Some("preset")),
     b(Normal, &[C('d')], Action::Defaults, "d", "every parameter back to its default", None),
     b(Normal, &[C('s')], Action::Sweep, "s", "sweep the selected parameter over its valid range", Some("sweep")),
+    b(Normal, &[C('a')], Action::NamedMap, "a", "the lab's telling maps: each press the next (gradscope labs lists them)", Some("map")),
     b(Normal, &[C('S')], Action::Seeds, "S", "these parameters over 20 seeds: bands, lesson counts", None),
     b(Normal, &[C('p')], Action::Pin, "p", "pin this run as a ghost trace", Some("pin")),
     b(Normal, &[C('P')], Action::Unpin, "P", "drop the ghost trace", None),

@@ -13,6 +13,7 @@ mod cli_reliability;
 mod clip_lab;
 mod corpus;
 mod demo;
+mod lab_maps;
 mod lstm_lab;
 mod mf_theory;
 mod module_cycles;

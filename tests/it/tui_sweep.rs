@@ -352,3 +352,28 @@ fn a_resnet_sweep_is_estimated_over_a_minute_and_an_rnn_sweep_under() {
     assert!(cheap.total < 60.0, "{cheap:?}");
     assert_eq!(cheap.jobs, 2);
 }
+
+#[test]
+fn a_maps_the_labs_named_maps_in_turn() {
+    let mut app = App::new(RunSpec::new(LabId::Rnn), ThemeName::Default);
+    let cmds = press(&mut app, "a");
+    let Some(Command::Sweep { plan, .. }) = cmds.first() else {
+        panic!("a starts the map: {:?}", app.message());
+    };
+    let map = &LabId::Rnn.descriptor().maps[0];
+    assert_eq!(plan.param, map.x.param);
+    assert_eq!(
+        plan.second.as_ref().map(|(p, _)| p.as_str()),
+        Some(map.y.param)
+    );
+    assert_eq!(
+        plan.base.params.text("init"),
+        "nonnormal",
+        "its own settings"
+    );
+    assert!(app.message().unwrap().text.contains(map.teaches));
+    // A lab without maps says why.
+    let mut app = App::new(RunSpec::new(LabId::Resnet), ThemeName::Default);
+    assert!(press(&mut app, "a").is_empty());
+    assert!(app.message().unwrap().text.contains("names no map"));
+}

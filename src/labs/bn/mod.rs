@@ -14,7 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 
-use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset, Preset};
 use crate::fmt::fmt_num;
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
@@ -78,6 +78,19 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
+/// Its telling maps (`gradscope sweep bn --map NAME`, the TUI's `a`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[MapPreset {
+        name: "equilibrium",
+        teaches: "the wd run's angular update over its theory √(2ηλ/(1+α)): near 1 wherever the run outlasts the ~(1−α)/(ηλ) steps it takes to settle; at ηλ = 1e-6 it has not settled and the ratio is off",
+        sets: &[],
+        x: MapAxis { param: "lr", from: 0.01, to: 1.0, log: true },
+        y: MapAxis { param: "wd", from: 1e-4, to: 0.1, log: true },
+        metric: "angular_update_ratio",
+        points: 11,
+        steps: None,
+    }];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "bn",
     title: "BN scale invariance",
@@ -88,6 +101,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 1000.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[
         LabAction {

@@ -9,7 +9,7 @@
 pub mod cliff;
 pub mod task;
 
-use super::{Lab, LabDescriptor, LabFns, Lesson, Preset};
+use super::{Lab, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset, Preset};
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
@@ -89,6 +89,19 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
+/// Its telling maps (`gradscope sweep clip --map NAME`, the TUI's `a`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[MapPreset {
+        name: "clipping-matters",
+        teaches: "norm clipping's final loss at ‖W‖₂ = 3: with τ = 0.1 it learns below the baseline 1/6 even at lr 1, where a τ of 100 (which never clips) ends above 1 or diverges",
+        sets: &[("init_scale", "3")],
+        x: MapAxis { param: "threshold", from: 0.01, to: 100.0, log: true },
+        y: MapAxis { param: "lr", from: 0.01, to: 1.0, log: true },
+        metric: "final_loss.norm",
+        points: 21,
+        steps: None,
+    }];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "clip",
     title: "Exploding gradients and clipping",
@@ -99,6 +112,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 100.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[],
     fns: LabFns::of::<ClipLab>(),

@@ -12,7 +12,7 @@
 pub mod flow;
 pub mod memory;
 
-use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset, Preset};
 use crate::nn::CellKind;
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
@@ -101,6 +101,19 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
+/// Its telling maps (`gradscope sweep lstm --map NAME`, the TUI's `a`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[MapPreset {
+        name: "reach",
+        teaches: "the cell's gradient T steps back, at init: at b ≤ 0 it is below 1e-15 by T = 100, at b ≥ 4 it is still above 0.1 there — the forget bias sets how far back a gradient reaches",
+        sets: &[],
+        x: MapAxis { param: "forget_bias", from: -2.0, to: 6.0, log: false },
+        y: MapAxis { param: "horizon", from: 5.0, to: 100.0, log: false },
+        metric: "log10_grad_c_final.lstm",
+        points: 21,
+        steps: Some(0),
+    }];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "lstm",
     title: "LSTM gradient flow",
@@ -113,6 +126,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 100.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
     fns: LabFns::of::<LstmLab>(),

@@ -20,7 +20,7 @@ pub use factors::{
     residual, segment,
 };
 
-use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset};
 use crate::linalg;
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
@@ -60,6 +60,19 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
+/// Its telling maps (`gradscope sweep mf --map NAME`, the TUI's `a`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[MapPreset {
+        name: "step-size",
+        teaches: "diverged (1) or not (0): from init scales up to 0.1, lr ≤ 0.048 converges to f* and lr ≥ 0.08 diverges — the edge near the stable step lr 0.05 (η < 1/(2σ₁)); from init 1 descent diverges already at lr 0.04: large factors lower the edge",
+        sets: &[],
+        x: MapAxis { param: "lr", from: 0.001, to: 0.2, log: true },
+        y: MapAxis { param: "init_scale", from: 1e-4, to: 1.0, log: true },
+        metric: "diverged",
+        points: 21,
+        steps: None,
+    }];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "mf",
     title: "Matrix factorisation",
@@ -70,6 +83,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: DEFAULT_STEPS,
     steps_per_second: 100.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[LabAction {
         key: 'g',

@@ -12,7 +12,7 @@
 mod explain;
 mod run;
 
-use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapPreset, Preset};
 use crate::nn::data::cifar;
 use crate::nn::resnet::footprint::{MEMORY_BUDGET, train_bytes};
 use crate::nn::{BnOrder, ResNetConfig};
@@ -107,6 +107,10 @@ const LESSONS: &[Lesson] = &[Lesson {
     pass: |a| a >= 0.8,
 }];
 
+/// None: one run trains for minutes, so a map of them is a cluster's job (`--shard`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "resnet",
     title: "ResNet-18 trainer",
@@ -119,6 +123,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     // training goes (`+` cannot make the CPU faster, `-` slows it down to watch).
     steps_per_second: 10.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
     fns: LabFns::of::<ResnetLab>(),

@@ -19,7 +19,7 @@ pub use matrices::{Family, Init, Jordan, Operator, jordan_core};
 pub use propagate::{Activation, Propagation, propagate, propagate_with};
 pub use worst::{jordan_log10, power_log10, worst_log10};
 
-use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, Preset};
+use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset, Preset};
 use crate::linalg;
 use crate::params::{ParamError, lab_config};
 use crate::report::Report;
@@ -107,6 +107,19 @@ const LESSONS: &[Lesson] = &[
     },
 ];
 
+/// Its telling maps (`gradscope sweep rnn --map NAME`, the TUI's `a`).
+#[rustfmt::skip]
+const MAPS: &[MapPreset] = &[MapPreset {
+        name: "worst-growth",
+        teaches: "a non-normal W_z, linear σ: the worst direction's gradient grows (peak ratio > 1) exactly where ‖W‖₂ > 1, at every ρ(W) — ρ < 1 says only that it vanishes in the end; where ρ ≥ 1 too, the peak is far higher",
+        sets: &[("init", "nonnormal")],
+        x: MapAxis { param: "spectral_norm", from: 0.5, to: 2.0, log: false },
+        y: MapAxis { param: "spectral_radius", from: 0.0, to: 1.5, log: false },
+        metric: "log10_worst_peak_ratio",
+        points: 21,
+        steps: None,
+    }];
+
 pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     name: "rnn",
     title: "RNN gradient propagation",
@@ -117,6 +130,7 @@ pub static DESCRIPTOR: LabDescriptor = LabDescriptor {
     default_steps: HEAT_COLUMNS as u64,
     steps_per_second: 10.0,
     presets: PRESETS,
+    maps: MAPS,
     lessons: LESSONS,
     actions: &[] as &[LabAction],
     fns: LabFns::of::<RnnLab>(),

@@ -466,6 +466,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         Action::SweepPoints(n) => sweep::choose_points(app, n),
         Action::SweepConfirm => sweep::confirm(app),
         Action::SweepRange => sweep::begin_range(app),
+        Action::NamedMap => sweep::named_map(app),
         Action::Pin => {
             let lab = app.lab_mut();
             lab.pinned = lab.report.clone();

@@ -453,3 +453,36 @@ pub fn estimated(app: &mut App, id: u64, estimate: Estimate, waiting: bool) {
         say(app, text);
     }
 }
+
+/// `a`: the lab's next named map (the first, or the one after the map open), with the
+/// sentence it teaches in the status bar.
+pub fn named_map(app: &mut App) -> Vec<Command> {
+    let lab = app.lab();
+    let maps = lab.id().descriptor().maps;
+    if maps.is_empty() {
+        let text = format!(
+            "{} names no map: one of its runs takes minutes (s sweeps, then s on another parameter maps)",
+            lab.id().name()
+        );
+        say(app, text);
+        return vec![];
+    }
+    let open = app.sweep.as_ref().and_then(|s| {
+        maps.iter().position(|m| {
+            s.plan.param == m.x.param && s.param2() == Some(m.y.param) && s.plan.metric == m.metric
+        })
+    });
+    let map = &maps[open.map_or(0, |i| (i + 1) % maps.len())];
+    match SweepPlan::of_map(lab.spec.clone(), map, None) {
+        Ok(mut plan) => {
+            plan.keep_summary = true;
+            let cmds = launch(app, plan, Some(ASK_OVER));
+            say(app, format!("map {}: {}", map.name, map.teaches));
+            cmds
+        }
+        Err(e) => {
+            complain(app, e.0);
+            vec![]
+        }
+    }
+}
