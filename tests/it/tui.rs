@@ -809,14 +809,8 @@ fn a_change_after_done_restarts_and_the_charts_follow() {
     // The lab action when done changes the charts, not only the message and the readouts.
     let mut tui = inline(RunSpec::new(LabId::Mf));
     tui.settle(60.0).unwrap();
-    let series = |tui: &InlineTui<TestBackend>| {
-        tui.app()
-            .lab()
-            .report()
-            .unwrap()
-            .series("balance")
-            .to_vec()
-    };
+    let series =
+        |tui: &InlineTui<TestBackend>| tui.app().lab().report().unwrap().series("balance").to_vec();
     let (balance, chart) = (series(&tui), balance_chart(&tui));
     tui.press("g");
     tui.frame().unwrap();
@@ -828,7 +822,11 @@ fn a_change_after_done_restarts_and_the_charts_follow() {
         "the balancedness series follows g"
     );
     assert_eq!(after.last(), Some(&report.num("balance_final")));
-    assert_eq!(after.len(), balance.len() + 1, "one point, at the same step");
+    assert_eq!(
+        after.len(),
+        balance.len() + 1,
+        "one point, at the same step"
+    );
     assert_ne!(balance_chart(&tui), chart, "and the chart shows it");
     assert!(
         tui.app()
@@ -842,7 +840,10 @@ fn a_change_after_done_restarts_and_the_charts_follow() {
 /// The rows of mf's balancedness chart (the pane's lower left chart) at 120×40.
 fn balance_chart(tui: &InlineTui<TestBackend>) -> Vec<String> {
     let pane = pane_of(tui);
-    let top = pane.iter().position(|l| l.contains("balancedness")).unwrap();
+    let top = pane
+        .iter()
+        .position(|l| l.contains("balancedness"))
+        .unwrap();
     pane[top + 1..]
         .iter()
         .map(|l| l.split("││").next().unwrap().to_string())
