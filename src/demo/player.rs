@@ -61,7 +61,9 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
         cast.output(tui.clock(), &out.take());
         Ok(())
     };
-    frame(&mut tui, &mut cast)?;
+    // No frame before the first cue: the cues up to the first `wait` (its `theme`, `lab`,
+    // first caption) are due at time 0 and apply before anything is drawn, as in the live
+    // loop, so the first frame is already in the script's theme and lab.
     // The line of the last cue whose work the worker may still reject (a `set` of a file
     // that cannot be read, a `sweep` over values the lab refuses): its failure is the
     // line's. Keys and typed text may show an error on purpose, so theirs are not.

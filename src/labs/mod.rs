@@ -79,7 +79,9 @@ pub trait Lab: Send + Sized + 'static {
     fn retune(&mut self, _config: &Self::Config) {}
 
     /// Carry out one of the lab's declared [`LabAction`]s (by name); returns a line saying
-    /// what it did.
+    /// what it did. An action that changes what the lab's series plot records the new state
+    /// (a point at the current step): a finished run takes no further step, so its charts
+    /// would otherwise never show the action.
     fn act(&mut self, _config: &Self::Config, action: &str) -> Result<String, ParamError> {
         Err(ParamError(format!("this lab has no action '{action}'")))
     }

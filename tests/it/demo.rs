@@ -144,6 +144,32 @@ mod records_a_valid_cast {
 }
 
 #[test]
+fn the_first_frame_is_in_the_scripts_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("themed.tape");
+    std::fs::write(&demo, "size 80x24\ntheme projector\nlab mf\nwait 0.2s\n").unwrap();
+    let cast = dir.path().join("themed.cast");
+    record(&demo, &cast);
+    let text = std::fs::read_to_string(&cast).unwrap();
+    let outputs: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e[1] == "o")
+        .map(|e| e[2].as_str().unwrap().to_string())
+        .collect();
+    // The projector theme paints its black background (colour 16: SGR 48;5;16, after the
+    // foreground in one sequence) under every cell; the default theme paints none.
+    let background = "48;5;16m";
+    assert!(
+        outputs[0].contains(background) && outputs[0].contains("theme projector"),
+        "the first frame: {:?}",
+        outputs[0]
+    );
+    assert!(outputs.iter().all(|o| !o.contains("theme default")));
+}
+
+#[test]
 fn a_bad_demo_line_is_named_and_the_demo_cannot_be_its_own_recording() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.tape");

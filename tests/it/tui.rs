@@ -807,14 +807,28 @@ fn a_change_after_done_restarts_and_the_charts_follow() {
     tui.advance(0.5).unwrap();
     assert_eq!(tui.app().run_state(), RunState::Paused);
     assert_eq!(tui.app().progress().unwrap().step, 0);
-    // The lab action when done changes the charts, not only the message.
+    // The lab action when done changes the charts, not only the message and the readouts.
     let mut tui = inline(RunSpec::new(LabId::Mf));
     tui.settle(60.0).unwrap();
-    let balance = tui.app().lab().report().unwrap().num("balance_final");
+    let series =
+        |tui: &InlineTui<TestBackend>| tui.app().lab().report().unwrap().series("balance").to_vec();
+    let (balance, chart) = (series(&tui), balance_chart(&tui));
     tui.press("g");
     tui.frame().unwrap();
-    let after = tui.app().lab().report().unwrap().num("balance_final");
-    assert_ne!(balance, after, "the report after g is published");
+    let report = tui.app().lab().report().unwrap();
+    let after = series(&tui);
+    assert_ne!(
+        balance.last(),
+        after.last(),
+        "the balancedness series follows g"
+    );
+    assert_eq!(after.last(), Some(&report.num("balance_final")));
+    assert_eq!(
+        after.len(),
+        balance.len() + 1,
+        "one point, at the same step"
+    );
+    assert_ne!(balance_chart(&tui), chart, "and the chart shows it");
     assert!(
         tui.app()
             .message()
@@ -822,6 +836,56 @@ fn a_change_after_done_restarts_and_the_charts_follow() {
             .text
             .contains("random invertible R")
     );
+}
+
+/// The rows of mf's balancedness chart (the pane's lower left chart) at 120×40.
+fn balance_chart(tui: &InlineTui<TestBackend>) -> Vec<String> {
+    let pane = pane_of(tui);
+    let top = pane
+        .iter()
+        .position(|l| l.contains("balancedness"))
+        .unwrap();
+    pane[top + 1..]
+        .iter()
+        .map(|l| l.split("││").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_lab_action_on_a_finished_run_moves_a_series_without_a_step() {
+    let mut acted = 0;
+    for &lab in LabId::all() {
+        for action in lab.descriptor().actions {
+            let mut tui = inline(RunSpec {
+                steps: Some(50),
+                ..RunSpec::new(lab)
+            });
+            tui.settle(60.0).unwrap();
+            assert_eq!(tui.app().run_state(), RunState::Done, "{}", lab.name());
+            let before = tui.app().lab().report().unwrap().clone();
+            assert!(tui.press(&action.key.to_string()));
+            tui.frame().unwrap();
+            let after = tui.app().lab().report().unwrap();
+            assert_eq!(after.steps, before.steps, "{}: no step taken", lab.name());
+            let moved: Vec<&String> = after
+                .series
+                .iter()
+                .filter(|(name, s)| {
+                    let last = |s: &[f64]| s.last().map(|v| v.to_bits());
+                    last(before.series(name)) != last(s)
+                })
+                .map(|(name, _)| name)
+                .collect();
+            assert!(
+                !moved.is_empty(),
+                "{} {}: no series shows the action",
+                lab.name(),
+                action.name
+            );
+            acted += 1;
+        }
+    }
+    assert!(acted >= 3, "mf's g, bn's x and X");
 }
 
 #[test]

@@ -355,6 +355,9 @@ impl BnLab {
             loss_change: change,
             eff_lr_ratio: eff1[0] / eff0[0],
         });
+        // A point at this same step: the charts show the jump even when no step follows (a
+        // finished run takes none).
+        self.record(lr);
         // The wd run's numbers (nowd's change the same way); the readouts keep both.
         format!(
             "W×{} at step {} (both runs): loss {} → {}, η/‖w‖² {} → {}",

@@ -429,6 +429,9 @@ impl Lab for MfLab {
         self.a = self.a.dot(&rm);
         self.b = r_inv.dot(&self.b);
         self.evaluate();
+        // A point at this same step: the charts show the jump even when no step follows (a
+        // finished run takes none).
+        self.record();
         let after = balance(self.a.view(), self.b.view());
         Ok(format!(
             "applied a random invertible R: loss {} → {}, balance {} → {}",
