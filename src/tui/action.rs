@@ -72,6 +72,9 @@ pub enum Action {
     /// The last messages, in full, with their times.
     Log,
     Zoom,
+    /// Zoom the zoomed chart's x range: 1 halves it, −1 doubles it, 0 shows all of it (the
+    /// range stays anchored at its start).
+    ZoomX(i8),
     CycleTheme,
     Help,
     /// Scroll an overlay by lines (negative: up).

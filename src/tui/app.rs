@@ -169,6 +169,8 @@ pub struct App {
     pub(super) committed_input: Option<(u64, String)>,
     /// The zoomed chart of the pane, if any.
     pub(super) zoom: Option<usize>,
+    /// The zoomed chart shows the first 1/2^x_zoom of its x range.
+    pub(super) x_zoom: u32,
     pub(super) theme: ThemeName,
     pub(super) message: Option<Message>,
     pub(super) sweep: Option<SweepView>,
@@ -252,6 +254,7 @@ impl App {
             range_input: false,
             committed_input: None,
             zoom: None,
+            x_zoom: 0,
             theme,
             message: None,
             sweep: None,
@@ -334,6 +337,11 @@ impl App {
 
     pub fn zoom(&self) -> Option<usize> {
         self.zoom
+    }
+
+    /// How many times the zoomed chart's x range was halved (0 while no chart is zoomed).
+    pub fn x_zoom(&self) -> u32 {
+        if self.zoom.is_some() { self.x_zoom } else { 0 }
     }
 
     pub fn theme(&self) -> ThemeName {

@@ -2,12 +2,16 @@
 //! with axes (log axes labelled in powers of ten), the theme's series colours, reference
 //! lines, the marker line and a legend. In mono, series differ by point shape as on screen.
 //!
-//! Values a log axis cannot show (≤ 0) and non-finite values are left out of the lines; the
-//! legend says how many, as the terminal chart does.
+//! A chart is drawn from the same [`ChartLayout`] as on screen: ranges, ticks and their
+//! labels, the flat-series rule, the legend (series that coincide share one entry). Values a
+//! log axis cannot show (≤ 0), non-finite values and values off the range are left out of
+//! the lines, marked on the edge and counted in the legend, as the terminal chart does.
 
 use super::panes::{PaneCtx, figures};
 use super::theme::{Theme, ThemeName};
-use super::widgets::chart::Chart;
+use super::widgets::chart::{
+    AxisLayout, Chart, ChartLayout, LegendKind, Pos as ChartPos, Series, transform,
+};
 use super::widgets::heatmap::Heatmap;
 use super::widgets::{Figure, TextTable};
 use crate::fmt::short_num;
@@ -15,7 +19,9 @@ use crate::labs::LabId;
 use crate::report::Report;
 use crate::seeds::SeedStats;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos as Anchor, VPos};
 use ratatui::style::Color as TuiColor;
 
 /// The size of one figure in the SVG, in pixels.
@@ -51,6 +57,8 @@ pub fn pane_svg_with_seeds(
         theme: &theme,
         seeds,
         view,
+        total: 0,
+        x_zoom: 0,
     };
     let mut figures = figures(lab, &ctx);
     if let Some(i) = only {
@@ -83,6 +91,12 @@ pub fn sweep_svg(
     let data = SweepData::of(sweep);
     let figure = chart(sweep, &data, state, f64::NAN, &theme);
     figures_svg(vec![Figure::Chart(figure)], &theme)
+}
+
+/// One chart as an SVG figure, drawn from the chart's layout as the terminal draws it.
+pub fn chart_svg(chart: Chart<'_>) -> Result<String, String> {
+    let theme = chart.theme;
+    figures_svg(vec![Figure::Chart(chart)], theme)
 }
 
 /// Figures as one SVG, in a grid of (at most) two columns.
@@ -170,161 +184,97 @@ fn ink(theme: &Theme) -> RGBColor {
     }
 }
 
-/// A value on an axis: log10 on a log axis (None where it cannot be shown).
-fn on_axis(v: f64, log: bool) -> Option<f64> {
-    if !v.is_finite() || (log && v <= 0.0) {
-        None
-    } else if log {
-        Some(v.log10())
-    } else {
-        Some(v)
-    }
-}
-
-fn padded(lo: f64, hi: f64) -> (f64, f64) {
-    if !lo.is_finite() || !hi.is_finite() {
-        (0.0, 1.0)
-    } else if hi - lo <= 1e-9 * lo.abs().max(hi.abs()).max(1e-12) {
-        let pad = if lo.abs() > 1e-12 {
-            lo.abs() * 0.1
-        } else {
-            1.0
-        };
-        (lo - pad, hi + pad)
-    } else {
-        let pad = (hi - lo) * 0.05;
-        (lo - pad, hi + pad)
-    }
-}
-
-fn tick(v: f64, log: bool) -> String {
-    if log {
-        short_num(10f64.powf(v))
-    } else {
-        short_num(v)
-    }
-}
-
-/// Whether a log axis is worth it: the positive finite values span a decade or more (a
-/// narrower range reads better on a linear axis).
-fn log_worth_it(c: &Chart) -> bool {
-    let (lo, hi) = c
-        .series
-        .iter()
-        .flat_map(|s| s.ys.iter().copied())
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
-    hi / lo >= 10.0
-}
-
-/// A series' band as runs of (x, low, high) on the axes, split where a value cannot be shown.
-fn band_runs(s: &super::widgets::chart::Series, c: &Chart) -> Vec<Vec<(f64, f64, f64)>> {
-    let Some((lo, hi)) = s.band else {
-        return Vec::new();
+/// A point of the layout that is drawn: finite, inside the x range shown and the y range.
+fn visible(fig: &ChartLayout, p: &(ChartPos, ChartPos)) -> Option<(f64, f64)> {
+    let (ChartPos::At(x), ChartPos::At(y)) = *p else {
+        return None;
     };
-    let mut runs = vec![Vec::new()];
-    for (i, (&a, &b)) in lo.iter().zip(hi).enumerate() {
-        let x =
-            s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
-        match (
-            on_axis(x, c.x.log),
-            on_axis(a, c.y.log),
-            on_axis(b, c.y.log),
-        ) {
-            (Some(x), Some(a), Some(b)) => runs.last_mut().map_or((), |r| r.push((x, a, b))),
-            _ => runs.push(Vec::new()),
+    let slack = 1e-9 * (fig.y.hi - fig.y.lo).abs();
+    (fig.in_x(x) && y >= fig.y.lo - slack && y <= fig.y.hi + slack).then_some((x, y))
+}
+
+/// Runs of consecutive items that `keep` maps to `Some`: a line breaks where it leaves the
+/// chart or a value cannot be drawn.
+fn runs<T, U>(items: &[T], keep: impl Fn(&T) -> Option<U>) -> Vec<Vec<U>> {
+    let mut runs: Vec<Vec<U>> = vec![Vec::new()];
+    for item in items {
+        match keep(item) {
+            Some(u) => runs.last_mut().map_or((), |r| r.push(u)),
+            None => runs.push(Vec::new()),
         }
     }
-    runs.retain(|r| r.len() > 1);
+    runs.retain(|r| !r.is_empty());
     runs
 }
 
-fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
-    let mut c = c.clone();
-    if c.y.log && !log_worth_it(&c) {
-        c.y.log = false;
-    }
-    let c = &c;
-    let points: Vec<Vec<(f64, f64)>> = c
-        .series
-        .iter()
-        .map(|s| {
-            s.ys.iter()
-                .enumerate()
-                .filter_map(|(i, &y)| {
-                    let x =
-                        s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
-                    Some((on_axis(x, c.x.log)?, on_axis(y, c.y.log)?))
-                })
-                .collect()
-        })
-        .collect();
-    let hidden: usize = c.series.iter().map(|s| s.ys.len()).sum::<usize>()
-        - points.iter().map(Vec::len).sum::<usize>();
-    let fold = |it: &mut dyn Iterator<Item = f64>| {
-        it.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        })
-    };
-    let (xlo, xhi) = match c.x.bounds {
-        Some((a, b)) => (
-            on_axis(a, c.x.log).unwrap_or(0.0),
-            on_axis(b, c.x.log).unwrap_or(1.0),
-        ),
-        None => {
-            // Every finite x counts, also where y cannot be drawn (0 on a log axis).
-            let xs = || {
-                c.series.iter().flat_map(|s| {
-                    (0..s.ys.len()).filter_map(move |i| {
-                        let x =
-                            s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
-                        on_axis(x, c.x.log)
-                    })
-                })
-            };
-            let (lo, hi) = fold(&mut xs());
-            if hi > lo { (lo, hi) } else { padded(lo, hi) }
+/// A linear coordinate (transformed units) whose grid lines and labels are the layout's
+/// ticks, not plotters' own.
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(lo: f64, hi: f64, ticks: &[f64]) -> Self {
+        Ticked {
+            lo,
+            hi,
+            ticks: ticks.to_vec(),
         }
-    };
-    let bands: Vec<Vec<Vec<(f64, f64, f64)>>> = c.series.iter().map(|s| band_runs(s, c)).collect();
-    let fit: Vec<usize> = c.fit.clone().unwrap_or_else(|| (0..points.len()).collect());
-    let (ylo, yhi) = fold(
-        &mut fit
-            .iter()
-            .filter_map(|&i| points.get(i))
-            .flatten()
-            .map(|p| p.1)
-            .chain(
-                fit.iter()
-                    .filter_map(|&i| bands.get(i))
-                    .flatten()
-                    .flatten()
-                    .flat_map(|&(_, a, b)| [a, b]),
-            ),
-    );
-    let (ylo, yhi) = if ylo.is_finite() {
-        padded(ylo, yhi)
-    } else {
-        padded(
-            fold(&mut points.iter().flatten().map(|p| p.1)).0,
-            fold(&mut points.iter().flatten().map(|p| p.1)).1,
-        )
-    };
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let f = (v - self.lo) / (self.hi - self.lo);
+        limit.0 + (f * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// The label the layout gives the tick nearest `v` (plotters asks by value).
+fn label_of(axis: &AxisLayout, v: f64) -> String {
+    axis.ticks
+        .iter()
+        .zip(&axis.labels)
+        .min_by(|a, b| (a.0 - v).abs().total_cmp(&(b.0 - v).abs()))
+        .map_or_else(|| axis.label(v), |(_, l)| l.clone())
+}
+
+/// A chart through its [`ChartLayout`], the one the terminal draws: the same ranges, ticks,
+/// flat-series rule, legend (coinciding series merged) and counts of values not drawn.
+fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
+    let fig = c.layout();
+    let (xlo, ylo) = (fig.x.lo, fig.y.lo);
+    let xhi = if fig.x.hi > xlo { fig.x.hi } else { xlo + 1.0 };
+    let yhi = if fig.y.hi > ylo { fig.y.hi } else { ylo + 1.0 };
     let ink = ink(theme);
-    let title = if hidden > 0 {
-        format!("{} ({hidden} values off the axes)", c.title)
-    } else {
-        c.title.clone()
-    };
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18).into_font().color(&ink))
+        .caption(c.title.as_str(), ("sans-serif", 18).into_font().color(&ink))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d(xlo..xhi, ylo..yhi)?;
-    let (xlog, ylog) = (c.x.log, c.y.log);
-    let xfmt = move |v: &f64| tick(*v, xlog);
-    let yfmt = move |v: &f64| tick(*v, ylog);
+        .build_cartesian_2d(
+            Ticked::new(xlo, xhi, &fig.x.ticks),
+            Ticked::new(ylo, yhi, &fig.y.ticks),
+        )?;
+    let xfmt = |v: &f64| label_of(&fig.x, *v);
+    let yfmt = |v: &f64| label_of(&fig.y, *v);
     chart
         .configure_mesh()
         .x_desc(c.x.label.as_str())
@@ -336,103 +286,140 @@ fn draw_chart(c: &Chart, theme: &Theme, area: &Area) -> DrawResult {
         .light_line_style(ink.mix(0.06))
         .bold_line_style(ink.mix(0.12))
         .draw()?;
-    let mut labelled = false;
-    // Bands under everything else, in their series' colour, faint.
-    for (k, (s, runs)) in c.series.iter().zip(&bands).enumerate() {
+    let colour_of = |s: &Series| {
         let colour = rgb(s.style.fg.unwrap_or(TuiColor::Reset), false);
-        for run in runs {
-            let outline: Vec<(f64, f64)> = run
-                .iter()
-                .map(|&(x, _, hi)| (x, hi.clamp(ylo, yhi)))
-                .chain(run.iter().rev().map(|&(x, lo, _)| (x, lo.clamp(ylo, yhi))))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(
-                outline,
-                colour.mix(0.2).filled(),
-            )))?;
-        }
-        let first_band = bands.iter().position(|b| !b.is_empty());
-        if let Some(label) = c.band_label.as_ref().filter(|_| first_band == Some(k)) {
-            labelled = true;
-            let fill = colour.mix(0.2).filled();
-            chart
-                .draw_series(std::iter::empty::<Polygon<(f64, f64)>>())?
-                .label(label.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill));
-        }
-    }
-    let grey = RGBColor(128, 128, 128);
-    for (k, y) in c.ref_y.iter().filter_map(|y| on_axis(*y, ylog)).enumerate() {
-        if (ylo..=yhi).contains(&y) {
-            let line = DashedLineSeries::new(vec![(xlo, y), (xhi, y)], 6, 4, grey.stroke_width(1));
-            let drawn = chart.draw_series(line)?;
-            if let Some(label) = c.ref_label.as_ref().filter(|l| k == 0 && !l.is_empty()) {
-                labelled = true;
-                drawn.label(label.as_str()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(1))
-                });
-            }
-        }
-    }
-    if let Some((mx, label)) = &c.marker_x
-        && let Some(x) = on_axis(*mx, xlog)
-    {
-        let line = DashedLineSeries::new(vec![(x, ylo), (x, yhi)], 4, 4, ink.stroke_width(1));
-        labelled = true;
-        chart
-            .draw_series(line)?
-            .label(label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y - 6), (x, y + 6)], ink));
-    }
-    let mono = !theme.color;
-    for (k, (s, pts)) in c.series.iter().zip(&points).enumerate() {
-        let colour = rgb(s.style.fg.unwrap_or(TuiColor::Reset), false);
-        let colour = if theme.background.is_some() && s.style.fg.is_none() {
+        if theme.background.is_some() && s.style.fg.is_none() {
             ink
         } else {
             colour
-        };
-        let style = colour.stroke_width(2);
-        // Points beyond the y range (a bound that runs off) are left out, not drawn along
-        // the frame: the line breaks where it leaves the chart.
-        let inside = |p: &(f64, f64)| (ylo..=yhi).contains(&p.1);
-        let drawn = if s.scatter {
-            chart.draw_series(
-                pts.iter()
-                    .filter(|p| inside(p))
-                    .map(|p| Circle::new(*p, 3, style.filled())),
-            )?
-        } else {
-            let runs: Vec<Vec<(f64, f64)>> = pts
-                .chunk_by(|a, b| inside(a) == inside(b))
-                .filter(|run| run.first().is_some_and(inside))
-                .map(<[(f64, f64)]>::to_vec)
-                .collect();
-            for run in runs.iter().skip(1) {
-                chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
+        }
+    };
+    // Bands under everything else, in their series' colour, faint.
+    for (s, band) in c.series.iter().zip(&fig.bands) {
+        let fill = colour_of(s).mix(0.2).filled();
+        let clamp = |y: f64| y.clamp(ylo, yhi);
+        for run in runs(band, |&(x, a, b)| match (x, a, b) {
+            (ChartPos::At(x), ChartPos::At(a), ChartPos::At(b)) if fig.in_x(x) => {
+                Some((x, clamp(a), clamp(b)))
             }
-            let first = runs.into_iter().next().unwrap_or_default();
-            chart.draw_series(LineSeries::new(first, style))?
-        };
-        if !s.name.is_empty() {
-            labelled = true;
-            drawn
-                .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            _ => None,
+        }) {
+            let outline: Vec<(f64, f64)> = run
+                .iter()
+                .map(|&(x, _, hi)| (x, hi))
+                .chain(run.iter().rev().map(|&(x, lo, _)| (x, lo)))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(outline, fill)))?;
+        }
+    }
+    // Reference lines under the series: a series equal to one stays visible.
+    let grey = RGBColor(128, 128, 128);
+    for y in &c.ref_y {
+        if let ChartPos::At(y) = transform(*y, fig.y.log)
+            && let Some((_, y)) = visible(&fig, &(ChartPos::At(xlo), ChartPos::At(y)))
+        {
+            let y = y.clamp(ylo, yhi);
+            let line = DashedLineSeries::new(vec![(xlo, y), (xhi, y)], 6, 4, grey.stroke_width(1));
+            chart.draw_series(line)?;
+        }
+    }
+    if let Some((mx, _)) = &c.marker_x
+        && let ChartPos::At(x) = transform(*mx, fig.x.log)
+        && fig.in_x(x)
+    {
+        let line = DashedLineSeries::new(vec![(x, ylo), (x, yhi)], 4, 4, ink.stroke_width(1));
+        chart.draw_series(line)?;
+    }
+    let mono = !theme.color;
+    let mark_font = ("sans-serif", 12).into_font();
+    for (k, (s, pts)) in c.series.iter().zip(&fig.points).enumerate() {
+        let style = colour_of(s).stroke_width(2);
+        let lines = runs(pts, |p| visible(&fig, p));
+        if s.scatter {
+            let dots = lines
+                .iter()
+                .flatten()
+                .map(|p| Circle::new(*p, 3, style.filled()));
+            chart.draw_series(dots)?;
+        } else {
+            for run in &lines {
+                if run.len() == 1 {
+                    // A point between two gaps has no segment: drawn as a point.
+                    chart.draw_series(run.iter().map(|p| Circle::new(*p, 2, style.filled())))?;
+                } else {
+                    chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
+                }
+            }
         }
         // In mono, shapes along each line tell the series apart, as markers do on screen.
-        if mono && !s.scatter && !pts.is_empty() {
-            let every = (pts.len() / 12).max(1);
-            let marks = pts.iter().step_by(every).copied();
+        let shown: Vec<(f64, f64)> = lines.into_iter().flatten().collect();
+        if mono && !s.scatter && !shown.is_empty() {
+            let every = (shown.len() / 12).max(1);
+            let marks = shown.iter().step_by(every).copied();
             match k % 3 {
                 0 => chart.draw_series(marks.map(|p| Circle::new(p, 3, style)))?,
                 1 => chart.draw_series(marks.map(|p| Cross::new(p, 4, style)))?,
                 _ => chart.draw_series(marks.map(|p| TriangleMarker::new(p, 4, style)))?,
             };
         }
+        // Values that cannot be drawn are marked on the edge they left by, as on screen.
+        let font = mark_font
+            .clone()
+            .color(&colour_of(s))
+            .pos(Anchor::new(HPos::Center, VPos::Center));
+        let marks = pts.iter().filter_map(|&(px, py)| {
+            let ChartPos::At(x) = px else { return None };
+            if !fig.in_x(x) {
+                return None;
+            }
+            let (glyph, y) = match py {
+                ChartPos::Top(ch) => (ch, yhi),
+                ChartPos::NegInf | ChartPos::Below => ('▼', ylo),
+                ChartPos::At(y) if y > yhi + 1e-9 * (yhi - ylo) => ('▲', yhi),
+                ChartPos::At(y) if y < ylo - 1e-9 * (yhi - ylo) => ('▼', ylo),
+                ChartPos::At(_) => return None,
+            };
+            Some(Text::new(glyph.to_string(), (x, y), font.clone()))
+        });
+        chart.draw_series(marks)?;
     }
-    if !labelled {
+    if fig.legend.is_empty() {
         return Ok(());
+    }
+    // The legend, entry for entry the terminal's, in its order.
+    for item in &fig.legend {
+        let drawn = chart.draw_series(std::iter::empty::<Circle<(f64, f64), u32>>())?;
+        let entry = drawn.label(item.label.as_str());
+        match item.kind {
+            LegendKind::Series(i) => {
+                let style = c
+                    .series
+                    .get(i)
+                    .map_or(ink.stroke_width(2), |s| colour_of(s).stroke_width(2));
+                entry.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            }
+            LegendKind::Band => {
+                let fill = c
+                    .series
+                    .iter()
+                    .find(|s| s.band.is_some())
+                    .map_or(ink, colour_of)
+                    .mix(0.2)
+                    .filled();
+                entry.legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], fill));
+            }
+            LegendKind::Reference => {
+                entry.legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(1))
+                });
+            }
+            LegendKind::Marker => {
+                entry.legend(move |(x, y)| PathElement::new(vec![(x, y - 6), (x, y + 6)], ink));
+            }
+            LegendKind::NonFinite | LegendKind::OffRange => {
+                entry.legend(|(x, y)| EmptyElement::at((x, y)));
+            }
+        }
     }
     chart
         .configure_series_labels()

@@ -265,6 +265,8 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 theme,
                 seeds: lab.seeds(),
                 view: lab.view(),
+                total: run_length(app),
+                x_zoom: app.x_zoom(),
             },
             pane_area,
             buf,
@@ -283,6 +285,17 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
             sweep.param2().map_or(f64::NAN, |p| lab.params().f64(p)),
         );
         panes::sweep::render(sweep, current, theme, r, buf);
+    }
+}
+
+/// The steps the open lab's run takes: its progress' total while it runs, the steps it took
+/// once done (a run may end early).
+fn run_length(app: &App) -> u64 {
+    let lab = app.lab();
+    match (app.run_state(), lab.report(), app.progress()) {
+        (RunState::Done, Some(r), _) => r.steps,
+        (_, _, Some(p)) => p.total,
+        _ => lab.spec().total_steps(),
     }
 }
 

@@ -7,6 +7,7 @@
 mod common;
 
 mod bn_theory;
+mod charts;
 mod cli;
 mod cli_grad;
 mod cli_reliability;

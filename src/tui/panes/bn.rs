@@ -107,22 +107,12 @@ fn both<'a>(ctx: &'a PaneCtx, name: &str, ghost: bool) -> Vec<Series<'a>> {
     series
 }
 
-/// The step axis: the whole run so far, from step 0.
-fn step_axis(r: &Report) -> Axis {
-    let axis = Axis::new("step");
-    if r.steps > 0 {
-        axis.bounds(0.0, r.steps as f64)
-    } else {
-        axis
-    }
-}
-
 fn angular_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     let r = ctx.report;
     let mut chart = Chart::new("angular update per step, rad, mean of 50 (log)", ctx.theme)
         .short("Δθ per step (log)")
         .series(both(ctx, "angular_update", true))
-        .x(step_axis(r))
+        .x(Axis::steps())
         .y(Axis::new("Δθ").log(true))
         .refs(vec![r.num("angular_update_theory")], "√(2ηλ/(1+α))");
     let (step, factor) = (r.num("rescale_step"), r.num("rescale_factor"));
@@ -152,7 +142,7 @@ fn figures<'a>(ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
                 .short(short)
                 // The pinned run's ghost where the lesson is: ‖w‖ (and Δθ).
                 .series(both(ctx, name, name == "weight_norm"))
-                .x(step_axis(ctx.report))
+                .x(Axis::steps())
                 .y(Axis::new(label).log(log)),
         ));
     }

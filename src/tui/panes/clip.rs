@@ -236,14 +236,14 @@ fn cliff_chart<'a>(ctx: &'a PaneCtx, key: &str) -> Chart<'a> {
         Chart::new("cliff: ‖g‖ before clipping (log)", t)
             .short("cliff ‖g‖ (log)")
             .series(variant_series(ctx, key, "step", true))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("‖g‖").log(true))
             .refs(vec![ctx.report.param_f64("threshold")], "τ")
     } else {
         Chart::new("cliff: loss along the path (log)", t)
             .short("cliff loss (log)")
             .series(variant_series(ctx, key, "cliff_step", true))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("loss").log(true))
     }
 }
@@ -255,7 +255,7 @@ fn rnn_chart<'a>(ctx: &'a PaneCtx, i: usize) -> Chart<'a> {
             .short("RNN loss (log)")
             .series(variant_series(ctx, "loss", "step", false))
             .fit(finite_runs(ctx))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("MSE").log(true))
             .refs(
                 vec![r.num("baseline_loss"), r.num("one_value_loss")],
@@ -265,19 +265,19 @@ fn rnn_chart<'a>(ctx: &'a PaneCtx, i: usize) -> Chart<'a> {
             .short("‖g‖ (log)")
             .series(variant_series(ctx, "grad_norm", "step", false))
             .fit(finite_runs(ctx))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("‖g‖").log(true))
             .refs(vec![r.param_f64("threshold")], "τ"),
         2 => Chart::new("weight norm ‖θ‖ (log)", t)
             .short("‖θ‖ (log)")
             .series(variant_series(ctx, "weight_norm", "step", false))
             .fit(finite_runs(ctx))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("‖θ‖").log(true)),
         _ => Chart::new("cosine of the update with −g", t)
             .short("cos(update, −g)")
             .series(variant_series(ctx, "cosine", "step", false))
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("cos").bounds(0.0, 1.0))
             .refs(vec![1.0], ""),
     }

@@ -148,14 +148,14 @@ fn training_chart<'a>(ctx: &'a PaneCtx, what: &str) -> Chart<'a> {
         Chart::new("recall accuracy (mean of 20 batches)", t)
             .short("recall accuracy")
             .series(series)
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("acc").bounds(0.0, 1.0))
             .refs(vec![r.num("chance")], "chance")
     } else {
         Chart::new("cross-entropy loss (mean of 20 batches)", t)
             .short("loss")
             .series(series)
-            .x(Axis::new("step"))
+            .x(Axis::steps())
             .y(Axis::new("loss"))
             .refs(vec![(1.0 / r.num("chance")).ln()], "chance")
     }

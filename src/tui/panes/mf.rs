@@ -96,7 +96,7 @@ fn loss_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     Chart::new("loss and gap to the optimum (log)", t)
         .short("loss, gap (log)")
         .series(series)
-        .x(Axis::new("step"))
+        .x(Axis::steps())
         .y(Axis::new("f").log(true))
         .refs(vec![r.num("optimum")], "f*")
 }
@@ -114,7 +114,7 @@ fn sv_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     Chart::new("singular values of AB against their targets", t)
         .short("σ_i(AB) vs targets")
         .series(series)
-        .x(Axis::new("step"))
+        .x(Axis::steps())
         .y(Axis::new("σ"))
         .refs(r.list("target_sv").to_vec(), "σ_i(X)")
 }
@@ -127,7 +127,7 @@ fn balance_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
         .series(vec![
             Series::new("", r.series("balance"), style, marker).xs(r.series("step")),
         ])
-        .x(Axis::new("step"))
+        .x(Axis::steps())
         .y(Axis::new("‖AᵀA−BBᵀ‖").log(true))
 }
 

@@ -36,6 +36,12 @@ pub struct PaneCtx<'a> {
     pub seeds: Option<&'a SeedStats>,
     /// Which of the pane's [`Views`] to draw (0 for a pane with one view).
     pub view: usize,
+    /// The run's length in steps: charts over the run's steps
+    /// ([`Axis::steps`](crate::tui::widgets::chart::Axis::steps)) span 0 to
+    /// it from the first frame (0: the report's steps).
+    pub total: u64,
+    /// The zoomed chart shows the first 1/2^x_zoom of its x range.
+    pub x_zoom: u32,
 }
 
 /// Views of one pane that draw different figures of the same report, cycled by a key: a
@@ -66,11 +72,30 @@ pub fn keys(lab: LabId) -> impl Iterator<Item = &'static LabAction> {
 }
 
 /// The pane's figures, with every chart series taken from the report drawn as the seeds'
-/// median and 10–90% band when `ctx.seeds` is set.
+/// median and 10–90% band when `ctx.seeds` is set, the step axes spanning the whole run,
+/// and the zoomed chart's x range zoomed.
 pub fn figures<'a>(lab: LabId, ctx: &'a PaneCtx<'a>) -> Vec<Figure<'a>> {
     let mut figures = (descriptor(lab).figures)(ctx);
     if let Some(stats) = ctx.seeds {
         over_seeds(&mut figures, ctx.report, stats);
+    }
+    // The one place a time axis gets its span: the run's length, known from the first
+    // frame, so the curves and the marker lines keep their columns while the run grows.
+    let total = if ctx.total > 0 {
+        ctx.total
+    } else {
+        ctx.report.steps
+    };
+    for (i, figure) in figures.iter_mut().enumerate() {
+        let Figure::Chart(chart) = figure else {
+            continue;
+        };
+        if chart.x.run_steps && chart.x.bounds.is_none() && total > 0 {
+            chart.x.bounds = Some((0.0, total as f64));
+        }
+        if ctx.zoom == Some(i) {
+            chart.x_zoom = ctx.x_zoom;
+        }
     }
     figures
 }
@@ -194,6 +219,8 @@ pub fn figure_count(lab: LabId, report: &Report, theme: &Theme, view: usize) -> 
         theme,
         seeds: None,
         view,
+        total: 0,
+        x_zoom: 0,
     };
     (descriptor(lab).figures)(&ctx).len()
 }

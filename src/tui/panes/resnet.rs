@@ -90,7 +90,7 @@ fn loss_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     Chart::new("loss: train (mean of 20 steps), validation (log)", t)
         .short("loss (log)")
         .series(series)
-        .x(Axis::new("step"))
+        .x(Axis::steps())
         .y(Axis::new("loss").log(true))
 }
 
@@ -118,7 +118,7 @@ fn accuracy_chart<'a>(ctx: &'a PaneCtx) -> Chart<'a> {
     )
     .short("acc: eval vs train mode")
     .series(series)
-    .x(Axis::new("step"))
+    .x(Axis::steps())
     .y(Axis::new("acc").bounds(0.0, 1.0))
     .refs(vec![0.1], "chance")
 }
@@ -168,15 +168,10 @@ fn group_chart<'a>(ctx: &'a PaneCtx, prefix: &str, title: &str, short: &'static 
         let ys = r.series(&format!("{prefix}.{group}"));
         series.push(Series::new(*label, ys, style, marker).xs(steps));
     }
-    // From step 0, as the loss and accuracy charts (the groups' series start at step 1).
-    let x = match r.steps {
-        0 => Axis::new("step"),
-        n => Axis::new("step").bounds(0.0, n as f64),
-    };
     Chart::new(title, t)
         .short(short)
         .series(series)
-        .x(x)
+        .x(Axis::steps())
         .y(Axis::new(prefix.replace('_', " ")).log(true))
 }
 

@@ -295,6 +295,32 @@ fn zoom(app: &mut App) {
         Some(i) if i + 1 < charts => Some(i + 1),
         _ => None,
     };
+    app.x_zoom = 0;
+}
+
+/// The most halvings of a zoomed chart's x range (1/1024 of it).
+const MAX_X_ZOOM: u32 = 10;
+
+/// Halve (1), double (−1) or reset (0) the zoomed chart's x range, anchored at its start.
+fn zoom_x(app: &mut App, dir: i8) {
+    let before = app.x_zoom;
+    app.x_zoom = match dir {
+        0 => 0,
+        d if d > 0 => (before + 1).min(MAX_X_ZOOM),
+        _ => before.saturating_sub(1),
+    };
+    match (app.x_zoom, app.x_zoom == before) {
+        (0, true) if dir != 0 => say(app, "the whole x range is shown ([ widens, ] narrows)"),
+        (0, _) => say(app, "x range: all of it"),
+        (k, true) => say(
+            app,
+            format!("x range: the first 1/{} already, the narrowest", 1u64 << k),
+        ),
+        (k, false) => say(
+            app,
+            format!("x range: the first 1/{} (0 shows all)", 1u64 << k),
+        ),
+    }
 }
 
 fn toggle_overlay(app: &mut App, overlay: Overlay) {
@@ -504,6 +530,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Zoom => {
             zoom(app);
+            vec![]
+        }
+        Action::ZoomX(dir) => {
+            zoom_x(app, dir);
             vec![]
         }
         Action::CycleTheme => {

@@ -12,11 +12,14 @@
 //! they draw on, so they layer); axes, ticks, legend and marks are drawn here.
 
 mod axis;
+mod layout;
 mod legend;
 
 use crate::tui::theme::Theme;
-use axis::{Pos, is_flat, settle, tick_label, ticks, transform};
-use legend::{Entry, layout};
+pub use axis::{Pos, transform};
+use layout::off_range;
+pub use layout::{AxisLayout, ChartLayout, Counts, LegendItem, LegendKind, MAX_Y_TICKS};
+use legend::{Entry, layout as legend_rows};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -69,6 +72,9 @@ pub struct Axis {
     pub label: String,
     pub log: bool,
     pub bounds: Option<(f64, f64)>,
+    /// The run's steps: the pane fixes the bounds to the whole run, 0 to its last step,
+    /// from the first frame on (so curves do not squeeze as the run grows).
+    pub run_steps: bool,
 }
 
 impl Axis {
@@ -87,6 +93,15 @@ impl Axis {
     pub fn bounds(mut self, lo: f64, hi: f64) -> Self {
         self.bounds = Some((lo, hi));
         self
+    }
+
+    /// The x axis of a time series: the run's steps, labelled `step`, spanning the whole
+    /// run (see [`Axis::run_steps`]).
+    pub fn steps() -> Self {
+        Self {
+            run_steps: true,
+            ..Self::new("step")
+        }
     }
 }
 
@@ -110,6 +125,8 @@ pub struct Chart<'a> {
     pub ref_label: Option<String>,
     /// What the series' bands are, for the legend ("10–90% of 20 seeds").
     pub band_label: Option<String>,
+    /// The x range shown is the first 1/2^x_zoom of the whole one (the zoomed chart's `]`).
+    pub x_zoom: u32,
     pub theme: &'a Theme,
 }
 
@@ -127,6 +144,7 @@ impl<'a> Chart<'a> {
             ref_y: Vec::new(),
             ref_label: None,
             band_label: None,
+            x_zoom: 0,
             theme,
         }
     }
@@ -178,172 +196,34 @@ const MARK: &str = "┊";
 /// Fewer plot rows than this and the legend gives up rows before the plot does.
 const MIN_PLOT_ROWS: u16 = 3;
 
-/// Bad values of all series, by kind.
-#[derive(Default)]
-struct Counts {
-    nan: usize,
-    pos_inf: usize,
-    neg_inf: usize,
-    below: usize,
-    /// Finite values above / below the y range shown (a range fitted to some series, or
-    /// fixed bounds): marked on the edge they left by, never silently dropped.
-    over: usize,
-    under: usize,
-}
-
 impl Chart<'_> {
-    /// The points of a series after the axis transforms. A series flat to rounding is drawn
-    /// at its mean, so 1 ± 2e-13 is one line, not a staircase.
-    fn points(&self, s: &Series) -> Vec<(Pos, Pos)> {
-        let finite = s.ys.iter().copied().filter(|y| y.is_finite());
-        let (lo, hi) = finite
-            .clone()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
-                (a.min(y), b.max(y))
-            });
-        let n = finite.clone().count();
-        let mean = finite.sum::<f64>() / n.max(1) as f64;
-        let flat = n > 1 && is_flat(lo, hi);
-        s.ys.iter()
-            .enumerate()
-            .map(|(i, &y)| {
-                let x =
-                    s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
-                let y = if flat && y.is_finite() { mean } else { y };
-                (transform(x, self.x.log), transform(y, self.y.log))
-            })
-            .collect()
-    }
-
-    /// The points of a series' band: (x, low, high) after the axis transforms.
-    fn band_points(&self, s: &Series) -> Vec<(Pos, Pos, Pos)> {
-        let Some((lo, hi)) = s.band else {
-            return Vec::new();
-        };
-        lo.iter()
-            .zip(hi)
-            .enumerate()
-            .map(|(i, (&a, &b))| {
-                let x =
-                    s.xs.map_or(i as f64, |xs| xs.get(i).copied().unwrap_or(f64::NAN));
-                (
-                    transform(x, self.x.log),
-                    transform(a, self.y.log),
-                    transform(b, self.y.log),
-                )
-            })
-            .collect()
-    }
-
-    fn range(&self, all: &[Vec<(Pos, Pos)>], axis_x: bool, only: Option<&[usize]>) -> (f64, f64) {
-        let mut lo = f64::INFINITY;
-        let mut hi = f64::NEG_INFINITY;
-        for (k, pts) in all.iter().enumerate() {
-            if only.is_some_and(|o| !o.contains(&k)) {
-                continue;
-            }
-            if !axis_x && let Some(s) = self.series.get(k) {
-                for (px, a, b) in self.band_points(s) {
-                    for v in [a, b] {
-                        if let (Pos::At(_), Pos::At(y)) = (&px, v) {
-                            lo = lo.min(y);
-                            hi = hi.max(y);
-                        }
-                    }
-                }
-            }
-            for (px, py) in pts {
-                // The x range covers every point with a finite x, so non-finite y values
-                // still get a column to be marked in.
-                let v = match (px, py) {
-                    (Pos::At(x), _) if axis_x => *x,
-                    (Pos::At(_), Pos::At(y)) => *y,
-                    _ => continue,
-                };
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        }
-        (lo, hi)
-    }
-
-    /// The legend: every named series (saying which earlier one it coincides with), the
-    /// reference lines, the marker line, and the bad values.
-    fn legend(&self, counts: &Counts) -> Vec<Entry> {
+    /// The legend entries of a layout, with the samples the terminal draws.
+    fn legend(&self, layout: &ChartLayout) -> Vec<Entry> {
         let t = self.theme;
-        let mut entries = Vec::new();
-        // Series that coincide share one entry: "a = b = c", with the last one's marker
-        // (it is drawn on top).
-        let named: Vec<&Series> = self.series.iter().filter(|s| !s.name.is_empty()).collect();
-        let mut taken = vec![false; named.len()];
-        for i in (0..named.len()).rev() {
-            if taken[i] {
-                continue;
-            }
-            // The series drawn on top (the last) first: it is usually the subject.
-            let class: Vec<usize> = (0..=i)
-                .rev()
-                .filter(|&j| !taken[j] && coincide(named[j], named[i]))
-                .collect();
-            let names: Vec<&str> = class.iter().map(|&j| named[j].name.as_str()).collect();
-            for &j in &class {
-                taken[j] = true;
-            }
-            let s = named[i];
-            entries.push(Entry::new(
-                sample(s.marker),
-                s.style,
-                names.join(" = "),
-                t.text,
-            ));
-        }
-        entries.reverse();
-        if let Some(label) = self.band_label.as_ref()
-            && self.series.iter().any(|s| s.band.is_some())
-        {
-            entries.push(Entry::new(BAND.repeat(2), t.dim, label.clone(), t.text));
-        }
-        if let Some(label) = self.ref_label.as_ref().filter(|l| !l.is_empty())
-            && !self.ref_y.is_empty()
-        {
-            entries.push(Entry::new(REF.repeat(2), t.dim, label.clone(), t.text));
-        }
-        if let Some((_, label)) = &self.marker_x {
-            entries.push(Entry::new(
-                MARK.to_string(),
-                t.accent,
-                label.clone(),
-                t.text,
-            ));
-        }
-        let mut bad = Vec::new();
-        if counts.nan > 0 {
-            bad.push(format!("×{} NaN", counts.nan));
-        }
-        if counts.pos_inf > 0 {
-            bad.push(format!("▲{} +∞", counts.pos_inf));
-        }
-        if counts.neg_inf > 0 {
-            bad.push(format!("▼{} −∞", counts.neg_inf));
-        }
-        if !bad.is_empty() {
-            let n = counts.nan + counts.pos_inf + counts.neg_inf;
-            entries.push(Entry::plain(
-                format!("{} ({n} non-finite)", bad.join(" ")),
-                t.error,
-            ));
-        }
-        if counts.below > 0 {
-            // Values ≤ 0 have no place on a log axis; they are results, not errors.
-            entries.push(Entry::plain(format!("▼{} ≤ 0", counts.below), t.dim));
-        }
-        if counts.over > 0 {
-            entries.push(Entry::plain(format!("▲{} above", counts.over), t.dim));
-        }
-        if counts.under > 0 {
-            entries.push(Entry::plain(format!("▼{} below", counts.under), t.dim));
-        }
-        entries
+        layout
+            .legend
+            .iter()
+            .map(|item| {
+                let label = item.label.clone();
+                match item.kind {
+                    LegendKind::Series(i) => {
+                        let s = &self.series[i];
+                        Entry::new(sample(s.marker), s.style, label, t.text)
+                    }
+                    LegendKind::Band => Entry::new(BAND.repeat(2), t.dim, label, t.text),
+                    LegendKind::Reference => Entry::new(REF.repeat(2), t.dim, label, t.text),
+                    LegendKind::Marker => Entry::new(MARK.to_string(), t.accent, label, t.text),
+                    LegendKind::NonFinite => Entry::plain(label, t.error),
+                    LegendKind::OffRange => Entry::plain(label, t.dim),
+                }
+            })
+            .collect()
+    }
+
+    /// The figure's layout: ranges, ticks, legend, the points after the axis transforms.
+    /// The SVG export draws the same one.
+    pub fn layout(&self) -> ChartLayout {
+        ChartLayout::of(self)
     }
 }
 
@@ -384,28 +264,6 @@ fn grid_cell(
     ))
 }
 
-/// `Some(true)` above `lo..=hi`, `Some(false)` below, `None` inside (to rounding).
-fn off_range(y: f64, lo: f64, hi: f64) -> Option<bool> {
-    let slack = 1e-9 * (hi - lo).abs().max(1e-300);
-    if y > hi + slack {
-        Some(true)
-    } else if y < lo - slack {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// Whether two series hold the same values (to rounding) at the same x.
-fn coincide(a: &Series, b: &Series) -> bool {
-    a.ys.len() == b.ys.len()
-        && a.xs.map(<[f64]>::len) == b.xs.map(<[f64]>::len)
-        && a.xs.zip(b.xs).is_none_or(|(x, y)| x == y)
-        && a.ys.iter().zip(b.ys).all(|(u, v)| {
-            u == v || (u.is_nan() && v.is_nan()) || (u - v).abs() <= 1e-9 * u.abs().max(v.abs())
-        })
-}
-
 /// Two cells that show a marker in the legend.
 fn sample(marker: Marker) -> String {
     match marker {
@@ -428,67 +286,16 @@ impl Widget for Chart<'_> {
         if inner.width < 14 || inner.height < 4 {
             return;
         }
-        let all: Vec<_> = self.series.iter().map(|s| self.points(s)).collect();
-        let (xlo, xhi) = match self.x.bounds {
-            Some((a, b)) => (
-                if self.x.log { a.log10() } else { a },
-                if self.x.log { b.log10() } else { b },
-            ),
-            None => {
-                let (a, b) = self.range(&all, true, None);
-                if a.is_finite() && b > a {
-                    (a, b)
-                } else {
-                    settle(a, b, false)
-                }
-            }
-        };
-        let (ylo, yhi) = match self.y.bounds {
-            Some((a, b)) => (
-                if self.y.log { a.log10() } else { a },
-                if self.y.log { b.log10() } else { b },
-            ),
-            None => {
-                let (a, b) = self.range(&all, false, self.fit.as_deref());
-                let (a, b) = if a.is_finite() {
-                    (a, b)
-                } else {
-                    self.range(&all, false, None)
-                };
-                settle(a, b, self.y.log)
-            }
-        };
-
-        // Count each distinct series once: a series drawn twice (a line and its points)
-        // has its bad values counted once.
-        let mut counts = Counts::default();
-        for (k, pts) in all.iter().enumerate() {
-            if (0..k).any(|j| coincide(&self.series[j], &self.series[k])) {
-                continue;
-            }
-            for (px, py) in pts {
-                let Pos::At(x) = px else { continue };
-                let in_x = (xlo.min(xhi)..=xhi.max(xlo)).contains(x);
-                match py {
-                    Pos::Top('×') => counts.nan += 1,
-                    Pos::Top(_) => counts.pos_inf += 1,
-                    Pos::NegInf => counts.neg_inf += 1,
-                    Pos::Below => counts.below += 1,
-                    Pos::At(y) if in_x => match off_range(*y, ylo, yhi) {
-                        Some(true) => counts.over += 1,
-                        Some(false) => counts.under += 1,
-                        None => {}
-                    },
-                    Pos::At(_) => {}
-                }
-            }
-        }
+        let fig = self.layout();
+        let all = &fig.points;
+        let (xlo, xhi) = (fig.x.lo, fig.x.hi);
+        let (ylo, yhi) = (fig.y.lo, fig.y.hi);
 
         // The legend above the plot; its first row shares the y axis label's row.
         let label_w = self.y.label.chars().count() as u16;
         let max_rows = inner.height.saturating_sub(1 + MIN_PLOT_ROWS).max(1);
-        let rows = layout(
-            self.legend(&counts),
+        let rows = legend_rows(
+            self.legend(&fig),
             inner.width,
             (label_w + 2).min(inner.width),
             max_rows,
@@ -497,8 +304,35 @@ impl Widget for Chart<'_> {
 
         // Y tick labels decide the left margin.
         let plot_h = inner.height.saturating_sub(legend_h + 1).max(2);
-        let yt = ticks(ylo, yhi, self.y.log, (plot_h as usize).div_ceil(2));
-        let ylabels: Vec<String> = yt.iter().map(|t| tick_label(*t, self.y.log)).collect();
+        // As many ticks as the layout has, or fewer on a short plot (one per two rows).
+        let yaxis = if usize::from(plot_h).div_ceil(2) >= MAX_Y_TICKS {
+            fig.y.clone()
+        } else {
+            fig.y.with_slots(usize::from(plot_h).div_ceil(2))
+        };
+        // One tick per row: on a plot a few rows high two ticks may round to one row. The
+        // outermost ticks are placed first, so a short plot keeps two labels if any two fit.
+        let mut used = Vec::new();
+        let n = yaxis.ticks.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        if n > 1 {
+            order.swap(1, n - 1);
+        }
+        let mut kept: Vec<usize> = order
+            .into_iter()
+            .filter(|&i| {
+                let f = (yhi - yaxis.ticks[i]) / (yhi - ylo);
+                let row = (f * f64::from(plot_h - 1)).round() as i64;
+                let fresh = !used.contains(&row);
+                used.push(row);
+                fresh
+            })
+            .collect();
+        kept.sort_unstable();
+        let (yt, ylabels): (Vec<f64>, Vec<&String>) = kept
+            .iter()
+            .map(|&i| (yaxis.ticks[i], &yaxis.labels[i]))
+            .unzip();
         let margin = ylabels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u16 + 1;
         let plot = Rect {
             x: inner.x + margin,
@@ -540,7 +374,7 @@ impl Widget for Chart<'_> {
                 .contains(&f)
                 .then(|| plot.x + (f * f64::from(plot.width - 1)).round() as u16)
         };
-        for (t, label) in yt.iter().zip(&ylabels) {
+        for (t, label) in yt.iter().zip(ylabels) {
             let row = row_of(*t);
             let w = label.chars().count() as u16;
             buf.set_string(plot.x - 1 - w, row, label, self.theme.dim);
@@ -548,7 +382,7 @@ impl Widget for Chart<'_> {
         }
         // X tick labels on the bottom row: left, middle, right, and the axis label.
         let xrow = plot.y + plot.height;
-        let xl = |t: f64| tick_label(t, self.x.log);
+        let xl = |t: f64| fig.x.label(t);
         let left = xl(xlo);
         let right = xl(xhi);
         let mid = xl(0.5 * (xlo + xhi));
@@ -573,8 +407,8 @@ impl Widget for Chart<'_> {
         }
 
         // Bands first, shaded in their series' colour: every line is drawn over them.
-        for s in &self.series {
-            for (px, a, b) in self.band_points(s) {
+        for (s, band) in self.series.iter().zip(&fig.bands) {
+            for &(px, a, b) in band {
                 let Pos::At(x) = px else { continue };
                 let Some(col) = col_of(x) else { continue };
                 let at = |p: &Pos, fallback: f64| match p {
@@ -600,7 +434,7 @@ impl Widget for Chart<'_> {
             .ref_y
             .iter()
             .filter_map(|y| match transform(*y, self.y.log) {
-                Pos::At(t) if (ylo..=yhi).contains(&t) => Some(t),
+                Pos::At(t) if off_range(t, ylo, yhi).is_none() => Some(t.clamp(ylo, yhi)),
                 _ => None,
             })
         {
@@ -619,7 +453,7 @@ impl Widget for Chart<'_> {
             .iter()
             .find(|s| !s.scatter)
             .map_or((1.0, 1.0), |s| dots_per_cell(s.marker));
-        for (s, pts) in self.series.iter().zip(&all) {
+        for (s, pts) in self.series.iter().zip(all) {
             if s.scatter && s.marker == Marker::Dot {
                 let color = s.style.fg.unwrap_or(ratatui::style::Color::Reset);
                 for (px, py) in pts {
@@ -693,7 +527,7 @@ impl Widget for Chart<'_> {
             }
         }
         // Bad-value marks, after the lines so they stay visible.
-        for (s, pts) in self.series.iter().zip(&all) {
+        for (s, pts) in self.series.iter().zip(all) {
             for (px, py) in pts {
                 let Pos::At(x) = px else { continue };
                 let Some(col) = col_of(*x) else { continue };
@@ -862,21 +696,38 @@ mod tests {
 
     #[test]
     fn log_ticks_are_decades_and_thin_out() {
+        use super::axis::{settle, tick_labels, ticks};
         assert_eq!(ticks(-2.0, 1.0, true, 10), vec![-2.0, -1.0, 0.0, 1.0]);
         assert_eq!(
             ticks(-20.0, 0.0, true, 5),
             vec![-20.0, -15.0, -10.0, -5.0, 0.0]
         );
-        assert_eq!(tick_label(-3.0, true), "1e-3");
+        assert_eq!(tick_labels(&[-3.0], true), vec!["1e-3"]);
         assert_eq!(settle(0.2, 0.9, true), (0.0, 1.0));
         assert_eq!(settle(0.0, 0.0, true), (-0.45, 0.55));
-        assert_eq!(ticks(-0.5, 0.5, true, 5), vec![0.0]);
-        assert_eq!(ticks(0.1, 0.6, true, 5), vec![0.1, 0.6]);
         assert_eq!(
             ticks(-140.0, 57.0, false, 5),
             vec![-100.0, -50.0, 0.0, 50.0]
         );
         assert_eq!(ticks(0.0, 1.0, false, 6), vec![0.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn every_axis_gets_two_ticks_with_different_labels() {
+        use super::axis::{tick_labels, ticks};
+        // Within one decade on a log axis: 1-2-5, then every mantissa, then linear ticks.
+        let within = ticks(-0.5, 0.5, true, 5);
+        assert_eq!(tick_labels(&within, true), vec!["0.5", "1", "2"]);
+        assert_eq!(tick_labels(&ticks(0.1, 0.6, true, 5), true), vec!["2", "3"]);
+        let narrow = ticks(1.01f64.log10(), 1.05f64.log10(), true, 5);
+        assert!(narrow.len() >= 2, "{narrow:?}");
+        // A linear range narrower than its step still gets two ticks.
+        assert!(ticks(0.3, 0.4, false, 2).len() >= 2);
+        // Labels with as many digits as it takes to differ.
+        let labels = tick_labels(&[3.30e-5, 3.35e-5, 3.40e-5], false);
+        assert_eq!(labels, vec!["3.3e-5", "3.35e-5", "3.4e-5"]);
+        let labels = tick_labels(&[9.5, 10.0, 10.5], false);
+        assert_eq!(labels, vec!["9.5", "10", "10.5"]);
     }
 
     fn rows(buf: &Buffer) -> Vec<String> {
