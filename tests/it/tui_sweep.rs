@@ -27,11 +27,7 @@ fn press(app: &mut App, key: &str) -> Vec<Command> {
     }
 }
 
-fn screen(app: &App, width: u16, height: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
-    term.draw(|f| view::render(app, f.area(), f.buffer_mut()))
-        .unwrap();
-    let buf = term.backend().buffer();
+fn text_of(buf: &ratatui::buffer::Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
@@ -42,16 +38,15 @@ fn screen(app: &App, width: u16, height: u16) -> String {
     out
 }
 
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
+    term.draw(|f| view::render(app, f.area(), f.buffer_mut()))
+        .unwrap();
+    text_of(term.backend().buffer())
+}
+
 fn inline_text(tui: &InlineTui<TestBackend>) -> String {
-    let buf = tui.terminal().backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    text_of(tui.terminal().backend().buffer())
 }
 
 /// The rnn lab with its spectral norm selected and a sweep of it started: the app and the
