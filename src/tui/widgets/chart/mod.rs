@@ -329,10 +329,16 @@ impl Widget for Chart<'_> {
             })
             .collect();
         kept.sort_unstable();
-        let (yt, ylabels): (Vec<f64>, Vec<&String>) = kept
+        let (mut yt, mut ylabels): (Vec<f64>, Vec<String>) = kept
             .iter()
-            .map(|&i| (yaxis.ticks[i], &yaxis.labels[i]))
+            .map(|&i| (yaxis.ticks[i], yaxis.labels[i].clone()))
             .unzip();
+        // Too short for two of the round ticks on rows of their own (a plot three rows
+        // high): label the range's ends instead, so a reader still has a scale.
+        if yt.len() < 2 && plot_h >= 2 && yhi > ylo {
+            yt = vec![ylo, yhi];
+            ylabels = axis::tick_labels(&yt, yaxis.log);
+        }
         let margin = ylabels.iter().map(|l| l.chars().count()).max().unwrap_or(1) as u16 + 1;
         let plot = Rect {
             x: inner.x + margin,
