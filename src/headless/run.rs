@@ -104,8 +104,7 @@ fn run_seeds(spec: RunSpec, n: usize, args: &RunArgs) -> Result<()> {
             first,
             Some(&stats),
             ThemeName::Default,
-            0,
-            None,
+            crate::tui::svg::Shown::default(),
         )
         .map_err(anyhow::Error::msg)?;
         crate::io::write_atomic(plot, svg.as_bytes())?;

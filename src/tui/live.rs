@@ -233,8 +233,14 @@ fn write(name: &str, bytes: &[u8]) -> Result<(), String> {
 fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
     let lab = app.lab();
     let report = lab.report().ok_or("nothing to draw yet")?;
-    let svg =
-        svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), lab.view(), only)?;
+    // As the screen shows it: the zoomed chart's x range, step axes over the run's length.
+    let shown = svg::Shown {
+        view: lab.view(),
+        only,
+        x_zoom: app.x_zoom(),
+        total: super::view::run_length(app),
+    };
+    let svg = svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), shown)?;
     let name = format!("{}.svg", stamped(app, ""));
     write(&name, svg.as_bytes())?;
     Ok(format!("wrote {name}"))

@@ -35,30 +35,46 @@ pub fn pane_svg(
     theme: ThemeName,
     only: Option<usize>,
 ) -> Result<String, String> {
-    pane_svg_with_seeds(lab, report, None, theme, 0, only)
+    let shown = Shown {
+        only,
+        ..Shown::default()
+    };
+    pane_svg_with_seeds(lab, report, None, theme, shown)
+}
+
+/// What of a pane a figure shows, as the screen does: its view, one figure (`only`) or all,
+/// the x range of the zoomed figure (its first 1/2^x_zoom), and the run's length for the
+/// step axes (0: the report's steps).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shown {
+    pub view: usize,
+    pub only: Option<usize>,
+    pub x_zoom: u32,
+    pub total: u64,
 }
 
 /// [`pane_svg`], with every series drawn as the median over seeds and its 10–90% band when
 /// `seeds` is given (the figure of `run --seeds --plot`, or `w` while `S` shows seeds), in
-/// the pane's view `view` (0: its first).
+/// what is `shown`.
 pub fn pane_svg_with_seeds(
     lab: LabId,
     report: &Report,
     seeds: Option<&SeedStats>,
     theme: ThemeName,
-    view: usize,
-    only: Option<usize>,
+    shown: Shown,
 ) -> Result<String, String> {
     let theme = Theme::new(theme);
+    let only = shown.only;
     let ctx = PaneCtx {
         report,
         pinned: None,
-        zoom: None,
+        // The one figure written is the zoomed one: its x zoom applies.
+        zoom: only,
         theme: &theme,
         seeds,
-        view,
-        total: 0,
-        x_zoom: 0,
+        view: shown.view,
+        total: shown.total,
+        x_zoom: shown.x_zoom,
     };
     let mut figures = figures(lab, &ctx);
     if let Some(i) = only {

@@ -290,7 +290,8 @@ fn render_pane(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 /// The steps the open lab's run takes: its progress' total while it runs, the steps it took
 /// once done (a run may end early).
-fn run_length(app: &App) -> u64 {
+/// The run's length for step axes: the steps taken once done, else the planned total.
+pub(super) fn run_length(app: &App) -> u64 {
     let lab = app.lab();
     match (app.run_state(), lab.report(), app.progress()) {
         (RunState::Done, Some(r), _) => r.steps,

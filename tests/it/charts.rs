@@ -298,3 +298,40 @@ fn the_svg_and_the_terminal_draw_the_same_y_range_and_ticks() {
         assert!(distinct.len() >= 2, "{terminal:?}");
     }
 }
+
+/// The text labels of an SVG.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').map(|(_, rest)| rest))
+        .filter_map(|t| t.split_once("</text>").map(|(l, _)| l.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn w_on_a_zoomed_chart_writes_its_x_zoom_and_the_runs_length() {
+    use gradscope::tui::svg::{Shown, pane_svg_with_seeds};
+    let app = finished(LabId::Bn, &[]);
+    let report = app.lab().report().unwrap();
+    let total = report.steps;
+    let largest_x = |x_zoom: u32| -> f64 {
+        let shown = Shown {
+            only: Some(0),
+            x_zoom,
+            total,
+            ..Shown::default()
+        };
+        let svg = pane_svg_with_seeds(LabId::Bn, report, None, ThemeName::Default, shown).unwrap();
+        svg_texts(&svg)
+            .iter()
+            .filter_map(|l| l.parse::<f64>().ok())
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let whole = largest_x(0);
+    let half = largest_x(1);
+    assert!(whole >= total as f64 * 0.9, "{whole} of {total}");
+    assert!(
+        half <= total as f64 * 0.55 && half >= total as f64 * 0.4,
+        "{half} of {total}"
+    );
+}
