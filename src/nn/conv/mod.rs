@@ -92,6 +92,15 @@ fn split_cols<'a, T>(
 }
 
 impl<T: Real> Conv2d<T> {
+    /// Add the bias (if any) to every output channel: the end of both forward passes.
+    fn add_bias(&mut self) {
+        if let Some(b) = &self.bias {
+            for (mut ch, &bv) in self.out.outer_iter_mut().zip(b.value()) {
+                ch.mapv_inplace(|v| v + bv);
+            }
+        }
+    }
+
     /// A square-kernel convolution without bias, zero weights.
     pub fn new(c_in: usize, c_out: usize, kernel: usize, stride: usize, padding: usize) -> Self {
         Self::rect(c_in, c_out, [kernel; 2], [stride; 2], [padding; 2])

@@ -111,11 +111,7 @@ impl<T: Real> Conv2d<T> {
                 }
             });
         });
-        if let Some(b) = &self.bias {
-            for (mut ch, &bv) in self.out.outer_iter_mut().zip(b.value()) {
-                ch.mapv_inplace(|v| v + bv);
-            }
-        }
+        self.add_bias();
     }
 
     /// Weight gradient and (if wanted) input gradient, each part timed for `prof`.
