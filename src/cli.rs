@@ -131,9 +131,10 @@ pub struct RunArgs {
 pub struct DemoArgs {
     /// The demo script (see assets/demos/*.tape).
     pub file: PathBuf,
-    /// Record the session as asciicast v2 (plays in asciinema).
-    #[arg(long, value_name = "OUT.cast")]
-    pub record: Option<PathBuf>,
+    /// Record the session: OUT.gif as an animated GIF (for slides), any other name as
+    /// asciicast v2 (plays in asciinema); give it twice for both.
+    #[arg(long, value_name = "OUT.cast|OUT.gif")]
+    pub record: Vec<PathBuf>,
     /// The terminal size of a headless recording (default: the script's `size`, else 120x36).
     #[arg(long, value_name = "COLSxROWS")]
     pub size: Option<String>,

@@ -3,7 +3,8 @@
 //! label]` for markers. Output events hold exactly the bytes written to the terminal; a UTF-8
 //! sequence cut by a write boundary is held back until it is whole, so no event splits one.
 
-use crate::tui::terminal::{NewRecording, Recording};
+use crate::tui::raster::gif::GifFile;
+use crate::tui::terminal::{NewRecording, Recording, Recordings};
 use serde_json::json;
 
 /// A recording in progress.
@@ -124,17 +125,23 @@ impl Recording for CastFile {
     }
 }
 
-/// The `R` key's recordings: `gradscope-YYYYMMDD-HHMMSS.cast` in the current directory.
+/// The `R` key's recordings: `gradscope-YYYYMMDD-HHMMSS.cast` (for asciinema) and `.gif`
+/// (for slides) in the current directory.
 pub fn timestamped() -> NewRecording {
     Box::new(|width, height| {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let name = format!("gradscope-{}.cast", crate::fmt::utc_stamp(now));
+        let stem = format!("gradscope-{}", crate::fmt::utc_stamp(now));
+        let (cast, gif) = (format!("{stem}.cast"), format!("{stem}.gif"));
         // Checked now, not when saving: a recording that cannot be saved is not started.
-        crate::io::check_output("the recording", std::path::Path::new(&name), false)
-            .map_err(|e| crate::error::one_line(&e))?;
-        Ok(Box::new(CastFile::new(name.into(), width, height, "gradscope")) as Box<dyn Recording>)
+        for name in [&cast, &gif] {
+            crate::io::check_output("the recording", std::path::Path::new(name), false)
+                .map_err(|e| crate::error::one_line(&e))?;
+        }
+        let gif = GifFile::new(gif.into(), width, height)?;
+        let cast = CastFile::new(cast.into(), width, height, "gradscope");
+        Ok(Box::new(Recordings(vec![Box::new(cast), Box::new(gif)])) as Box<dyn Recording>)
     })
 }
 

@@ -10,6 +10,7 @@ use crate::labs::LabId;
 use crate::run::RunSpec;
 use crate::tui::driver::FRAME;
 use crate::tui::inline::InlineTui;
+use crate::tui::raster::gif::{GifFile, GifRecorder};
 use crate::tui::theme::ThemeName;
 use crate::tui::update::cue::Cue;
 use std::io::Write;
@@ -31,6 +32,8 @@ pub struct Options {
     pub title: String,
     /// The recording's Unix timestamp (fixed for reproducible recordings).
     pub timestamp: u64,
+    /// Also paint every frame into a GIF.
+    pub gif: bool,
 }
 
 /// What a headless play gives.
@@ -39,6 +42,8 @@ pub struct Played {
     pub seconds: f64,
     pub frames: u64,
     pub cast: Cast,
+    /// The GIF and its frame count, when asked for.
+    pub gif: Option<(Vec<u8>, u64)>,
 }
 
 /// Play `script` headless and record it.
@@ -55,8 +60,16 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
     let mut tui = InlineTui::new(start, ThemeName::Default, backend).map_err(io)?;
     let mut cast = Cast::new(w, h, opts.timestamp, &opts.title);
     let mut frames = 0u64;
+    let mut gif = opts.gif.then(|| GifRecorder::new(w, h)).transpose()?;
     let mut frame = |tui: &mut InlineTui<MemoryTerminal>, cast: &mut Cast| -> Result<(), String> {
-        tui.frame().map_err(io)?;
+        let mut painted = Ok(());
+        tui.frame_seen(|t, screen| {
+            if let Some(gif) = gif.as_mut() {
+                painted = gif.frame(t, screen);
+            }
+        })
+        .map_err(io)?;
+        painted?;
         frames += 1;
         cast.output(tui.clock(), &out.take());
         Ok(())
@@ -103,7 +116,14 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
         seconds: tui.clock(),
         frames,
         cast,
+        gif: gif.map(GifRecorder::finish).transpose()?,
     })
+}
+
+/// Whether a recording's file is a GIF (by its extension); anything else is asciicast.
+fn is_gif(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gif"))
 }
 
 /// `gradscope demo`.
@@ -123,9 +143,18 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
         .transpose()
         .map_err(UsageError)?;
     let script = Script::read(&args.file).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
-    if let Some(out) = &args.record {
-        crate::io::check_outputs(&[("--record", out, false)], &[args.file.as_path()])?;
+    let outputs: Vec<(&str, &std::path::Path, bool)> = args
+        .record
+        .iter()
+        .map(|p| ("--record", p.as_path(), false))
+        .collect();
+    crate::io::check_outputs(&outputs, &[args.file.as_path()])?;
+    if args.record.iter().filter(|p| is_gif(p)).count() > 1
+        || args.record.iter().filter(|p| !is_gif(p)).count() > 1
+    {
+        crate::usage_bail!("--record takes at most one .gif and one .cast");
     }
+    let as_gif = args.record.iter().any(|p| is_gif(p));
     let title = args.file.file_stem().map_or("gradscope".into(), |s| {
         format!("gradscope — {}", s.to_string_lossy())
     });
@@ -140,29 +169,51 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
             size,
             title,
             timestamp,
+            gif: as_gif,
         };
         let played =
             play_headless(&script, &opts).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
-        match &args.record {
-            Some(out) => {
-                crate::io::write_atomic(out, played.cast.to_text().as_bytes())?;
-                eprintln!(
-                    "recorded {} ({:.1} s, {} frames)",
-                    out.display(),
-                    played.seconds,
-                    played.frames
-                );
+        for out in &args.record {
+            match &played.gif {
+                Some((gif, frames)) if is_gif(out) => {
+                    crate::io::write_atomic(out, gif)?;
+                    eprintln!(
+                        "recorded {} ({:.1} s, {frames} GIF frames, {} bytes)",
+                        out.display(),
+                        played.seconds,
+                        gif.len()
+                    );
+                }
+                _ => {
+                    crate::io::write_atomic(out, played.cast.to_text().as_bytes())?;
+                    eprintln!(
+                        "recorded {} ({:.1} s, {} frames)",
+                        out.display(),
+                        played.seconds,
+                        played.frames
+                    );
+                }
             }
-            None => eprintln!(
+        }
+        if args.record.is_empty() {
+            eprintln!(
                 "played {file} ({:.1} s, {} frames)",
                 played.seconds, played.frames
-            ),
+            );
         }
         return Ok(0);
     }
-    let record = args.record.map(|path| {
-        let (w, h) = crossterm::terminal::size().unwrap_or(DEFAULT_SIZE);
-        Box::new(super::cast::CastFile::new(path, w, h, &title))
+    let (w, h) = crossterm::terminal::size().unwrap_or(DEFAULT_SIZE);
+    let mut recordings: Vec<Box<dyn crate::tui::terminal::Recording>> = Vec::new();
+    for path in args.record {
+        if is_gif(&path) {
+            recordings.push(Box::new(GifFile::new(path, w, h).map_err(UsageError)?));
+        } else {
+            recordings.push(Box::new(super::cast::CastFile::new(path, w, h, &title)));
+        }
+    }
+    let record = (!recordings.is_empty()).then(|| {
+        Box::new(crate::tui::terminal::Recordings(recordings))
             as Box<dyn crate::tui::terminal::Recording>
     });
     // A demo starts from the built-in defaults (not the config file's): it must play the

@@ -44,8 +44,10 @@ pub enum Action {
     Share,
     /// Write the zoomed figure (or every figure) of the pane as SVG.
     Figure,
-    /// Start or stop recording the terminal to a .cast file.
+    /// Start or stop recording the terminal (a .cast and a .gif).
     Record,
+    /// Write the whole screen as a PNG.
+    Screenshot,
     /// Sweep the selected parameter across its valid range.
     Sweep,
     /// In the sweep view: plot the next numeric summary key.

@@ -206,8 +206,10 @@ pub enum Effect {
     Figure { only: Option<usize> },
     /// Write the open sweep as SVG and CSV files.
     SweepFigure,
-    /// Start or stop recording the terminal to a .cast file.
+    /// Start or stop recording the terminal (a .cast and a .gif).
     ToggleRecording,
+    /// Write the whole screen, as it is, as a PNG file.
+    Screenshot,
     /// Suspend to the shell (Ctrl-Z, SIGTSTP): restore the terminal, stop, redraw on resume.
     Suspend,
     /// Space paused or resumed the run: a demo playing live pauses or resumes with it.

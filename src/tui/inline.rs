@@ -15,6 +15,7 @@ use crate::run::RunSpec;
 use crossterm::event::KeyEvent;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 
 /// The whole TUI on one thread.
 pub struct InlineTui<B: Backend> {
@@ -98,14 +99,22 @@ impl<B: Backend> InlineTui<B> {
     /// One frame: the worker handles what was sent and advances by one frame of virtual
     /// time, its reports reach the App through the shell, and the frame is drawn.
     pub fn frame(&mut self) -> Result<(), B::Error> {
+        self.frame_seen(|_, _| {})
+    }
+
+    /// One frame, as [`InlineTui::frame`], its virtual time and screen handed to `seen` (a
+    /// GIF recording).
+    pub fn frame_seen(&mut self, seen: impl FnOnce(f64, &Buffer)) -> Result<(), B::Error> {
         let dt = FRAME.as_secs_f64();
         self.clock += dt;
         for event in self.shell.driver_mut().tick(dt) {
             self.handle(UiEvent::Worker(event));
         }
         let app = self.shell.app();
-        self.term
+        let drawn = self
+            .term
             .draw(|f| view::render(app, f.area(), f.buffer_mut()))?;
+        seen(self.clock, drawn.buffer);
         Ok(())
     }
 

@@ -107,7 +107,8 @@ pub fn run<D: Driver>(
             }
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
+            let drawn = term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
+            live.recorder.frame(drawn.buffer);
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -169,6 +170,11 @@ fn carry_out<D: Driver>(
             }
             Effect::SweepFigure => {
                 let result = write_sweep(shell.app());
+                shell.effect_done(result);
+            }
+            Effect::Screenshot => {
+                let size = term.size()?;
+                let result = write_screenshot(shell.app(), (size.width, size.height));
                 shell.effect_done(result);
             }
             Effect::ToggleRecording => match live.recorder.stop() {
@@ -243,6 +249,15 @@ fn write_figure(app: &App, only: Option<usize>) -> Result<String, String> {
     let svg = svg::pane_svg_with_seeds(lab.id(), report, lab.seeds(), app.theme(), shown)?;
     let name = format!("{}.svg", stamped(app, ""));
     write(&name, svg.as_bytes())?;
+    Ok(format!("wrote {name}"))
+}
+
+/// The whole screen as `gradscope-LAB-YYYYMMDD-HHMMSS.png`, drawn again from the App by the
+/// same render function the terminal's frames come from.
+fn write_screenshot(app: &App, size: (u16, u16)) -> Result<String, String> {
+    let png = super::raster::png::of_app(app, size)?;
+    let name = format!("{}.png", stamped(app, ""));
+    write(&name, &png)?;
     Ok(format!("wrote {name}"))
 }
 

@@ -28,6 +28,7 @@ pub mod live;
 pub mod model;
 pub mod pace;
 pub mod panes;
+pub mod raster;
 pub mod share;
 pub mod shell;
 pub mod speed;

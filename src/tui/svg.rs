@@ -8,7 +8,7 @@
 //! the lines, marked on the edge and counted in the legend, as the terminal chart does.
 
 use super::panes::{PaneCtx, figures};
-use super::theme::{Theme, ThemeName};
+use super::theme::{Theme, ThemeName, xterm_rgb};
 use super::widgets::chart::{
     AxisLayout, Chart, ChartLayout, LegendKind, Pos as ChartPos, Series, transform,
 };
@@ -146,49 +146,15 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 /// white on a dark one) or the paper.
 fn rgb(c: TuiColor, paper: bool) -> RGBColor {
     match c {
-        TuiColor::Indexed(i) => xterm(i),
+        TuiColor::Indexed(i) => {
+            let (r, g, b) = xterm_rgb(i);
+            RGBColor(r, g, b)
+        }
         TuiColor::Rgb(r, g, b) => RGBColor(r, g, b),
         TuiColor::White => RGBColor(229, 229, 229),
         TuiColor::Black => RGBColor(0, 0, 0),
         _ if paper => RGBColor(255, 255, 255),
         _ => RGBColor(0, 0, 0),
-    }
-}
-
-/// The xterm 256-colour palette.
-fn xterm(i: u8) -> RGBColor {
-    const BASE: [(u8, u8, u8); 16] = [
-        (0, 0, 0),
-        (205, 0, 0),
-        (0, 205, 0),
-        (205, 205, 0),
-        (0, 0, 238),
-        (205, 0, 205),
-        (0, 205, 205),
-        (229, 229, 229),
-        (127, 127, 127),
-        (255, 0, 0),
-        (0, 255, 0),
-        (255, 255, 0),
-        (92, 92, 255),
-        (255, 0, 255),
-        (0, 255, 255),
-        (255, 255, 255),
-    ];
-    match i {
-        0..=15 => {
-            let (r, g, b) = BASE[usize::from(i)];
-            RGBColor(r, g, b)
-        }
-        16..=231 => {
-            let level = |v: u8| if v == 0 { 0 } else { 55 + 40 * v };
-            let j = i - 16;
-            RGBColor(level(j / 36), level((j / 6) % 6), level(j % 6))
-        }
-        _ => {
-            let g = 8 + 10 * (i - 232);
-            RGBColor(g, g, g)
-        }
     }
 }
 

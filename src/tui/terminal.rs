@@ -1,24 +1,59 @@
 //! The real terminal: raw mode and the alternate screen in and out, a full redraw after a
 //! suspend, and the writer every frame goes through — stdout, teed into a recording when one
-//! is on (what a recording holds is exactly what the terminal was sent).
+//! is on (what a .cast holds is exactly what the terminal was sent; a GIF takes each frame's
+//! cells).
 
 use anyhow::Result;
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// A recording of the terminal (the asciicast writer implements it: `demo::cast`). Defined
-/// here so the TUI records without depending on the demo module.
+/// A recording of the terminal (the asciicast writer, `demo::cast`, takes the bytes; the GIF
+/// writer, `raster::gif`, the frames). Defined here so the TUI records without depending on
+/// the demo module.
 pub trait Recording: Send {
     /// Bytes written `seconds` after the recording started.
-    fn output(&mut self, seconds: f64, bytes: &[u8]);
-    /// A marker.
-    fn mark(&mut self, seconds: f64, label: &str);
+    fn output(&mut self, _seconds: f64, _bytes: &[u8]) {}
+    /// A frame drawn `seconds` after the recording started.
+    fn frame(&mut self, _seconds: f64, _screen: &Buffer) {}
+    /// A marker (a GIF has none).
+    fn mark(&mut self, _seconds: f64, _label: &str) {}
     /// Write the file; returns where.
     fn save(&mut self) -> Result<String, String>;
+}
+
+/// Several recordings of one session (the `R` key's .cast and .gif).
+pub struct Recordings(pub Vec<Box<dyn Recording>>);
+
+impl Recording for Recordings {
+    fn output(&mut self, seconds: f64, bytes: &[u8]) {
+        for r in &mut self.0 {
+            r.output(seconds, bytes);
+        }
+    }
+
+    fn frame(&mut self, seconds: f64, screen: &Buffer) {
+        for r in &mut self.0 {
+            r.frame(seconds, screen);
+        }
+    }
+
+    fn mark(&mut self, seconds: f64, label: &str) {
+        for r in &mut self.0 {
+            r.mark(seconds, label);
+        }
+    }
+
+    /// Every one is saved, whatever fails; the paths joined by "and", or the first error.
+    fn save(&mut self) -> Result<String, String> {
+        let saved: Vec<Result<String, String>> = self.0.iter_mut().map(|r| r.save()).collect();
+        let paths = saved.into_iter().collect::<Result<Vec<String>, String>>()?;
+        Ok(paths.join(" and "))
+    }
 }
 
 /// Makes a recording of a `width`×`height` terminal (the `R` key's new .cast file).
@@ -55,6 +90,15 @@ impl ScreenRecorder {
             && let Some((rec, start)) = slot.as_mut()
         {
             rec.mark(start.elapsed().as_secs_f64(), label);
+        }
+    }
+
+    /// A frame as drawn now.
+    pub fn frame(&self, screen: &Buffer) {
+        if let Ok(mut slot) = self.0.lock()
+            && let Some((rec, start)) = slot.as_mut()
+        {
+            rec.frame(start.elapsed().as_secs_f64(), screen);
         }
     }
 

@@ -31,6 +31,7 @@ mod resnet_data;
 mod resnet_torch;
 mod resnet_train;
 mod rnn_theory;
+mod slides;
 mod sweep_map;
 mod tui;
 mod tui_sweep;

@@ -485,6 +485,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
             app.effects.push(Effect::ToggleRecording);
             vec![]
         }
+        Action::Screenshot => {
+            app.effects.push(Effect::Screenshot);
+            vec![]
+        }
         Action::Seeds => seeds::toggle(app),
         Action::Sweep => sweep::start(app),
         Action::SweepMetric => sweep::next_metric(app),
