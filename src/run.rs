@@ -258,13 +258,6 @@ impl Runner {
     }
 }
 
-/// Build and run a spec to its end: the whole of `gradscope run`, a sweep point, a fixture.
-pub fn run_to_end(spec: RunSpec, observer: &mut dyn Observer) -> Result<Report, ParamError> {
-    let mut runner = Runner::new(spec)?;
-    runner.run_to_end(None, observer);
-    Ok(runner.report())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

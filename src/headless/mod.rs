@@ -12,8 +12,6 @@ pub mod seeds_cmd;
 pub mod sweep_cmd;
 pub mod sweep_json;
 
-pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
-
 use crate::cli::Setup;
 use crate::labs::LabId;
 use crate::run::RunSpec;

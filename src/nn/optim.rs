@@ -128,11 +128,6 @@ impl<T: Real> Adam<T> {
         }
     }
 
-    /// Steps taken so far.
-    pub fn steps(&self) -> u64 {
-        self.steps
-    }
-
     /// One update of every parameter from its current gradient.
     pub fn step(&mut self, model: &mut dyn Module<T>) {
         self.steps += 1;
@@ -261,6 +256,6 @@ mod tests {
         fc.weight.grad_mut()[0] = 1e-6;
         Adam::new(0.1).step(&mut fc);
         assert!((fc.weight.value()[0] + 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 1e-12);
-        assert_eq!(adam.steps(), 3);
+        assert_eq!(adam.steps, 3);
     }
 }

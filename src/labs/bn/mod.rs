@@ -294,16 +294,6 @@ fn check_work(batch: usize, width: usize, dim: usize) -> Result<(), ParamError> 
 }
 
 impl BnLab {
-    /// The network of a run (0: wd, 1: nowd), for tests.
-    pub fn net(&self, run: usize) -> Option<&Net> {
-        self.runs.get(run).map(|r| &r.net)
-    }
-
-    /// The training and validation sets.
-    pub fn data(&self) -> (&Split, &Split) {
-        (&self.train, &self.val)
-    }
-
     fn probe_losses(&self) -> Vec<f64> {
         let (x, y) = self.train.head(PROBE);
         self.runs.iter().map(|r| r.net.loss(x, y)).collect()

@@ -11,7 +11,7 @@
 
 mod csv;
 
-pub use csv::{MAX_FIELD, SNIFF, parse_csv, read_csv};
+pub use csv::{parse_csv, read_csv};
 
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::ReadNpyExt;

@@ -22,7 +22,6 @@ use run::Run;
 use strum::VariantNames;
 
 pub use explain::EXPLAIN;
-pub use run::{STRIP_COLS, VAL_EVERY, VAL_IMAGES};
 
 /// Where the images come from. The first variant is the default.
 #[derive(

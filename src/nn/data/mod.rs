@@ -10,7 +10,7 @@ pub mod cifar;
 mod loader;
 pub mod synthetic;
 
-pub use loader::{Augment, CROP_PAD, Loader};
+pub use loader::{Augment, Loader};
 
 use crate::error::UsageError;
 use ndarray::Array4;

@@ -22,7 +22,6 @@ mod sweep;
 pub(super) use log::{complain, say};
 pub use log::{config_problems, set_time};
 pub use on_worker::on_worker;
-pub use quit::{LONG_RUN_SECS, at_stake};
 
 use super::action::Action;
 use super::app::{App, Effect, Overlay, RunState};
