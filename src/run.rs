@@ -180,10 +180,6 @@ impl Runner {
         })
     }
 
-    pub fn spec(&self) -> &RunSpec {
-        &self.spec
-    }
-
     /// Steps taken since the start.
     pub fn steps(&self) -> u64 {
         self.steps

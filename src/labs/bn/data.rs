@@ -26,10 +26,6 @@ impl Split {
         self.y.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
-
     /// Copy the examples `idx` into `x` (rows) and `y`.
     pub fn gather(&self, idx: &[usize], x: &mut Array2<f64>, y: &mut Vec<usize>) {
         y.clear();
