@@ -286,7 +286,7 @@ pub fn check_outputs(outputs: &[(&str, &Path, bool)], inputs: &[&Path]) -> Resul
         }
         for input in inputs {
             if same_file(out, input) {
-                crate::usage_bail!(
+                crate::error::usage_bail!(
                     "{flag} '{}' is the input file '{}'; writing it would destroy the input, \
                      choose another output path",
                     crate::fmt::clip_text(&out.display().to_string(), 80),
@@ -296,7 +296,7 @@ pub fn check_outputs(outputs: &[(&str, &Path, bool)], inputs: &[&Path]) -> Resul
         }
         for (other_flag, other, _) in &outputs[..i] {
             if same_file(out, other) {
-                crate::usage_bail!(
+                crate::error::usage_bail!(
                     "{flag} and {other_flag} are the same file '{}'; one would overwrite the \
                      other",
                     crate::fmt::clip_text(&out.display().to_string(), 80)

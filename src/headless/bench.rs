@@ -226,7 +226,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     if let Some(n) = args.reps
         && !(1..=MAX_REPS).contains(&n)
     {
-        crate::usage_bail!("--reps must be between 1 and {MAX_REPS}, got {n}");
+        crate::error::usage_bail!("--reps must be between 1 and {MAX_REPS}, got {n}");
     }
     let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
     let reps = |default: usize| args.reps.unwrap_or(default).max(1);
