@@ -46,7 +46,7 @@ pub mod labs {
         pub use crate::labs::lstm::{DEFAULT_STEPS, FINAL, SOLVED, VARIANTS};
         /// `crate::labs::lstm::memory`, as far as the tests use it.
         pub mod memory {
-            pub use crate::labs::lstm::memory::{Learner, OptimizerKind, batch, model};
+            pub use crate::labs::lstm::memory::{MemoryLearner, OptimizerKind, batch, model};
         }
     }
     /// `crate::labs::mf`, as far as the tests use it.

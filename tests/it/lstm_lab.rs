@@ -242,7 +242,8 @@ fn final_accuracy_is_the_mean_of_the_last_50_steps() {
     let r = common::run(spec);
     // The same LSTM learner, replayed from the lab's streams (model 0, data 3).
     let model = memory::model(CellKind::Lstm, 32, 3.0, &mut rng(7, 0));
-    let mut learner = memory::Learner::new(model, memory::OptimizerKind::Adam, 0.01, 0.5, 0.0);
+    let mut learner =
+        memory::MemoryLearner::new(model, memory::OptimizerKind::Adam, 0.01, 0.5, 0.0);
     let mut data = rng(7, 3);
     let per_step: Vec<(f64, f64)> = (0..steps)
         .map(|s| {

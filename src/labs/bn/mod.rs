@@ -19,7 +19,7 @@ use crate::fmt::fmt_num;
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::rng;
-use data::{Batches, Split};
+use data::{Batches, Examples};
 use metrics::{Cumulative, Window};
 use model::{Grads, Net, Running, Workspace};
 use ndarray::Array2;
@@ -264,8 +264,8 @@ struct Rescale {
 pub struct BnLab {
     /// Steps taken (the runner's count, kept for the records and the rescale readout).
     steps: u64,
-    train: Split,
-    val: Split,
+    train: Examples,
+    val: Examples,
     batches: Batches,
     xb: Array2<f64>,
     yb: Vec<usize>,

@@ -120,7 +120,7 @@ impl<T: Real> Conv2d<T> {
         x: &Tensor<T>,
         dy: &Tensor<T>,
         plan: &Plan,
-        prof: &profile::Split,
+        prof: &profile::SplitScope,
     ) {
         let g = plan.geom;
         let (c_out, c_in, hw, howo) = (self.c_out, g.c_in, g.h * g.w, g.ho * g.wo);
