@@ -24,8 +24,8 @@ pub struct InlineTui<B: Backend> {
     clock: f64,
     /// What the worker said failed since the last [`InlineTui::take_failures`].
     failures: Vec<String>,
-    /// The other effects the shell asked for since the last [`InlineTui::take_effects`]
-    /// (nothing here carries them out: no clipboard, files or suspending).
+    /// The other effects the shell asked for (nothing here carries them out: no clipboard,
+    /// files or suspending); [`InlineTui::cue`] finds a cue's failure among them.
     effects: Vec<Effect>,
 }
 

@@ -5,7 +5,7 @@
 //!
 //! One step is one SGD step on a batch (f32, the nn engine: the one lab that does not compute
 //! in f64; see ARCHITECTURE.md, "Layers"). The validation images are a fixed subset of the
-//! validation split, evaluated every [`VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
+//! validation split, evaluated every [`run::VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
 //! `momentum`, `wd` and `wd_on_bn_bias` apply live (they only change the optimiser's groups);
 //! anything that needs a new model or data stream restarts the run.
 

@@ -1,6 +1,6 @@
-//! The forward and backward passes of [`Conv2d`] on the Winograd path ([`super::winograd`]):
-//! per part of the batch, chunks of tile rows go input transform → 16 GEMMs → output
-//! transform while in cache. Backward recomputes the input transform (cheaper than keeping
+//! The forward and backward passes of [`Conv2d`] on the Winograd path
+//! ([`crate::nn::kernels::winograd`]): per part of the batch, chunks of tile rows go input
+//! transform → 16 GEMMs → output transform while in cache. Backward recomputes the input transform (cheaper than keeping
 //! a 4× copy of the input) and sums the parts' partial `dU` in a fixed order, so results
 //! do not depend on the thread count.
 

@@ -1,5 +1,5 @@
 //! The only place the App changes: [`update`] applies an [`Action`] and returns the
-//! [`Command`]s the worker must carry out; [`on_worker`] applies what the worker reports.
+//! [`Command`]s the worker must carry out; [`on_worker()`] applies what the worker reports.
 //! Both are pure with respect to the outside world, so keymap → action → state is tested
 //! without a terminal or threads.
 //!
