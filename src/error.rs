@@ -25,12 +25,12 @@ impl fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// Return early with a [`UsageError`] built from a format string.
-#[macro_export]
 macro_rules! usage_bail {
     ($($arg:tt)*) => {
         return Err($crate::error::UsageError::new(format!($($arg)*)).into())
     };
 }
+pub(crate) use usage_bail;
 
 /// The exit code for an error: 2 when any cause in the chain is a [`UsageError`], else 1.
 pub fn exit_code(err: &anyhow::Error) -> i32 {

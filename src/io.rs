@@ -23,7 +23,7 @@ const STDOUT_ALIASES: [&str; 3] = ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"
 const MAX_SYMLINKS: usize = 40;
 
 /// How an output path is written, decided before writing.
-enum Target {
+enum Destination {
     Stdout,
     /// A regular file, reached through any symlinks: replaced atomically (temporary file in
     /// its directory + rename), keeping the old file's mode; `None` when it is new.
@@ -60,9 +60,9 @@ fn resolve(path: &Path) -> std::io::Result<(PathBuf, bool)> {
     Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
-fn target(path: &Path) -> Result<Target> {
+fn target(path: &Path) -> Result<Destination> {
     if STDOUT_ALIASES.iter().any(|a| path == Path::new(a)) {
-        return Ok(Target::Stdout);
+        return Ok(Destination::Stdout);
     }
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => Err(cannot(path, "it is a directory")),
@@ -74,16 +74,16 @@ fn target(path: &Path) -> Result<Target> {
                 .open(&real)
                 .map_err(|e| cannot(path, e))?;
             Ok(if via_proc {
-                Target::Direct(path.to_path_buf(), true)
+                Destination::Direct(path.to_path_buf(), true)
             } else {
-                Target::Replace(real, Some(m))
+                Destination::Replace(real, Some(m))
             })
         }
-        Ok(_) => Ok(Target::Direct(path.to_path_buf(), false)),
+        Ok(_) => Ok(Destination::Direct(path.to_path_buf(), false)),
         // New (or a dangling symlink: create what it points to, as a shell does).
         Err(e) if e.kind() == ErrorKind::NotFound => {
             let (real, _) = resolve(path).map_err(|e| cannot(path, e))?;
-            Ok(Target::Replace(real, None))
+            Ok(Destination::Replace(real, None))
         }
         Err(e) => Err(cannot(path, e)),
     }
@@ -96,8 +96,8 @@ fn target(path: &Path) -> Result<Target> {
 /// place; `/dev/stdout` goes to stdout.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     match target(path)? {
-        Target::Stdout => write_stdout(bytes),
-        Target::Direct(p, truncate) => {
+        Destination::Stdout => write_stdout(bytes),
+        Destination::Direct(p, truncate) => {
             let mut f = OpenOptions::new()
                 .write(true)
                 .truncate(truncate)
@@ -109,7 +109,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
                 other => other.map_err(|e| failed(path, e)),
             }
         }
-        Target::Replace(real, old) => replace(path, &real, old.as_ref(), bytes),
+        Destination::Replace(real, old) => replace(path, &real, old.as_ref(), bytes),
     }
 }
 
@@ -286,7 +286,7 @@ pub fn check_outputs(outputs: &[(&str, &Path, bool)], inputs: &[&Path]) -> Resul
         }
         for input in inputs {
             if same_file(out, input) {
-                crate::usage_bail!(
+                crate::error::usage_bail!(
                     "{flag} '{}' is the input file '{}'; writing it would destroy the input, \
                      choose another output path",
                     crate::fmt::clip_text(&out.display().to_string(), 80),
@@ -296,7 +296,7 @@ pub fn check_outputs(outputs: &[(&str, &Path, bool)], inputs: &[&Path]) -> Resul
         }
         for (other_flag, other, _) in &outputs[..i] {
             if same_file(out, other) {
-                crate::usage_bail!(
+                crate::error::usage_bail!(
                     "{flag} and {other_flag} are the same file '{}'; one would overwrite the \
                      other",
                     crate::fmt::clip_text(&out.display().to_string(), 80)

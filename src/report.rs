@@ -242,21 +242,6 @@ impl Recorder {
         }
     }
 
-    /// The last recorded values of a series, if any.
-    pub fn last(&self, name: &str) -> Option<f64> {
-        let i = self.names.iter().position(|n| n == name)?;
-        self.latest.as_ref().map(|(_, v)| v[i])
-    }
-
-    /// Number of rows kept (without the latest unrecorded one).
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
     /// Write every series, and `step`, into a report; the latest row is always included.
     pub fn write_into(&self, report: &mut Report) {
         let mut steps: Vec<f64> = self.steps.iter().map(|&s| s as f64).collect();
@@ -286,7 +271,7 @@ mod tests {
         for step in 0..10_000u64 {
             r.record(step, &[step as f64]);
         }
-        assert!(r.len() <= 100);
+        assert!(r.steps.len() <= 100);
         let mut rep = Report::new(LabId::Rnn, 0, 0, BTreeMap::new());
         r.write_into(&mut rep);
         let steps = rep.series("step");

@@ -180,10 +180,6 @@ impl Runner {
         })
     }
 
-    pub fn spec(&self) -> &RunSpec {
-        &self.spec
-    }
-
     /// Steps taken since the start.
     pub fn steps(&self) -> u64 {
         self.steps
@@ -256,13 +252,6 @@ impl Runner {
     pub fn act(&mut self, action: &str) -> Result<String, ParamError> {
         self.lab.act(action)
     }
-}
-
-/// Build and run a spec to its end: the whole of `gradscope run`, a sweep point, a fixture.
-pub fn run_to_end(spec: RunSpec, observer: &mut dyn Observer) -> Result<Report, ParamError> {
-    let mut runner = Runner::new(spec)?;
-    runner.run_to_end(None, observer);
-    Ok(runner.report())
 }
 
 #[cfg(test)]

@@ -341,14 +341,13 @@ mod tests {
             .run(2, &AtomicBool::new(false), |_, _| {})
             .expect("the runs start");
         for (i, r) in reports.iter().enumerate() {
-            let single = crate::run::run_to_end(
-                RunSpec {
-                    seed: 3 + i as u64,
-                    ..spec.clone()
-                },
-                &mut Quiet,
-            )
+            let mut single = Runner::new(RunSpec {
+                seed: 3 + i as u64,
+                ..spec.clone()
+            })
             .expect("the run starts");
+            single.run_to_end(None, &mut Quiet);
+            let single = single.report();
             // As JSON: NaN (a value not reached yet) equals itself there.
             assert_eq!(r.to_json(), single.to_json());
         }

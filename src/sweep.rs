@@ -114,10 +114,6 @@ impl Shard {
         points.saturating_sub(self.index).div_ceil(self.count)
     }
 
-    pub fn is_empty(&self, points: usize) -> bool {
-        self.len(points) == 0
-    }
-
     /// The k-th index of this shard.
     pub fn nth(&self, k: usize) -> usize {
         self.index + k * self.count
@@ -253,7 +249,7 @@ impl SweepPlan {
     /// The value a grid value of `param` becomes (integers rounded).
     fn used(&self, param: &str, x: f64) -> Result<crate::params::Value, ParamError> {
         self.numeric(param)?
-            .from_number(x)
+            .value_from_number(x)
             .map_err(|e| ParamError(format!("lab {}: sweep value {}", self.lab().name(), e.0)))
     }
 
@@ -622,6 +618,6 @@ mod tests {
         assert_eq!(all, (0..10).collect::<Vec<_>>());
         assert!(Shard::parse(Some("3/3")).is_err());
         assert!(Shard::parse(Some("x")).is_err());
-        assert!(Shard::parse(Some("5/8")).unwrap().is_empty(3));
+        assert_eq!(Shard::parse(Some("5/8")).unwrap().len(3), 0);
     }
 }

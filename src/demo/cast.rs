@@ -66,11 +66,6 @@ impl Cast {
         self.events.push(json!([t, "m", label]).to_string());
     }
 
-    /// Seconds from the first to the last event.
-    pub fn duration(&self) -> f64 {
-        self.last_time
-    }
-
     /// The whole file.
     pub fn to_text(&self) -> String {
         let header = json!({

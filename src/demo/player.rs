@@ -131,7 +131,7 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
     use crate::error::UsageError;
     let file = args.file.display().to_string();
     if !(args.speed.is_finite() && (0.01..=100.0).contains(&args.speed)) {
-        crate::usage_bail!(
+        crate::error::usage_bail!(
             "--speed must be a number from 0.01 to 100, got {}",
             args.speed
         );

@@ -257,14 +257,6 @@ impl Script {
         let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
         Script::parse(&text)
     }
-
-    /// The virtual time the script takes at `speed` (its waits).
-    pub fn duration(&self, speed: f64) -> f64 {
-        self.cues
-            .iter()
-            .map(|(_, c)| if let Cue::Wait(s) = c { s / speed } else { 0.0 })
-            .sum()
-    }
 }
 
 #[cfg(test)]
@@ -284,7 +276,6 @@ mod tests {
         assert_eq!(s.cues[5].1, Cue::Wait(0.25));
         assert_eq!(s.cues[6].1, Cue::Caption(Some("Hello there".into())));
         assert_eq!(s.cues[7].1, Cue::Caption(None));
-        assert!((s.duration(2.0) - 0.875).abs() < 1e-12);
         for (text, want) in [
             ("lab rnn\nfly away\n", "line 2: unknown command 'fly'"),
             ("key Nope\n", "line 1: unknown key 'Nope'"),

@@ -11,7 +11,7 @@ use crate::labs::LabId;
 use crate::nn::bench::{
     CpuInfo, ResnetProfile, ResnetThroughput, bench_resnet, bench_resnet_profiled, cpu_info,
 };
-use crate::nn::profile::Entry;
+use crate::nn::profile::LayerTime;
 use crate::run::{Quiet, RunSpec, Runner};
 use crate::tui::fixture::app_after;
 use crate::tui::theme::ThemeName;
@@ -134,7 +134,7 @@ pub fn resnet_bench_profiled(reps: usize) -> (Vec<ResnetThroughput>, Vec<ResnetP
 
 /// The coarse bucket of a profile entry: conv forward, backward-data, backward-weight,
 /// then one per other layer type.
-fn bucket(e: &Entry) -> String {
+fn bucket(e: &LayerTime) -> String {
     if e.layer.starts_with("conv") {
         format!("conv {}", e.phase.name())
     } else {
@@ -143,7 +143,7 @@ fn bucket(e: &Entry) -> String {
 }
 
 /// Entries summed by [`bucket`], largest first, with the unaccounted glue as `other`.
-fn buckets(entries: &[Entry], step_s: f64) -> Vec<(String, f64)> {
+fn buckets(entries: &[LayerTime], step_s: f64) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = Vec::new();
     for e in entries {
         let b = bucket(e);
@@ -162,7 +162,7 @@ fn buckets(entries: &[Entry], step_s: f64) -> Vec<(String, f64)> {
 }
 
 fn profile_json(p: &ResnetProfile) -> serde_json::Value {
-    let rows = |entries: &[Entry], step_s: f64| {
+    let rows = |entries: &[LayerTime], step_s: f64| {
         let detail: Vec<_> = entries
             .iter()
             .map(|e| json!({"layer": e.layer, "phase": e.phase.name(), "ms": e.seconds * 1e3}))
@@ -199,7 +199,7 @@ fn profile_table(p: &ResnetProfile) -> String {
             s += &format!("    {k:<28} {:>9.2} ms {share:>5.1} %\n", sec * 1e3);
         }
         s += &format!("  {mode}: by layer type and phase\n");
-        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        let mut sorted: Vec<&LayerTime> = entries.iter().collect();
         sorted.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
         for e in sorted {
             let share = 100.0 * e.seconds / step_s;
@@ -226,7 +226,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     if let Some(n) = args.reps
         && !(1..=MAX_REPS).contains(&n)
     {
-        crate::usage_bail!("--reps must be between 1 and {MAX_REPS}, got {n}");
+        crate::error::usage_bail!("--reps must be between 1 and {MAX_REPS}, got {n}");
     }
     let want = |t: BenchTarget| args.target.is_none_or(|x| x == t);
     let reps = |default: usize| args.reps.unwrap_or(default).max(1);

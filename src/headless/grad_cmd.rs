@@ -13,10 +13,10 @@
 
 use crate::cli::GradArgs;
 use crate::error::UsageError;
+use crate::error::usage_bail;
 use crate::nn::checkpoint::{self, OwnedTensor};
 use crate::nn::resnet::footprint::{self, MEMORY_BUDGET};
 use crate::nn::{CellKind, Mode, Module, ResNet, Sgd};
-use crate::usage_bail;
 use anyhow::Result;
 use ndarray::{Array2, Array4};
 use std::collections::{BTreeMap, HashMap};

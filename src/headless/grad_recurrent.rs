@@ -13,10 +13,10 @@
 
 use crate::cli::GradArgs;
 use crate::error::UsageError;
+use crate::error::usage_bail;
 use crate::nn::checkpoint::{self, OwnedTensor};
 use crate::nn::resnet::footprint::MEMORY_BUDGET;
 use crate::nn::{CellKind, Module, Recurrent};
-use crate::usage_bail;
 use anyhow::Result;
 use ndarray::{Array2, Array3};
 use safetensors::tensor::{Dtype, SafeTensors};

@@ -12,8 +12,6 @@ pub mod seeds_cmd;
 pub mod sweep_cmd;
 pub mod sweep_json;
 
-pub use bench::{LabSpeed, RenderTiming, labs_bench, render_bench};
-
 use crate::cli::Setup;
 use crate::labs::LabId;
 use crate::run::RunSpec;
@@ -44,7 +42,7 @@ pub const MAX_JOBS: usize = 1024;
 pub fn jobs(arg: Option<usize>) -> anyhow::Result<usize> {
     match arg {
         Some(j) if (1..=MAX_JOBS).contains(&j) => Ok(j),
-        Some(j) => crate::usage_bail!("--jobs must be between 1 and {MAX_JOBS}, got {j}"),
+        Some(j) => crate::error::usage_bail!("--jobs must be between 1 and {MAX_JOBS}, got {j}"),
         None => Ok(crate::sweep::default_jobs()),
     }
 }

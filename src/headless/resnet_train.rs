@@ -5,6 +5,7 @@
 //! at once. `--resume` continues a saved run exactly (see [`crate::nn::train::resume`]).
 
 use crate::cli::{BnOrderArg, ListFormat, ResnetTrainArgs};
+use crate::error::usage_bail;
 use crate::io::{ProgressBar, emit};
 use crate::nn::data::{Data, DataSpec};
 use crate::nn::resnet::footprint::{MEMORY_BUDGET, train_bytes};
@@ -12,7 +13,6 @@ use crate::nn::train::metrics::group_stats;
 use crate::nn::train::resume::{self, Resumed, RunFacts};
 use crate::nn::train::{Evaluation, Settings, Trainer};
 use crate::nn::{BnOrder, Mode, ParamGroup, ResNetConfig};
-use crate::usage_bail;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};

@@ -76,7 +76,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         return run_seeds(spec, n, &args);
     }
     if args.jobs.is_some() {
-        crate::usage_bail!("--jobs needs --seeds: one run uses one core");
+        crate::error::usage_bail!("--jobs needs --seeds: one run uses one core");
     }
     let report = execute(spec)?;
     warn_if_diverged(&report);

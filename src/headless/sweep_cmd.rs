@@ -89,7 +89,9 @@ pub fn command(cmd: SweepCmd) -> Result<()> {
         }
         (None, Some(args)) => sweep(args, &cmd.setup),
         (None, None) => {
-            crate::usage_bail!("sweep needs a lab and --param … (see gradscope sweep --help)")
+            crate::error::usage_bail!(
+                "sweep needs a lab and --param … (see gradscope sweep --help)"
+            )
         }
     }
 }
@@ -120,7 +122,9 @@ pub fn sweep(args: SweepArgs, setup: &Setup) -> Result<()> {
             let metric = args.metric.as_deref().unwrap_or_default();
             SweepPlan::new(base, param, grid, metric)
         }
-        _ => crate::usage_bail!("sweep needs --map NAME, or --param, --from, --to and --points"),
+        _ => crate::error::usage_bail!(
+            "sweep needs --map NAME, or --param, --from, --to and --points"
+        ),
     };
     if let (Some(param2), Some(from2), Some(to2), Some(points2)) =
         (&args.param2, args.from2, args.to2, args.points2)

@@ -2,7 +2,7 @@
 //! synthetic 32×32 input, CIFAR stem, 10 classes, median over repetitions; optionally where
 //! the time goes per layer type and phase ([`super::profile`]), and the CPU it ran on.
 
-use super::profile::{self, Entry, Phase};
+use super::profile::{self, LayerTime, Phase};
 use super::{Mode, ResNet, ResNetConfig, Sgd, Stem};
 use ndarray::Array4;
 use rand::RngExt;
@@ -28,9 +28,9 @@ pub struct ResnetProfile {
     pub width: usize,
     pub batch: usize,
     pub train_step_s: f64,
-    pub train: Vec<Entry>,
+    pub train: Vec<LayerTime>,
     pub eval_step_s: f64,
-    pub eval: Vec<Entry>,
+    pub eval: Vec<LayerTime>,
 }
 
 /// The CPU the numbers were measured on: its model name and the widest SIMD level the
@@ -86,7 +86,7 @@ fn simd_level() -> &'static str {
 }
 
 /// Per-step seconds of the entries accumulated over `steps` steps.
-fn per_step(steps: usize) -> Vec<Entry> {
+fn per_step(steps: usize) -> Vec<LayerTime> {
     let mut v = profile::entries();
     v.iter_mut().for_each(|e| e.seconds /= steps as f64);
     v

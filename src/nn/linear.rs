@@ -31,12 +31,6 @@ impl<T: Real> Linear<T> {
         }
     }
 
-    /// Without bias.
-    pub fn without_bias(mut self) -> Self {
-        self.bias = None;
-        self
-    }
-
     /// PyTorch's default init: `kaiming_uniform_(a=√5)` for the weight, which is
     /// `U(−1/√in, 1/√in)`, and the same range for the bias.
     pub fn init_default(&mut self, rng: &mut impl rand::Rng) {

@@ -42,11 +42,6 @@ impl<T: Real> Sgd<T> {
         }
     }
 
-    /// Steps taken so far.
-    pub fn steps(&self) -> u64 {
-        self.steps
-    }
-
     /// One update of every parameter from its current gradient.
     pub fn step(&mut self, model: &mut dyn Module<T>) {
         let mut i = 0;
@@ -126,11 +121,6 @@ impl<T: Real> Adam<T> {
             moments: Vec::new(),
             steps: 0,
         }
-    }
-
-    /// Steps taken so far.
-    pub fn steps(&self) -> u64 {
-        self.steps
     }
 
     /// One update of every parameter from its current gradient.
@@ -226,7 +216,7 @@ mod tests {
         let d2 = 0.5 + wd * p1;
         let expect = p1 - lr * (mom * d_w + d2);
         assert!((values(&mut t)[0] - expect).abs() < 1e-15);
-        assert_eq!(sgd.steps(), 2);
+        assert_eq!(sgd.steps, 2);
     }
 
     #[test]
@@ -241,7 +231,8 @@ mod tests {
     fn adam_matches_pytorch_closed_form() {
         // One scalar parameter, gradients 0.5, −1.0, 2.0: PyTorch's update written out.
         let (lr, b1, b2, eps) = (0.01, 0.9, 0.999, 1e-8);
-        let mut fc = Linear::<f64>::new(1, 1).without_bias();
+        let mut fc = Linear::<f64>::new(1, 1);
+        fc.bias = None;
         fc.weight.value_mut()[0] = 1.0;
         let mut adam = Adam::new(lr);
         let (mut p, mut m, mut v) = (1.0f64, 0.0, 0.0);
@@ -257,10 +248,11 @@ mod tests {
             assert!((fc.weight.value()[0] - p).abs() < 1e-12, "step {t}");
         }
         // The first step moves by lr·g/(|g| + ε') whatever the scale of g: Adam's sign step.
-        let mut fc = Linear::<f64>::new(1, 1).without_bias();
+        let mut fc = Linear::<f64>::new(1, 1);
+        fc.bias = None;
         fc.weight.grad_mut()[0] = 1e-6;
         Adam::new(0.1).step(&mut fc);
         assert!((fc.weight.value()[0] + 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 1e-12);
-        assert_eq!(adam.steps(), 3);
+        assert_eq!(adam.steps, 3);
     }
 }

@@ -1,7 +1,7 @@
 //! [`Param`]: a learnable tensor, its gradient, and a stamp naming the state of its value.
 
 use super::Real;
-use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayViewMutD, IxDyn};
 
 /// A learnable tensor and the gradient of the last backward pass, row-major.
 #[derive(Clone, Debug)]
@@ -39,9 +39,6 @@ impl<T: Real> Param<T> {
     pub fn len(&self) -> usize {
         self.value.len()
     }
-    pub fn is_empty(&self) -> bool {
-        self.value.is_empty()
-    }
     pub fn value(&self) -> &[T] {
         &self.value
     }
@@ -65,9 +62,6 @@ impl<T: Real> Param<T> {
     pub fn value_and_grad_mut(&mut self) -> (&mut [T], &[T]) {
         self.stamp = next_stamp();
         (&mut self.value, &self.grad)
-    }
-    pub fn view(&self) -> ArrayViewD<'_, T> {
-        ArrayViewD::from_shape(IxDyn(&self.shape), &self.value).expect("shape matches length")
     }
     pub fn view_mut(&mut self) -> ArrayViewMutD<'_, T> {
         self.stamp = next_stamp();

@@ -5,8 +5,8 @@
 //! relaxed atomic load: no clock is read and no label is built. The orchestration of a
 //! network is sequential (layers parallelise inside), so the wall times of the phases add
 //! up to the step's time. A convolution's backward computes its weight and input gradients
-//! in one pass over shared patches: it opens a [`Split`], times each part on every thread
-//! with [`Split::part`], and its wall time is shared between the two phases by the thread
+//! in one pass over shared patches: it opens a [`SplitScope`], times each part on every thread
+//! with [`SplitScope::part`], and its wall time is shared between the two phases by the thread
 //! time each took.
 
 use std::borrow::Cow;
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
-static TOTALS: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+static TOTALS: Mutex<Vec<LayerTime>> = Mutex::new(Vec::new());
 
 /// What part of a training step a time was spent on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,7 +43,7 @@ impl Phase {
 
 /// Accumulated time of one (layer type, phase).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
+pub struct LayerTime {
     /// e.g. `conv3x3/1 winograd-rows`, `batchnorm`, `relu`.
     pub layer: String,
     pub phase: Phase,
@@ -66,11 +66,11 @@ pub fn reset() {
 }
 
 /// Everything accumulated since the last [`reset`], in first-seen order.
-pub fn entries() -> Vec<Entry> {
+pub fn entries() -> Vec<LayerTime> {
     lock().clone()
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Vec<Entry>> {
+fn lock() -> std::sync::MutexGuard<'static, Vec<LayerTime>> {
     // A panic while holding the lock cannot leave the totals inconsistent: keep going.
     TOTALS.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -83,7 +83,7 @@ fn record(layer: &str, phase: Phase, d: Duration) {
             e.seconds += d.as_secs_f64();
             e.calls += 1;
         }
-        None => t.push(Entry {
+        None => t.push(LayerTime {
             layer: layer.to_string(),
             phase,
             seconds: d.as_secs_f64(),
@@ -127,24 +127,24 @@ impl Drop for Scope {
 }
 
 /// A scope whose wall time goes to two phases in proportion to the thread time measured
-/// in each by [`Split::part`] (on any thread: a part's time is summed atomically).
+/// in each by [`SplitScope::part`] (on any thread: a part's time is summed atomically).
 #[must_use = "a split measures until it is dropped"]
-pub struct Split {
+pub struct SplitScope {
     running: Option<(Instant, Cow<'static, str>)>,
     phases: [Phase; 2],
     nanos: [AtomicU64; 2],
 }
 
 /// Charge the time until the returned split drops to (`layer`, `a`) and (`layer`, `b`).
-pub fn split(layer: impl Label, a: Phase, b: Phase) -> Split {
-    Split {
+pub fn split(layer: impl Label, a: Phase, b: Phase) -> SplitScope {
+    SplitScope {
         running: enabled().then(|| (Instant::now(), layer.label())),
         phases: [a, b],
         nanos: [AtomicU64::new(0), AtomicU64::new(0)],
     }
 }
 
-impl Split {
+impl SplitScope {
     /// Time until the returned part drops counts for `phase` (one of the split's two).
     pub fn part(&self, phase: Phase) -> Part<'_> {
         Part(self.running.as_ref().map(|_| {
@@ -155,7 +155,7 @@ impl Split {
     }
 }
 
-impl Drop for Split {
+impl Drop for SplitScope {
     fn drop(&mut self) {
         if let Some((start, layer)) = &self.running {
             let nanos = self.nanos.each_ref().map(|n| n.load(Ordering::Relaxed));
@@ -173,7 +173,7 @@ fn shares(wall: Duration, nanos: [u64; 2]) -> [Duration; 2] {
     [wall.mul_f64(share), wall.mul_f64(1.0 - share)]
 }
 
-/// Thread time of one part of a [`Split`], added on drop.
+/// Thread time of one part of a [`SplitScope`], added on drop.
 #[must_use = "a part measures until it is dropped"]
 pub struct Part<'a>(Option<(&'a AtomicU64, Instant)>);
 

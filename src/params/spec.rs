@@ -285,7 +285,7 @@ impl ParamSpec {
     }
 
     /// The value for a number (a sweep point): integers are rounded, then range-checked.
-    pub fn from_number(&self, x: f64) -> Result<Value, ParamError> {
+    pub fn value_from_number(&self, x: f64) -> Result<Value, ParamError> {
         match self.kind {
             Kind::Int { .. } => self.check(Value::Float(x.round())),
             Kind::Float { .. } => self.check(Value::Float(x)),

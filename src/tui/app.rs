@@ -105,15 +105,6 @@ impl LabView {
         self.report.as_ref()
     }
 
-    /// What the worker is doing with this lab's run.
-    pub fn run_state(&self) -> RunState {
-        self.run
-    }
-
-    pub fn progress(&self) -> Option<&Progress> {
-        self.progress.as_ref()
-    }
-
     /// The natural pace of this lab's run (its preset's, or the lab's), in steps per second.
     pub fn pace(&self) -> f64 {
         super::pace::of_spec(&self.spec)

@@ -25,8 +25,8 @@ pub struct InlineTui<B: Backend> {
     clock: f64,
     /// What the worker said failed since the last [`InlineTui::take_failures`].
     failures: Vec<String>,
-    /// The other effects the shell asked for since the last [`InlineTui::take_effects`]
-    /// (nothing here carries them out: no clipboard, files or suspending).
+    /// The other effects the shell asked for (nothing here carries them out: no clipboard,
+    /// files or suspending); [`InlineTui::cue`] finds a cue's failure among them.
     effects: Vec<Effect>,
 }
 
@@ -165,11 +165,5 @@ impl<B: Backend> InlineTui<B> {
     /// caused them.
     pub fn take_failures(&mut self) -> Vec<String> {
         std::mem::take(&mut self.failures)
-    }
-
-    /// The effects the shell asked for since the last call (clipboard, figures, recording,
-    /// suspend, pause), in order.
-    pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
     }
 }

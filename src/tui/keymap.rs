@@ -229,16 +229,6 @@ pub fn map(mode: InputMode, ev: &KeyEvent) -> Option<Action> {
     }
 }
 
-/// Whether a character is bound in Normal mode (so a lab action may not use it).
-pub fn is_bound(c: char) -> bool {
-    let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-    let shifted = KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
-    BINDINGS
-        .iter()
-        .filter(|b| b.mode.inherits_normal())
-        .any(|b| b.keys.iter().any(|k| k.matches(&ev) || k.matches(&shifted)))
-}
-
 /// The hint bar of a mode: (key, word) pairs of the bindings that have a hint word.
 pub fn hint_items(mode: InputMode) -> Vec<(&'static str, &'static str)> {
     bindings_of(mode)
@@ -369,6 +359,16 @@ mod tests {
         assert_eq!(map(InputMode::Normal, &key("g")), Some(Action::LabKey('g')));
         assert_eq!(map(InputMode::TooSmall, &key("j")), None);
         assert_eq!(map(InputMode::TooSmall, &key("q")), Some(Action::QuitNow));
+    }
+
+    /// Whether a character is bound in Normal mode (so a lab action may not use it).
+    fn is_bound(c: char) -> bool {
+        let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let shifted = KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
+        BINDINGS
+            .iter()
+            .filter(|b| b.mode.inherits_normal())
+            .any(|b| b.keys.iter().any(|k| k.matches(&ev) || k.matches(&shifted)))
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn run_demo(start: Start, new_recording: NewRecording, demo: DemoPlay) -> Re
 
 fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -> Result<u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        crate::usage_bail!(
+        crate::error::usage_bail!(
             "the TUI needs a terminal (stdin/stdout are not a tty); for scripts use `gradscope run` or `gradscope sweep`, for recordings `gradscope demo --headless`"
         );
     }

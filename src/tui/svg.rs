@@ -426,12 +426,6 @@ fn draw_table(t: &TextTable, theme: &Theme, area: &Area) -> DrawResult {
     Ok(())
 }
 
-/// A two-parameter sweep's map as SVG (`sweep --plot` with `--param2`): `h` holds the
-/// metric per cell (NaN where a point was skipped or not finite), with its colour bar.
-pub fn map_svg(h: &Heatmap) -> Result<String, String> {
-    figures_svg(vec![Figure::Heatmap(h.clone())], h.theme)
-}
-
 /// The colour of value `v` on the heatmap's scale (grey levels in mono).
 fn cell_colour(h: &Heatmap, theme: &Theme, v: f64) -> RGBColor {
     if v.is_nan() {

@@ -3,9 +3,9 @@
 //! lstm, bn, the nn layers), helpers to build and run specs, and the README-figure checks.
 #![allow(dead_code)]
 
-use gradscope::labs::LabId;
-use gradscope::report::Report;
-use gradscope::run::{Quiet, RunSpec, Runner};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::report::Report;
+use gradscope::testing::run::{Quiet, RunSpec, Runner};
 use std::path::{Path, PathBuf};
 
 /// The `gradscope` binary cargo built for the tests.

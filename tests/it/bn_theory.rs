@@ -8,16 +8,16 @@
 use crate::common;
 
 use common::{check_gradient, spread};
-use gradscope::labs::LabId;
-use gradscope::labs::bn::angular_update_theory;
-use gradscope::labs::bn::data::{Batches, mixture};
-use gradscope::labs::bn::metrics;
-use gradscope::labs::bn::model::Net;
-use gradscope::labs::bn::optim::{MomentumSgd, SgdConfig};
-use gradscope::report::Report;
-use gradscope::rng::rng;
-use gradscope::run::{Quiet, RunSpec, Runner};
-use gradscope::sweep::{Grid, Shard, SweepPlan};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::labs::bn::angular_update_theory;
+use gradscope::testing::labs::bn::data::{Batches, mixture};
+use gradscope::testing::labs::bn::metrics;
+use gradscope::testing::labs::bn::model::Net;
+use gradscope::testing::labs::bn::optim::{MomentumSgd, SgdConfig};
+use gradscope::testing::report::Report;
+use gradscope::testing::rng::rng;
+use gradscope::testing::run::{Quiet, RunSpec, Runner};
+use gradscope::testing::sweep::{Grid, Shard, SweepPlan};
 use ndarray::{Array2, ArrayView2};
 
 /// A network and a batch of 32 from the mixture (dim 6, width 5, 3 classes: small enough to
@@ -428,7 +428,7 @@ fn the_readme_bn_figures_are_what_the_runs_give() {
         })
         .collect();
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let reports: Vec<Report> = gradscope::parallel::run_indexed(
+    let reports: Vec<Report> = gradscope::testing::parallel::run_indexed(
         specs.len(),
         2,
         &cancel,

@@ -6,20 +6,20 @@
 
 use crate::common;
 
-use gradscope::labs::LabId;
-use gradscope::run::RunSpec;
-use gradscope::tui::app::App;
-use gradscope::tui::fixture::finished_app;
-use gradscope::tui::inline::InlineTui;
-use gradscope::tui::keymap::{self, parse_key};
-use gradscope::tui::panes::{self, PaneCtx};
-use gradscope::tui::svg::chart_svg;
-use gradscope::tui::theme::Theme;
-use gradscope::tui::theme::ThemeName;
-use gradscope::tui::update::update;
-use gradscope::tui::view;
-use gradscope::tui::widgets::Figure;
-use gradscope::tui::widgets::chart::{Axis, Chart, Series};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::run::RunSpec;
+use gradscope::testing::tui::app::App;
+use gradscope::testing::tui::fixture::finished_app;
+use gradscope::testing::tui::inline::InlineTui;
+use gradscope::testing::tui::keymap::{self, parse_key};
+use gradscope::testing::tui::panes::{self, PaneCtx};
+use gradscope::testing::tui::svg::chart_svg;
+use gradscope::testing::tui::theme::Theme;
+use gradscope::testing::tui::theme::ThemeName;
+use gradscope::testing::tui::update::update;
+use gradscope::testing::tui::view;
+use gradscope::testing::tui::widgets::Figure;
+use gradscope::testing::tui::widgets::chart::{Axis, Chart, Series};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -310,7 +310,7 @@ fn svg_texts(svg: &str) -> Vec<String> {
 
 #[test]
 fn w_on_a_zoomed_chart_writes_its_x_zoom_and_the_runs_length() {
-    use gradscope::tui::svg::{Shown, pane_svg_with_seeds};
+    use gradscope::testing::tui::svg::{Shown, pane_svg_with_seeds};
     let app = finished(LabId::Bn, &[]);
     let report = app.lab().report().unwrap();
     let total = report.steps;

@@ -4,7 +4,7 @@
 
 use crate::common::{fixture, gradscope};
 use assert_cmd::Command;
-use gradscope::nn::checkpoint::{self, OwnedTensor};
+use gradscope::testing::nn::checkpoint::{self, OwnedTensor};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -88,8 +88,9 @@ fn inconsistent_weights_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(fixture("resnet18_weights.safetensors")).unwrap();
     let st = checkpoint::parse(&bytes, "w").unwrap();
-    let mut net =
-        gradscope::nn::ResNet::<f32>::zeros(checkpoint::infer_resnet_config(&st, "w").unwrap());
+    let mut net = gradscope::testing::nn::ResNet::<f32>::zeros(
+        checkpoint::infer_resnet_config(&st, "w").unwrap(),
+    );
     checkpoint::load_state(&mut net, &st, "w").unwrap();
     let input = fixture("resnet18_input.safetensors");
     let out = dir.path().join("o.safetensors");

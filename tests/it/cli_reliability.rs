@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{BIN, fixture, gradscope};
-use gradscope::nn::checkpoint::{self, OwnedTensor};
+use gradscope::testing::nn::checkpoint::{self, OwnedTensor};
 use safetensors::Dtype;
 use std::collections::BTreeMap;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};

@@ -8,13 +8,15 @@
 use crate::common;
 
 use common::check_gradient;
-use gradscope::labs::LabId;
-use gradscope::labs::clip::{VARIANTS, cliff};
-use gradscope::nn::clip::{clip_grad_norm, clip_grad_value, clip_norm, clip_value, grad_norm};
-use gradscope::nn::sequence::{SeqModel, Target};
-use gradscope::nn::{CellKind, Module};
-use gradscope::report::Report;
-use gradscope::run::RunSpec;
+use gradscope::testing::labs::LabId;
+use gradscope::testing::labs::clip::{VARIANTS, cliff};
+use gradscope::testing::nn::clip::{
+    clip_grad_norm, clip_grad_value, clip_norm, clip_value, grad_norm,
+};
+use gradscope::testing::nn::sequence::{SeqModel, Target};
+use gradscope::testing::nn::{CellKind, Module};
+use gradscope::testing::report::Report;
+use gradscope::testing::run::RunSpec;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
@@ -26,7 +28,7 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn norm_clipping_keeps_the_direction_and_value_clipping_clamps() {
-    let mut rng = gradscope::rng::rng(5, 0);
+    let mut rng = gradscope::testing::rng::rng(5, 0);
     for case in 0..200 {
         let n = 1 + case % 40;
         let scale = 10f64.powf(rng.random_range(-3.0..3.0));
@@ -68,7 +70,7 @@ fn norm_clipping_keeps_the_direction_and_value_clipping_clamps() {
 #[test]
 fn model_clipping_acts_on_every_parameter_together() {
     let mut m = SeqModel::<f64>::new(CellKind::Rnn, 2, 4, 1);
-    m.init_default(&mut gradscope::rng::rng(1, 0));
+    m.init_default(&mut gradscope::testing::rng::rng(1, 0));
     let x = ndarray::Array3::from_shape_fn((6, 3, 2), |(t, s, d)| (t + s + d) as f64 * 0.3);
     let targets = [3.0, -2.0, 5.0];
     m.forward_backward(x.view(), Target::Values(&targets));
@@ -412,7 +414,8 @@ fn every_design_key_exists_from_step_0_and_the_view_is_an_action() {
     assert_eq!(r.num("baseline_loss"), 1.0 / 6.0);
     assert_eq!(r.num("one_value_loss"), 1.0 / 12.0);
     // Which view the pane shows is the UI's choice: the lab has no action for it.
-    let mut runner = gradscope::run::Runner::new(common::spec(LabId::Clip, &[], 0)).unwrap();
+    let mut runner =
+        gradscope::testing::run::Runner::new(common::spec(LabId::Clip, &[], 0)).unwrap();
     assert!(runner.act("view").is_err());
     assert!(runner.act("zoom").is_err());
 }

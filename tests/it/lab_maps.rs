@@ -4,9 +4,9 @@
 //! refuses an unknown one; `gradscope labs` lists them.
 
 use crate::common::{gradscope, run, spec};
-use gradscope::labs::{LabId, MapPreset};
-use gradscope::report::Report;
-use gradscope::sweep::SweepPlan;
+use gradscope::testing::labs::{LabId, MapPreset};
+use gradscope::testing::report::Report;
+use gradscope::testing::sweep::SweepPlan;
 
 fn map(lab: LabId, name: &str) -> &'static MapPreset {
     lab.descriptor()
@@ -71,7 +71,7 @@ fn bn_equilibrium_holds_where_the_run_settles_and_not_at_eta_lambda_1e_6() {
     let cells: Vec<(u64, f64, f64)> = (0..10)
         .flat_map(|seed| [(seed, 1.0, 0.1), (seed, 0.01, 1e-4)])
         .collect();
-    let ratios = gradscope::parallel::run_indexed(
+    let ratios = gradscope::testing::parallel::run_indexed(
         cells.len(),
         2,
         &std::sync::atomic::AtomicBool::new(false),
@@ -147,7 +147,8 @@ fn clip_norm_clipping_learns_at_lr_1_where_a_huge_threshold_blows_up() {
 fn every_map_plans_a_valid_grid_over_numeric_parameters() {
     for &lab in LabId::all() {
         for m in lab.descriptor().maps {
-            let plan = SweepPlan::of_map(gradscope::run::RunSpec::new(lab), m, Some(3)).unwrap();
+            let plan =
+                SweepPlan::of_map(gradscope::testing::run::RunSpec::new(lab), m, Some(3)).unwrap();
             assert_eq!(plan.total(), 9, "{}", m.name);
             plan.validate().unwrap();
             assert!(m.teaches.len() > 40, "{}: a sentence", m.name);

@@ -7,12 +7,12 @@
 
 use crate::common;
 
-use gradscope::labs::LabId;
-use gradscope::labs::lstm::{self, memory};
-use gradscope::nn::CellKind;
-use gradscope::report::Report;
-use gradscope::rng::rng;
-use gradscope::run::RunSpec;
+use gradscope::testing::labs::LabId;
+use gradscope::testing::labs::lstm::{self, memory};
+use gradscope::testing::nn::CellKind;
+use gradscope::testing::report::Report;
+use gradscope::testing::rng::rng;
+use gradscope::testing::run::RunSpec;
 
 const SEEDS: u64 = 10;
 
@@ -242,7 +242,8 @@ fn final_accuracy_is_the_mean_of_the_last_50_steps() {
     let r = common::run(spec);
     // The same LSTM learner, replayed from the lab's streams (model 0, data 3).
     let model = memory::model(CellKind::Lstm, 32, 3.0, &mut rng(7, 0));
-    let mut learner = memory::Learner::new(model, memory::OptimizerKind::Adam, 0.01, 0.5, 0.0);
+    let mut learner =
+        memory::MemoryLearner::new(model, memory::OptimizerKind::Adam, 0.01, 0.5, 0.0);
     let mut data = rng(7, 3);
     let per_step: Vec<(f64, f64)> = (0..steps)
         .map(|s| {
@@ -311,10 +312,10 @@ fn a_training_metric_sweeps_to_numbers() {
     assert_eq!(d.sweep_steps, None);
     assert_eq!(d.sweep_metric, "final_acc.lstm");
     let base = common::spec(LabId::Lstm, &[("horizon", "3"), ("batch", "4")], 0);
-    let plan = gradscope::sweep::SweepPlan::new(
+    let plan = gradscope::testing::sweep::SweepPlan::new(
         base,
         "forget_bias",
-        gradscope::sweep::Grid::new(1.0, 5.0, 2, false).unwrap(),
+        gradscope::testing::sweep::Grid::new(1.0, 5.0, 2, false).unwrap(),
         "final_acc.lstm",
     );
     plan.validate().unwrap();
@@ -327,7 +328,7 @@ fn a_training_metric_sweeps_to_numbers() {
 
 #[test]
 fn too_much_work_is_refused_cheaply() {
-    let err = gradscope::run::RunSpec::from_args(
+    let err = gradscope::testing::run::RunSpec::from_args(
         LabId::Lstm,
         None,
         &[

@@ -9,13 +9,13 @@
 use crate::common;
 
 use common::{check_gradient, spread};
-use gradscope::labs::mf::{self, MfLab, balance, gd_step, loss, synthetic_x};
-use gradscope::labs::{Lab, LabId};
-use gradscope::linalg;
-use gradscope::params::FromParams;
-use gradscope::report::Report;
-use gradscope::rng::rng;
-use gradscope::run::{Quiet, RunSpec, Runner};
+use gradscope::testing::labs::mf::{self, MfLab, balance, gd_step, loss, synthetic_x};
+use gradscope::testing::labs::{Lab, LabId};
+use gradscope::testing::linalg;
+use gradscope::testing::params::FromParams;
+use gradscope::testing::report::Report;
+use gradscope::testing::rng::rng;
+use gradscope::testing::run::{Quiet, RunSpec, Runner};
 use ndarray::Array2;
 
 fn spec(pairs: &[(&str, String)], seed: u64, steps: Option<u64>) -> Result<RunSpec, String> {
@@ -521,5 +521,8 @@ fn digits_shaped_inputs_run() {
     }
     assert_eq!(losses[0], losses[1], "the same matrix from either file");
     // The default run: at most 20,000 steps, and the work budget ends it at 3,478.
-    assert_eq!(gradscope::labs::mf::plan::budget_steps(1797, 64, 10), 3_478);
+    assert_eq!(
+        gradscope::testing::labs::mf::plan::budget_steps(1797, 64, 10),
+        3_478
+    );
 }

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use gradscope::nn::{BatchNorm2d, Layer, Mode, Tensor};
+use gradscope::testing::nn::{BatchNorm2d, Layer, Mode, Tensor};
 use ndarray::Array4;
 
 fn input() -> Tensor<f32> {

@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::fixture;
-use gradscope::error::UsageError;
-use gradscope::nn::checkpoint::{self, OwnedTensor};
-use gradscope::nn::{Module, ResNet, ResNetConfig, Sgd, Stem};
+use gradscope::testing::error::UsageError;
+use gradscope::testing::nn::checkpoint::{self, OwnedTensor};
+use gradscope::testing::nn::{Module, ResNet, ResNetConfig, Sgd, Stem};
 use ndarray::Array4;
 use std::collections::BTreeMap;
 

@@ -7,8 +7,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use gradscope::nn::conv::{ConvAlgo, HalfWidth, RowTiles};
-use gradscope::nn::{Conv2d, Layer, Mode, Tensor};
+use gradscope::testing::nn::conv::{ConvAlgo, HalfWidth, RowTiles};
+use gradscope::testing::nn::{Conv2d, Layer, Mode, Tensor};
 use ndarray::Array4;
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -160,7 +160,7 @@ fn every_algorithm_computes_the_convolution_on_random_geometries() {
     let mut worst = 0.0f64;
     for (i, &algo) in ConvAlgo::ALL.iter().enumerate() {
         for case in 0..CASES {
-            let mut rng = gradscope::rng::rng(case as u64, 0xC0A1 + i as u64);
+            let mut rng = gradscope::testing::rng::rng(case as u64, 0xC0A1 + i as u64);
             let g = draw(algo, case, &mut rng);
             let mut conv = Conv2d::<f64>::rect(g.c_in, g.c_out, g.kernel, g.stride, g.pad);
             conv = conv.with_bias();

@@ -8,14 +8,14 @@
 
 use crate::common;
 use common::check_gradient;
-use gradscope::nn::conv::ConvAlgo;
-use gradscope::nn::{Conv2d, Layer, Mode, Real, Tensor};
+use gradscope::testing::nn::conv::ConvAlgo;
+use gradscope::testing::nn::{Conv2d, Layer, Mode, Real, Tensor};
 use ndarray::Array4;
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
 fn randn<T: Real>(shape: [usize; 4], seed: u64) -> Tensor<T> {
-    let mut rng = gradscope::rng::rng(seed, 31);
+    let mut rng = gradscope::testing::rng::rng(seed, 31);
     Array4::from_shape_simple_fn(shape, || T::from_f64(rng.sample(StandardNormal)))
 }
 
@@ -25,7 +25,7 @@ fn conv<T: Real>(shape: Shape, fast: bool) -> Conv2d<T> {
     if !fast {
         c.force = Some(ConvAlgo::Im2col);
     }
-    let mut rng = gradscope::rng::rng(shape.c_in as u64 * 1000 + shape.c_out as u64, 5);
+    let mut rng = gradscope::testing::rng::rng(shape.c_in as u64 * 1000 + shape.c_out as u64, 5);
     for v in c.weight.value_mut() {
         *v = T::from_f64(rng.sample::<f64, _>(StandardNormal) * 0.3);
     }

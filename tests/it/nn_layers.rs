@@ -11,8 +11,8 @@
 use crate::common;
 
 use common::{check_gradient, check_gradient_floor, rel_err, spread};
-use gradscope::nn::resnet::Downsample;
-use gradscope::nn::{
+use gradscope::testing::nn::resnet::Downsample;
+use gradscope::testing::nn::{
     AdaptiveAvgPool2d, BasicBlock, BatchNorm2d, BnOrder, Conv2d, CrossEntropy, Layer, Linear,
     MaxPool2d, Mode, Module, Relu, ResNet, ResNetConfig, Stem, Tensor,
 };
@@ -24,16 +24,16 @@ const EPS: f64 = 1e-5;
 const TOL: f64 = 1e-6;
 
 fn randn(shape: [usize; 4], seed: u64) -> Tensor<f64> {
-    let mut rng = gradscope::rng::rng(seed, 99);
+    let mut rng = gradscope::testing::rng::rng(seed, 99);
     Array4::from_shape_simple_fn(shape, || rng.sample(StandardNormal))
 }
 
 /// Fill every parameter with N(0, scale²) plus `offset` (γ near 1 for batch norm).
 fn randomise<M: Module<f64>>(m: &mut M, seed: u64) {
-    let mut rng = gradscope::rng::rng(seed, 7);
+    let mut rng = gradscope::testing::rng::rng(seed, 7);
     m.visit_params("", &mut |p| {
-        let bn_weight = p.kind == gradscope::nn::ModuleKind::BatchNorm2d
-            && p.role == gradscope::nn::ParamRole::Weight;
+        let bn_weight = p.kind == gradscope::testing::nn::ModuleKind::BatchNorm2d
+            && p.role == gradscope::testing::nn::ParamRole::Weight;
         let offset = if bn_weight { 1.0 } else { 0.0 };
         for v in p.param.value_mut() {
             *v = offset + 0.5 * rng.sample::<f64, _>(StandardNormal);
@@ -137,7 +137,7 @@ fn conv2d_patch_chunks_split_images() {
     // 16 input channels make im2col process 256 columns at a time: 12 of an image's 20
     // output rows, then 8, so chunks start mid-image and their col2im regions overlap.
     let mut conv = Conv2d::new(16, 3, 3, 1, 1);
-    conv.force = Some(gradscope::nn::conv::ConvAlgo::Im2col);
+    conv.force = Some(gradscope::testing::nn::conv::ConvAlgo::Im2col);
     randomise(&mut conv, 35);
     check_layer(
         &mut conv,
@@ -168,7 +168,10 @@ fn conv2d_winograd_odd_shapes() {
         (1, 1, 1, [1, 1, 1, 1], 64),
     ] {
         let mut conv = Conv2d::new(c_in, c_out, 3, 1, pad).with_bias();
-        assert_eq!(conv.algo(shape), gradscope::nn::conv::ConvAlgo::Winograd);
+        assert_eq!(
+            conv.algo(shape),
+            gradscope::testing::nn::conv::ConvAlgo::Winograd
+        );
         randomise(&mut conv, seed);
         check_layer(&mut conv, &randn(shape, seed + 1), Mode::Train, false, 1000);
     }

@@ -10,8 +10,8 @@ use crate::common;
 
 use crate::common::{BIN, fixture};
 use common::{check_gradient, spread};
-use gradscope::nn::checkpoint;
-use gradscope::nn::{CellKind, Module, Recurrent};
+use gradscope::testing::nn::checkpoint;
+use gradscope::testing::nn::{CellKind, Module, Recurrent};
 use ndarray::{Array2, Array3};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -80,7 +80,7 @@ fn grad_rnn_matches_pytorch() {
 /// A cell with N(0, 0.5²) weights (large enough that the gates are not all near 0.5).
 fn cell(kind: CellKind, d: usize, h: usize, seed: u64) -> Recurrent<f64> {
     let mut c = Recurrent::new(kind, d, h);
-    let mut rng = gradscope::rng::rng(seed, 1);
+    let mut rng = gradscope::testing::rng::rng(seed, 1);
     c.visit_params("", &mut |p| {
         for v in p.param.value_mut() {
             *v = 0.5 * rng.sample::<f64, _>(StandardNormal);
@@ -101,7 +101,7 @@ struct Case {
 }
 
 fn case(d: usize, h: usize, t: usize, n: usize, seed: u64) -> Case {
-    let mut rng = gradscope::rng::rng(seed, 2);
+    let mut rng = gradscope::testing::rng::rng(seed, 2);
     let mut g = || rng.sample::<f64, _>(StandardNormal);
     Case {
         x: Array3::from_shape_simple_fn((t, n, d), &mut g),
@@ -245,7 +245,7 @@ fn state_gradient_norms_are_the_gradients_of_the_states() {
 
 #[test]
 fn sequence_models_backward_match_finite_differences() {
-    use gradscope::nn::sequence::{SeqModel, Target};
+    use gradscope::testing::nn::sequence::{SeqModel, Target};
     let (d, h, t, n) = (3, 4, 5, 3);
     let k = case(d, h, t, n, 21);
     let values = [0.5, -1.0, 2.0];
@@ -260,7 +260,7 @@ fn sequence_models_backward_match_finite_differences() {
             3
         };
         let mut m = SeqModel::<f64>::new(kind, d, h, outputs);
-        m.init_default(&mut gradscope::rng::rng(3, 0));
+        m.init_default(&mut gradscope::testing::rng::rng(3, 0));
         m.forward_backward(k.x.view(), target);
         let mut grads: Vec<(String, Vec<f64>)> = Vec::new();
         m.visit_params("", &mut |p| {

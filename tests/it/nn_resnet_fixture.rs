@@ -10,8 +10,8 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{BIN, fixture};
-use gradscope::nn::checkpoint;
-use gradscope::nn::{Mode, ResNet};
+use gradscope::testing::nn::checkpoint;
+use gradscope::testing::nn::{Mode, ResNet};
 use safetensors::tensor::{Dtype, SafeTensors};
 use std::collections::BTreeMap;
 

@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use gradscope::nn::summary::ModelSummary;
-use gradscope::nn::{ResNetConfig, Stem};
+use gradscope::testing::nn::summary::ModelSummary;
+use gradscope::testing::nn::{ResNetConfig, Stem};
 use serde_json::Value;
 use std::path::Path;
 

@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use gradscope::labs::mf::input::{parse_csv, parse_npy};
-use gradscope::nn::checkpoint;
-use gradscope::nn::resnet::footprint;
-use gradscope::nn::{ResNet, ResNetConfig};
+use gradscope::testing::labs::mf::input::{parse_csv, parse_npy};
+use gradscope::testing::nn::checkpoint;
+use gradscope::testing::nn::resnet::footprint;
+use gradscope::testing::nn::{ResNet, ResNetConfig};
 use ndarray::Array2;
 use ndarray_npy::WriteNpyExt;
 use proptest::prelude::*;

@@ -6,9 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{BIN, gradscope};
-use gradscope::nn::data::cifar::{RECORD, TEST_FILE, TRAIN_FILES};
-use gradscope::nn::data::synthetic::{CLASS_NAMES, TRAIN_LEN, VAL_LEN};
-use gradscope::nn::data::{Augment, Data, Loader, PIXELS, SIDE};
+use gradscope::testing::nn::data::cifar::{RECORD, TEST_FILE, TRAIN_FILES};
+use gradscope::testing::nn::data::synthetic::{CLASS_NAMES, TRAIN_LEN, VAL_LEN};
+use gradscope::testing::nn::data::{Augment, Data, Loader, PIXELS, SIDE};
 use ndarray::Array4;
 use std::path::Path;
 
@@ -223,8 +223,8 @@ fn resnet_train_runs_on_cifar_files() {
 
 #[test]
 fn the_lab_trains_on_cifar_files_and_checks_the_directory_cheaply() {
-    use gradscope::labs::LabId;
-    use gradscope::run::{Quiet, RunSpec, Runner};
+    use gradscope::testing::labs::LabId;
+    use gradscope::testing::run::{Quiet, RunSpec, Runner};
     let dir = tempfile::tempdir().unwrap();
     write_cifar(dir.path(), 2);
     let set = |d: &Path| {

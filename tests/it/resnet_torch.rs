@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::gradscope;
-use gradscope::nn::checkpoint::{self, OwnedTensor};
-use gradscope::nn::{Mode, ResNet, ResNetConfig};
+use gradscope::testing::nn::checkpoint::{self, OwnedTensor};
+use gradscope::testing::nn::{Mode, ResNet, ResNetConfig};
 use ndarray::Array4;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

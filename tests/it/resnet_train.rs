@@ -9,11 +9,11 @@
 use crate::common;
 
 use crate::common::{BIN, gradscope};
-use gradscope::labs::LabId;
-use gradscope::nn::checkpoint::{self, parse};
-use gradscope::nn::train::resume::optim_path;
-use gradscope::nn::{Module, ParamGroup, ResNet, ResNetConfig, Sgd};
-use gradscope::run::RunSpec;
+use gradscope::testing::labs::LabId;
+use gradscope::testing::nn::checkpoint::{self, parse};
+use gradscope::testing::nn::train::resume::optim_path;
+use gradscope::testing::nn::{Module, ParamGroup, ResNet, ResNetConfig, Sgd};
+use gradscope::testing::run::RunSpec;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -442,13 +442,13 @@ fn a_diverging_run_stops_warns_and_says_so() {
 }
 
 /// The lab's run of `preset` at width 4, batch 8, 100 steps, for seed `seed`.
-fn lab_run(preset: &str, seed: u64) -> gradscope::report::Report {
+fn lab_run(preset: &str, seed: u64) -> gradscope::testing::report::Report {
     let sets = ["width=4".to_string(), "batch=8".to_string()];
     let spec = RunSpec::from_args(LabId::Resnet, Some(preset), &sets, seed, Some(100)).unwrap();
     common::run(spec)
 }
 
-fn first_last(r: &gradscope::report::Report, series: &str) -> (f64, f64) {
+fn first_last(r: &gradscope::testing::report::Report, series: &str) -> (f64, f64) {
     let s = r.series(series);
     (s[0], s[s.len() - 1])
 }

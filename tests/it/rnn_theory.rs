@@ -11,11 +11,11 @@ mod worst;
 
 use approx::assert_relative_eq;
 use common::{check_gradient, spread};
-use gradscope::labs::rnn::{self, Activation, RnnLab, propagate};
-use gradscope::labs::{Lab, LabId};
-use gradscope::params::FromParams;
-use gradscope::report::Report;
-use gradscope::run::{Quiet, RunSpec, Runner};
+use gradscope::testing::labs::rnn::{self, Activation, RnnLab, propagate};
+use gradscope::testing::labs::{Lab, LabId};
+use gradscope::testing::params::FromParams;
+use gradscope::testing::report::Report;
+use gradscope::testing::run::{Quiet, RunSpec, Runner};
 
 fn run(sets: &[(&str, &str)], seed: u64) -> Report {
     common::run(common::spec(LabId::Rnn, sets, seed))

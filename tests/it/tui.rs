@@ -6,19 +6,19 @@
 
 use crate::common;
 
-use gradscope::labs::LabId;
-use gradscope::params::Value;
-use gradscope::run::{Quiet, RunSpec, Runner};
-use gradscope::sweep::SweepPoint;
-use gradscope::tui::action::Action;
-use gradscope::tui::app::{App, Overlay, RunState};
-use gradscope::tui::fixture::finished_app;
-use gradscope::tui::inline::InlineTui;
-use gradscope::tui::keymap::{self, InputMode, parse_key};
-use gradscope::tui::theme::ThemeName;
-use gradscope::tui::update::{on_worker, update};
-use gradscope::tui::view;
-use gradscope::tui::worker::{Command, Progress, WorkerEvent};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::params::Value;
+use gradscope::testing::run::{Quiet, RunSpec, Runner};
+use gradscope::testing::sweep::SweepPoint;
+use gradscope::testing::tui::action::Action;
+use gradscope::testing::tui::app::{App, Overlay, RunState};
+use gradscope::testing::tui::fixture::finished_app;
+use gradscope::testing::tui::inline::InlineTui;
+use gradscope::testing::tui::keymap::{self, InputMode, parse_key};
+use gradscope::testing::tui::theme::ThemeName;
+use gradscope::testing::tui::update::{on_worker, update};
+use gradscope::testing::tui::view;
+use gradscope::testing::tui::worker::{Command, Progress, WorkerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::HashMap;
@@ -102,7 +102,11 @@ fn finished_default(lab: LabId) -> App {
 }
 
 /// A report event of the App's current generation.
-fn report_event(app: &App, report: gradscope::report::Report, state: RunState) -> WorkerEvent {
+fn report_event(
+    app: &App,
+    report: gradscope::testing::report::Report,
+    state: RunState,
+) -> WorkerEvent {
     WorkerEvent::Report {
         generation: app.generation(),
         progress: Progress {
@@ -201,7 +205,7 @@ fn sweep_view_and_help_overlay() {
     };
     let points = plan
         .run(
-            gradscope::sweep::Shard::ALL,
+            gradscope::testing::sweep::Shard::ALL,
             2,
             &AtomicBool::new(false),
             |_| {},
@@ -229,9 +233,13 @@ fn mf_landscape_mono_120x40() {
         ],
     );
     let mut app = app_of(spec, ThemeName::Mono, 120, 40);
-    let theme = gradscope::tui::theme::Theme::new(ThemeName::Mono);
-    let charts =
-        gradscope::tui::panes::figure_count(LabId::Mf, app.lab().report().unwrap(), &theme, 0);
+    let theme = gradscope::testing::tui::theme::Theme::new(ThemeName::Mono);
+    let charts = gradscope::testing::tui::panes::figure_count(
+        LabId::Mf,
+        app.lab().report().unwrap(),
+        &theme,
+        0,
+    );
     assert_eq!(charts, 5);
     insta::assert_snapshot!(screen(&app, 120, 40));
     // z cycles through all five charts; the fifth is the landscape alone.
@@ -498,9 +506,13 @@ fn every_pane_renders_at_every_size_zoom_and_theme_without_panicking() {
     for &lab in LabId::all() {
         let mut app = finished_default(lab);
         update(&mut app, Action::Resize(160, 48));
-        let theme = gradscope::tui::theme::Theme::new(ThemeName::Default);
-        let charts =
-            gradscope::tui::panes::figure_count(lab, app.lab().report().unwrap(), &theme, 0);
+        let theme = gradscope::testing::tui::theme::Theme::new(ThemeName::Default);
+        let charts = gradscope::testing::tui::panes::figure_count(
+            lab,
+            app.lab().report().unwrap(),
+            &theme,
+            0,
+        );
         for theme in [ThemeName::Default, ThemeName::Projector, ThemeName::Mono] {
             while app.theme() != theme {
                 press(&mut app, "t");
@@ -920,7 +932,7 @@ fn the_share_text_round_trips_into_the_same_spec() {
     press(&mut app, "Right");
     press(&mut app, "c");
     press(&mut app, "y");
-    let [tui_cmd, run_cmd] = gradscope::tui::share::commands(app.lab().spec());
+    let [tui_cmd, run_cmd] = gradscope::testing::tui::share::commands(app.lab().spec());
     let words: Vec<String> = tui_cmd.split_whitespace().map(str::to_string).collect();
     let sets: Vec<String> = words
         .iter()
@@ -1007,8 +1019,8 @@ fn inactive_parameters_are_marked() {
 
 #[test]
 fn figure_record_and_share_keys_ask_the_event_loop_for_effects() {
-    use gradscope::tui::app::Effect;
-    use gradscope::tui::update::take_effects;
+    use gradscope::testing::tui::app::Effect;
+    use gradscope::testing::tui::update::take_effects;
     let mut app = done_app(LabId::Mf, 0);
     press(&mut app, "z");
     press(&mut app, "w");
@@ -1019,7 +1031,7 @@ fn figure_record_and_share_keys_ask_the_event_loop_for_effects() {
     assert_eq!(effects[1], Effect::ToggleRecording);
     assert!(matches!(&effects[2], Effect::Clipboard(t) if t.starts_with("gradscope tui --lab mf")));
     assert!(take_effects(&mut app).is_empty());
-    gradscope::tui::update::recording(&mut app, Some("x.cast".into()));
+    gradscope::testing::tui::update::recording(&mut app, Some("x.cast".into()));
     press(&mut app, "Esc");
     assert!(screen(&app, 120, 40).contains("● REC"));
 }
@@ -1031,7 +1043,7 @@ fn the_projector_theme_paints_its_own_background() {
     term.draw(|f| view::render(&app, f.area(), f.buffer_mut()))
         .unwrap();
     let buf = term.backend().buffer();
-    let bg = gradscope::tui::theme::Theme::new(ThemeName::Projector)
+    let bg = gradscope::testing::tui::theme::Theme::new(ThemeName::Projector)
         .background
         .unwrap();
     let painted = buf.content().iter().filter(|c| c.bg == bg).count();
@@ -1231,7 +1243,7 @@ fn select(tui: &mut InlineTui<TestBackend>, name: &str) {
 
 fn type_text(tui: &mut InlineTui<TestBackend>, text: &str) {
     for c in text.chars() {
-        tui.handle(gradscope::tui::UiEvent::Key(
+        tui.handle(gradscope::testing::tui::UiEvent::Key(
             crossterm::event::KeyEvent::new(
                 crossterm::event::KeyCode::Char(c),
                 crossterm::event::KeyModifiers::NONE,
@@ -1337,7 +1349,7 @@ fn an_error_clears_when_a_valid_value_is_applied() {
 
 #[test]
 fn config_problems_show_on_the_first_frame_all_of_them() {
-    use gradscope::tui::config;
+    use gradscope::testing::tui::config;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(
@@ -1350,11 +1362,11 @@ fn config_problems_show_on_the_first_frame_all_of_them() {
     let mut app = App::configured(
         RunSpec::new(LabId::Rnn),
         ThemeName::Default,
-        gradscope::tui::speed::Speed::NATURAL,
+        gradscope::testing::tui::speed::Speed::NATURAL,
         &cfg.labs,
     );
     let file = path.display().to_string();
-    gradscope::tui::update::config_problems(&mut app, &file, &cfg.problems);
+    gradscope::testing::tui::update::config_problems(&mut app, &file, &cfg.problems);
     let mut tui = InlineTui::with_app(app, TestBackend::new(120, 40)).unwrap();
     tui.frame().unwrap();
     let screen = text_of(tui.terminal().backend());

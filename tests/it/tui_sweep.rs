@@ -4,17 +4,17 @@
 //! parameter maps the two (filling in, with an ETA), the cost prompt offers 11/21/41 points or
 //! a typed range, and `w` asks for the sweep's SVG and CSV.
 
-use gradscope::labs::LabId;
-use gradscope::run::RunSpec;
-use gradscope::sweep::Estimate;
-use gradscope::tui::app::{App, Effect};
-use gradscope::tui::fixture::finished_app;
-use gradscope::tui::inline::InlineTui;
-use gradscope::tui::keymap::{self, InputMode, parse_key};
-use gradscope::tui::theme::ThemeName;
-use gradscope::tui::update::{on_worker, update};
-use gradscope::tui::view;
-use gradscope::tui::worker::{Command, WorkerEvent};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::run::RunSpec;
+use gradscope::testing::sweep::Estimate;
+use gradscope::testing::tui::app::{App, Effect};
+use gradscope::testing::tui::fixture::finished_app;
+use gradscope::testing::tui::inline::InlineTui;
+use gradscope::testing::tui::keymap::{self, InputMode, parse_key};
+use gradscope::testing::tui::theme::ThemeName;
+use gradscope::testing::tui::update::{on_worker, update};
+use gradscope::testing::tui::view;
+use gradscope::testing::tui::worker::{Command, WorkerEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::atomic::AtomicBool;
@@ -51,7 +51,7 @@ fn inline_text(tui: &InlineTui<TestBackend>) -> String {
 
 /// The rnn lab with its spectral norm selected and a sweep of it started: the app and the
 /// sweep's (id, plan).
-fn rnn_sweep() -> (App, u64, gradscope::sweep::SweepPlan) {
+fn rnn_sweep() -> (App, u64, gradscope::testing::sweep::SweepPlan) {
     let mut app = finished_app(RunSpec::new(LabId::Rnn), ThemeName::Default, 120, 40);
     press(&mut app, "Down");
     press(&mut app, "Down");
@@ -212,12 +212,12 @@ fn w_on_a_sweep_asks_for_its_svg_and_csv() {
     on_worker(&mut app, WorkerEvent::SweepPoint { id, point });
     press(&mut app, "w");
     assert!(
-        gradscope::tui::update::take_effects(&mut app).contains(&Effect::SweepFigure),
+        gradscope::testing::tui::update::take_effects(&mut app).contains(&Effect::SweepFigure),
         "w writes the sweep"
     );
     // What it writes: the CSV's columns are named after the parameter and the metric.
     let sweep = app.sweep().unwrap();
-    let csv = gradscope::sweep::csv(&sweep.plan, &sweep.points).unwrap();
+    let csv = gradscope::testing::sweep::csv(&sweep.plan, &sweep.points).unwrap();
     let header = String::from_utf8(csv).unwrap();
     assert!(
         header.starts_with("index,spectral_norm,log10_final_ratio\n"),
@@ -286,7 +286,7 @@ fn a_second_s_on_another_parameter_maps_both_filling_in_with_an_eta() {
 
 #[test]
 fn the_worker_measures_a_sweep_first_and_a_dear_one_waits() {
-    use gradscope::tui::worker::WorkerCore;
+    use gradscope::testing::tui::worker::WorkerCore;
     use std::sync::{Arc, Mutex};
     let (_, id, plan) = rnn_sweep();
     for (limit, waits) in [(0.0, true), (3600.0, false)] {

@@ -16,18 +16,14 @@ pub const N_VAL: usize = 512;
 
 /// Inputs (one example per row) and their class labels.
 #[derive(Clone, Debug)]
-pub struct Split {
+pub struct Examples {
     pub x: Array2<f64>,
     pub y: Vec<usize>,
 }
 
-impl Split {
+impl Examples {
     pub fn len(&self) -> usize {
         self.y.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
     }
 
     /// Copy the examples `idx` into `x` (rows) and `y`.
@@ -49,7 +45,7 @@ impl Split {
 /// The train and validation sets of one seed: `classes` centres drawn uniformly on the unit
 /// sphere of R^dim; an example of class c is centre_c + noise·N(0, I). Classes take turns,
 /// so every class has the same number of examples (±1).
-pub fn mixture(dim: usize, classes: usize, noise: f64, rng: &mut LabRng) -> (Split, Split) {
+pub fn mixture(dim: usize, classes: usize, noise: f64, rng: &mut LabRng) -> (Examples, Examples) {
     let centres: Vec<Vec<f64>> = (0..classes)
         .map(|_| {
             let v: Vec<f64> = (0..dim).map(|_| rng.sample(StandardNormal)).collect();
@@ -67,7 +63,7 @@ pub fn mixture(dim: usize, classes: usize, noise: f64, rng: &mut LabRng) -> (Spl
         let x = Array2::from_shape_fn((n, dim), |(i, j)| {
             centres[y[i]][j] + noise * rng.sample::<f64, _>(StandardNormal)
         });
-        Split { x, y }
+        Examples { x, y }
     };
     let train = draw(N_TRAIN);
     let val = draw(N_VAL);

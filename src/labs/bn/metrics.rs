@@ -165,11 +165,6 @@ impl Cumulative {
         }
     }
 
-    /// The value of the latest step (NaN before the first).
-    pub fn last(&self) -> f64 {
-        self.last
-    }
-
     /// Add the value of the next step.
     pub fn push(&mut self, value: f64) {
         self.last = value;

@@ -19,7 +19,7 @@ use crate::fmt::fmt_num;
 use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::rng;
-use data::{Batches, Split};
+use data::{Batches, Examples};
 use metrics::{Cumulative, Window};
 use model::{Grads, Net, Running, Workspace};
 use ndarray::Array2;
@@ -264,8 +264,8 @@ struct Rescale {
 pub struct BnLab {
     /// Steps taken (the runner's count, kept for the records and the rescale readout).
     steps: u64,
-    train: Split,
-    val: Split,
+    train: Examples,
+    val: Examples,
     batches: Batches,
     xb: Array2<f64>,
     yb: Vec<usize>,
@@ -294,16 +294,6 @@ fn check_work(batch: usize, width: usize, dim: usize) -> Result<(), ParamError> 
 }
 
 impl BnLab {
-    /// The network of a run (0: wd, 1: nowd), for tests.
-    pub fn net(&self, run: usize) -> Option<&Net> {
-        self.runs.get(run).map(|r| &r.net)
-    }
-
-    /// The training and validation sets.
-    pub fn data(&self) -> (&Split, &Split) {
-        (&self.train, &self.val)
-    }
-
     fn probe_losses(&self) -> Vec<f64> {
         let (x, y) = self.train.head(PROBE);
         self.runs.iter().map(|r| r.net.loss(x, y)).collect()

@@ -143,7 +143,7 @@ fn check_work(hidden: usize, horizon: usize, batch: usize) -> Result<(), ParamEr
 
 /// The clip lab's run: the three RNN learners and the three cliff paths, in lockstep.
 pub struct ClipLab {
-    learners: Vec<task::Learner>,
+    learners: Vec<task::ClipLearner>,
     trajectories: Vec<Trajectory>,
     /// The largest distance a cliff trajectory moved in one step.
     max_jump: Vec<f64>,
@@ -181,7 +181,7 @@ impl Lab for ClipLab {
         let init_norm = crate::linalg::spectral_norm(w).unwrap_or(f64::NAN);
         let learners = VARIANTS
             .iter()
-            .map(|(_, v)| task::Learner::new(*v, model.clone(), c.lr))
+            .map(|(_, v)| task::ClipLearner::new(*v, model.clone(), c.lr))
             .collect();
         let trajectories = VARIANTS
             .iter()
@@ -218,7 +218,7 @@ impl Lab for ClipLab {
     fn step(&mut self, c: &Config, step: u64) {
         let tau = c.threshold;
         let (x, targets) = task::batch(c.horizon, c.batch, &mut self.data);
-        let stats: Vec<task::StepStats> = self
+        let stats: Vec<task::UpdateStats> = self
             .learners
             .iter_mut()
             .map(|l| l.train(&x, &targets, tau, step))

@@ -70,7 +70,7 @@ pub fn model(hidden: usize, init_scale: f64, rng: &mut LabRng) -> SeqModel<f64> 
 
 /// What one training step measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StepStats {
+pub struct UpdateStats {
     pub loss: f64,
     /// ‖g‖ before clipping.
     pub grad_norm: f64,
@@ -83,7 +83,7 @@ pub struct StepStats {
 }
 
 /// One learner: a model, its clipping, and its record.
-pub struct Learner {
+pub struct ClipLearner {
     pub clipping: Clipping,
     pub model: SeqModel<f64>,
     sgd: Sgd<f64>,
@@ -124,7 +124,7 @@ fn weight_norm(model: &mut SeqModel<f64>) -> f64 {
     sq.sqrt()
 }
 
-impl Learner {
+impl ClipLearner {
     pub fn new(clipping: Clipping, model: SeqModel<f64>, lr: f64) -> Self {
         Self {
             clipping,
@@ -141,9 +141,9 @@ impl Learner {
 
     /// One SGD step on a batch with the learner's clipping at threshold `tau`. After a
     /// divergence every value is NaN.
-    pub fn train(&mut self, x: &Array3<f64>, targets: &[f64], tau: f64, step: u64) -> StepStats {
+    pub fn train(&mut self, x: &Array3<f64>, targets: &[f64], tau: f64, step: u64) -> UpdateStats {
         if self.diverged_at.is_some() {
-            return StepStats {
+            return UpdateStats {
                 loss: f64::NAN,
                 grad_norm: f64::NAN,
                 weight_norm: f64::NAN,
@@ -184,7 +184,7 @@ impl Learner {
         if !(loss.is_finite() && grad_norm.is_finite() && weight_norm.is_finite()) {
             self.diverged_at = Some(step);
         }
-        StepStats {
+        UpdateStats {
             loss,
             grad_norm,
             weight_norm,

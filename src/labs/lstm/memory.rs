@@ -93,7 +93,7 @@ enum Optimizer {
 /// One model with its optimiser. Every learner's gradient is clipped to norm `clip` (the
 /// same training recipe for all); then `grad_eps` is added to every component before the
 /// optimiser sees it (the proposed constant-gradient remedy; 0 for the honest learners).
-pub struct Learner {
+pub struct MemoryLearner {
     pub model: SeqModel<f64>,
     opt: Optimizer,
     grad_eps: f64,
@@ -103,7 +103,7 @@ pub struct Learner {
     pub diverged_at: Option<u64>,
 }
 
-impl Learner {
+impl MemoryLearner {
     pub fn new(
         model: SeqModel<f64>,
         kind: OptimizerKind,

@@ -18,7 +18,7 @@ use crate::params::{ParamError, lab_config};
 use crate::report::{Recorder, Report};
 use crate::rng::{LabRng, rng};
 use flow::Flow;
-use memory::{Learner, OptimizerKind};
+use memory::{MemoryLearner, OptimizerKind};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use std::collections::VecDeque;
@@ -152,7 +152,7 @@ fn sigmoid(x: f64) -> f64 {
 /// The lstm lab's run: the gradient flow at init and the three learners.
 pub struct LstmLab {
     flow: Flow,
-    learners: Vec<Learner>,
+    learners: Vec<MemoryLearner>,
     data: LabRng,
     recorder: Recorder,
     /// The last [`FINAL`] (loss, accuracy) of each learner.
@@ -196,9 +196,9 @@ impl Lab for LstmLab {
         let g: Vec<f64> = g.iter().map(|v| v / norm).collect();
         let flow = flow::flow(&lstm.cell, &rnn.cell, &x, &g);
         let learners = vec![
-            Learner::new(lstm, opt, c.lr, c.clip, 0.0),
-            Learner::new(rnn.clone(), opt, c.lr, c.clip, 0.0),
-            Learner::new(rnn, opt, c.lr, c.clip, c.grad_eps),
+            MemoryLearner::new(lstm, opt, c.lr, c.clip, 0.0),
+            MemoryLearner::new(rnn.clone(), opt, c.lr, c.clip, 0.0),
+            MemoryLearner::new(rnn, opt, c.lr, c.clip, c.grad_eps),
         ];
         let names: Vec<String> = ["loss", "acc"]
             .iter()

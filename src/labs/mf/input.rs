@@ -11,7 +11,7 @@
 
 mod csv;
 
-pub use csv::{MAX_FIELD, SNIFF, parse_csv, read_csv};
+pub use csv::{parse_csv, read_csv};
 
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::ReadNpyExt;
@@ -45,8 +45,8 @@ pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
     let fail = |why: String| format!("input '{path}': {why}");
     let (p, kind) = checked(path).map_err(fail)?;
     let m = match kind {
-        Kind::Npy => parse_npy(&read_capped(p, MAX_NPY_BYTES).map_err(fail)?).map_err(fail)?,
-        Kind::Csv => {
+        FileKind::Npy => parse_npy(&read_capped(p, MAX_NPY_BYTES).map_err(fail)?).map_err(fail)?,
+        FileKind::Csv => {
             let file = open(p, MAX_CSV_BYTES).map_err(fail)?;
             let too_large = format!("file is larger than {MAX_CSV_BYTES} bytes; {}", cap());
             let mut limited = file.take(MAX_CSV_BYTES + 1);
@@ -83,14 +83,14 @@ pub fn read_matrix(path: &str) -> Result<Array2<f64>, String> {
 
 /// The file types read.
 #[derive(Clone, Copy)]
-enum Kind {
+enum FileKind {
     Npy,
     Csv,
 }
 
 /// The path is a regular file (after symlinks) with a type we read; otherwise what it is.
 /// Only `stat`s: never opens, so a FIFO cannot block it.
-fn checked(path: &str) -> Result<(&Path, Kind), String> {
+fn checked(path: &str) -> Result<(&Path, FileKind), String> {
     let p = Path::new(path);
     let accepted = "accepted: a regular .npy or .csv file";
     match std::fs::metadata(p) {
@@ -118,8 +118,8 @@ fn checked(path: &str) -> Result<(&Path, Kind), String> {
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("npy") => Ok((p, Kind::Npy)),
-        Some("csv") => Ok((p, Kind::Csv)),
+        Some("npy") => Ok((p, FileKind::Npy)),
+        Some("csv") => Ok((p, FileKind::Csv)),
         _ => Err("unsupported file type; accepted: .npy, .csv".into()),
     }
 }

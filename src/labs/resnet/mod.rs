@@ -5,7 +5,7 @@
 //!
 //! One step is one SGD step on a batch (f32, the nn engine: the one lab that does not compute
 //! in f64; see ARCHITECTURE.md, "Layers"). The validation images are a fixed subset of the
-//! validation split, evaluated every [`VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
+//! validation split, evaluated every [`run::VAL_EVERY`] steps so the run's cost stays bounded. `lr`,
 //! `momentum`, `wd` and `wd_on_bn_bias` apply live (they only change the optimiser's groups);
 //! anything that needs a new model or data stream restarts the run.
 
@@ -22,7 +22,6 @@ use run::Run;
 use strum::VariantNames;
 
 pub use explain::EXPLAIN;
-pub use run::{STRIP_COLS, VAL_EVERY, VAL_IMAGES};
 
 /// Where the images come from. The first variant is the default.
 #[derive(

@@ -16,7 +16,7 @@ mod propagate;
 mod worst;
 
 pub use matrices::{Family, Init, Jordan, Operator, jordan_core};
-pub use propagate::{Activation, Propagation, propagate, propagate_with};
+pub use propagate::{Activation, Propagation, propagate};
 pub use worst::{jordan_log10, power_log10, worst_log10};
 
 use super::{Lab, LabAction, LabDescriptor, LabFns, Lesson, MapAxis, MapPreset, Preset};

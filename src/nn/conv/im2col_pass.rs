@@ -120,7 +120,7 @@ impl<T: Real> Conv2d<T> {
         x: &Tensor<T>,
         dy: &Tensor<T>,
         plan: &Plan,
-        prof: &profile::Split,
+        prof: &profile::SplitScope,
     ) {
         let (g, algo) = (plan.geom, plan.algo);
         let (hw, howo, k, c_out) = (g.h * g.w, g.ho * g.wo, g.k(), self.c_out);

@@ -329,7 +329,9 @@ mod tests {
         let dx = conv
             .backward(&x, &Tensor::from_elem([3, 3, ho, wo], 1.0))
             .clone();
-        let wt = conv.weight.view();
+        let wt =
+            ndarray::ArrayView4::from_shape([3, c_in, kernel[0], kernel[1]], conv.weight.value())
+                .unwrap();
         let mut want_dx = Tensor::<f64>::zeros([c_in, 3, h, w]);
         let mut want_dw = ndarray::Array4::<f64>::zeros([3, c_in, kernel[0], kernel[1]]);
         for o in 0..3 {

@@ -1,6 +1,6 @@
-//! The forward and backward passes of [`Conv2d`] on the Winograd path ([`super::winograd`]):
-//! per part of the batch, chunks of tile rows go input transform → 16 GEMMs → output
-//! transform while in cache. Backward recomputes the input transform (cheaper than keeping
+//! The forward and backward passes of [`Conv2d`] on the Winograd path
+//! ([`crate::nn::kernels::winograd`]): per part of the batch, chunks of tile rows go input
+//! transform → 16 GEMMs → output transform while in cache. Backward recomputes the input transform (cheaper than keeping
 //! a 4× copy of the input) and sums the parts' partial `dU` in a fixed order, so results
 //! do not depend on the thread count.
 
@@ -120,7 +120,7 @@ impl<T: Real> Conv2d<T> {
         x: &Tensor<T>,
         dy: &Tensor<T>,
         plan: &Plan,
-        prof: &profile::Split,
+        prof: &profile::SplitScope,
     ) {
         let g = plan.geom;
         let (c_out, c_in, hw, howo) = (self.c_out, g.c_in, g.h * g.w, g.ho * g.wo);

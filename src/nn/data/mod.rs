@@ -10,7 +10,7 @@ pub mod cifar;
 mod loader;
 pub mod synthetic;
 
-pub use loader::{Augment, CROP_PAD, Loader};
+pub use loader::{Augment, Loader};
 
 use crate::error::UsageError;
 use ndarray::Array4;
@@ -129,10 +129,6 @@ impl ImageSet {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The class of image `i`.
     pub fn label(&self, i: usize) -> usize {
         match &self.source {
@@ -234,7 +230,6 @@ impl ImageSet {
 /// A data set's two splits, normalised with the training split's channel statistics.
 #[derive(Clone, Debug)]
 pub struct Data {
-    pub spec: DataSpec,
     pub train: ImageSet,
     pub val: ImageSet,
 }
@@ -257,11 +252,7 @@ impl Data {
         let stats = train.channel_stats(SYNTHETIC_STATS_IMAGES);
         train.set_normalisation(stats);
         val.set_normalisation(stats);
-        Self {
-            spec: DataSpec::Synthetic,
-            train,
-            val,
-        }
+        Self { train, val }
     }
 
     /// CIFAR-10 from its binary files in `dir` (see [`cifar`]); the test batch is the
@@ -274,11 +265,7 @@ impl Data {
         let stats = train.channel_stats(usize::MAX);
         train.set_normalisation(stats);
         val.set_normalisation(stats);
-        Ok(Self {
-            spec: DataSpec::Cifar10(dir.to_path_buf()),
-            train,
-            val,
-        })
+        Ok(Self { train, val })
     }
 
     /// The data a spec names (`seed` shapes the synthetic set).

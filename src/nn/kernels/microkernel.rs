@@ -31,11 +31,10 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     fn load_part<S: Simd>(s: S, x: &[Self]) -> Self::V<S>;
     fn store<S: Simd>(x: &mut [Self], v: Self::V<S>);
     fn store_part<S: Simd>(s: S, x: &mut [Self], v: Self::V<S>);
-    fn sum<S: Simd>(s: S, v: Self::V<S>) -> Self;
 }
 
 macro_rules! impl_lanes {
-    ($t:ty, $v:ident, $splat:ident, $fma:ident, $as:ident, $as_mut:ident, $pl:ident, $ps:ident, $sum:ident) => {
+    ($t:ty, $v:ident, $splat:ident, $fma:ident, $as:ident, $as_mut:ident, $pl:ident, $ps:ident) => {
         impl Lanes for $t {
             type V<S: Simd> = S::$v;
             #[inline(always)]
@@ -66,20 +65,16 @@ macro_rules! impl_lanes {
             fn store_part<S: Simd>(s: S, x: &mut [Self], v: S::$v) {
                 s.$ps(x, v)
             }
-            #[inline(always)]
-            fn sum<S: Simd>(s: S, v: S::$v) -> Self {
-                s.$sum(v)
-            }
         }
     };
 }
 
 #[rustfmt::skip]
 impl_lanes!(f32, f32s, splat_f32s, mul_add_e_f32s, as_simd_f32s, as_mut_simd_f32s,
-    partial_load_f32s, partial_store_f32s, reduce_sum_f32s);
+    partial_load_f32s, partial_store_f32s);
 #[rustfmt::skip]
 impl_lanes!(f64, f64s, splat_f64s, mul_add_e_f64s, as_simd_f64s, as_mut_simd_f64s,
-    partial_load_f64s, partial_store_f64s, reduce_sum_f64s);
+    partial_load_f64s, partial_store_f64s);
 
 /// A row-major matrix operand: `data[i·ld + j]`.
 #[derive(Clone, Copy, Debug)]

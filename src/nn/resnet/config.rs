@@ -101,15 +101,3 @@ impl Default for ResNetConfig {
         }
     }
 }
-
-impl ResNetConfig {
-    /// torchvision's `resnet18(num_classes=classes)`.
-    pub fn torchvision(classes: usize) -> Self {
-        Self {
-            stem: Stem::Imagenet,
-            width: 64,
-            classes,
-            ..Self::default()
-        }
-    }
-}

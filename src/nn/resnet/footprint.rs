@@ -234,7 +234,13 @@ mod tests {
     #[test]
     fn input_check_matches_the_layers() {
         let cifar = ResNetConfig::default();
-        let imagenet = ResNetConfig::torchvision(10);
+        // torchvision's resnet18(num_classes=10).
+        let imagenet = ResNetConfig {
+            stem: Stem::Imagenet,
+            width: 64,
+            classes: 10,
+            ..ResNetConfig::default()
+        };
         assert!(check_input(&cifar, [2, 3, 1, 1], Mode::Train).is_ok());
         assert!(check_input(&cifar, [1, 3, 1, 1], Mode::Train).is_err());
         assert!(check_input(&cifar, [1, 3, 1, 1], Mode::Eval).is_ok());

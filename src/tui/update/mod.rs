@@ -1,5 +1,5 @@
 //! The only place the App changes: [`update`] applies an [`Action`] and returns the
-//! [`Command`]s the worker must carry out; [`on_worker`] applies what the worker reports.
+//! [`Command`]s the worker must carry out; [`on_worker()`] applies what the worker reports.
 //! Both are pure with respect to the outside world, so keymap → action → state is tested
 //! without a terminal or threads.
 //!
@@ -22,7 +22,6 @@ mod sweep;
 pub(super) use log::{complain, say};
 pub use log::{config_problems, set_time};
 pub use on_worker::on_worker;
-pub use quit::{LONG_RUN_SECS, at_stake};
 
 use super::action::Action;
 use super::app::{App, Effect, Overlay, RunState};

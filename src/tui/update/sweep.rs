@@ -24,7 +24,7 @@ pub const ASK_OVER: f64 = 60.0;
 fn valid_at(spec: &RunSpec, param: &ParamSpec, x: f64) -> bool {
     let mut s = spec.clone();
     param
-        .from_number(x)
+        .value_from_number(x)
         .and_then(|v| s.set(param.name, v))
         .and_then(|()| s.validate())
         .is_ok()

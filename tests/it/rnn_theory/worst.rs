@@ -3,15 +3,15 @@
 //! products of step Jacobians with an SVD per lag; that it bounds the g of every run; each
 //! preset's claim over seeds; and every figure the README quotes.
 
-use gradscope::labs::rnn::{
+use gradscope::testing::labs::rnn::{
     self, Activation, Family, Init, Jordan, Operator, RnnLab, jordan_core, jordan_log10,
 };
-use gradscope::labs::{Lab, LabId};
-use gradscope::linalg;
-use gradscope::params::FromParams;
-use gradscope::report::Report;
-use gradscope::rng::rng;
-use gradscope::run::RunSpec;
+use gradscope::testing::labs::{Lab, LabId};
+use gradscope::testing::linalg;
+use gradscope::testing::params::FromParams;
+use gradscope::testing::report::Report;
+use gradscope::testing::rng::rng;
+use gradscope::testing::run::RunSpec;
 use ndarray::{Array1, Array2};
 
 /// A report right after `reset` (no heatmap columns), with `preset` first.

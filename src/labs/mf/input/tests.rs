@@ -1,6 +1,7 @@
 //! Unit tests of the mf input reader: round trips, every malformed case named, and the
 //! caps that keep a hostile file from allocating.
 
+use super::csv::SNIFF;
 use super::*;
 use ndarray::array;
 use ndarray_npy::write_npy;

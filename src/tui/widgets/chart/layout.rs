@@ -94,7 +94,6 @@ pub struct ChartLayout {
     pub points: Vec<Vec<(Pos, Pos)>>,
     /// Each series' band, (x, low, high) after the axis transforms.
     pub bands: Vec<Vec<(Pos, Pos, Pos)>>,
-    pub counts: Counts,
     pub legend: Vec<LegendItem>,
 }
 
@@ -142,7 +141,6 @@ impl ChartLayout {
             y: AxisLayout::new(ylo, yhi, chart.y.log, MAX_Y_TICKS),
             points,
             bands,
-            counts,
             legend,
         }
     }

@@ -18,7 +18,7 @@ mod legend;
 use crate::tui::theme::Theme;
 pub use axis::{Pos, transform};
 use layout::off_range;
-pub use layout::{AxisLayout, ChartLayout, Counts, LegendItem, LegendKind, MAX_Y_TICKS};
+pub use layout::{AxisLayout, ChartLayout, LegendKind, MAX_Y_TICKS};
 use legend::{Entry, layout as legend_rows};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
