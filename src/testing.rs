@@ -197,6 +197,13 @@ pub mod tui {
     pub mod panes {
         pub use crate::tui::panes::{PaneCtx, figure_count, figures};
     }
+    /// `crate::tui::raster`, as far as the tests use it.
+    pub mod raster {
+        /// `crate::tui::raster::png`, as far as the tests use it.
+        pub mod png {
+            pub use crate::tui::raster::png::of_app;
+        }
+    }
     /// `crate::tui::share`, as far as the tests use it.
     pub mod share {
         pub use crate::tui::share::commands;
@@ -211,7 +218,7 @@ pub mod tui {
     }
     /// `crate::tui::theme`, as far as the tests use it.
     pub mod theme {
-        pub use crate::tui::theme::{Theme, ThemeName};
+        pub use crate::tui::theme::{Theme, ThemeName, xterm_rgb};
     }
     /// `crate::tui::update`, as far as the tests use it.
     pub mod update {

@@ -152,7 +152,7 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
     if args.record.iter().filter(|p| is_gif(p)).count() > 1
         || args.record.iter().filter(|p| !is_gif(p)).count() > 1
     {
-        crate::usage_bail!("--record takes at most one .gif and one .cast");
+        crate::error::usage_bail!("--record takes at most one .gif and one .cast");
     }
     let as_gif = args.record.iter().any(|p| is_gif(p));
     let title = args.file.file_stem().map_or("gradscope".into(), |s| {

@@ -166,4 +166,10 @@ impl<B: Backend> InlineTui<B> {
     pub fn take_failures(&mut self) -> Vec<String> {
         std::mem::take(&mut self.failures)
     }
+
+    /// The effects the shell asked for since the last call (clipboard, figures, recording,
+    /// a screenshot, suspend, pause), in order.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
 }

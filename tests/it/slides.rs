@@ -4,12 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::common::gradscope;
-use gradscope::labs::LabId;
-use gradscope::run::RunSpec;
-use gradscope::tui::app::Effect;
-use gradscope::tui::inline::InlineTui;
-use gradscope::tui::raster::png::of_app;
-use gradscope::tui::theme::{ThemeName, xterm_rgb};
+use gradscope::testing::labs::LabId;
+use gradscope::testing::run::RunSpec;
+use gradscope::testing::tui::app::Effect;
+use gradscope::testing::tui::inline::InlineTui;
+use gradscope::testing::tui::raster::png::of_app;
+use gradscope::testing::tui::theme::{ThemeName, xterm_rgb};
 use ratatui::backend::TestBackend;
 use std::path::Path;
 

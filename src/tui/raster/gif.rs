@@ -62,11 +62,6 @@ impl GifRecorder {
         })
     }
 
-    /// Frames written so far.
-    pub fn frames(&self) -> u64 {
-        self.frames
-    }
-
     /// The screen as it was drawn `seconds` after the recording started.
     pub fn frame(&mut self, seconds: f64, buf: &Buffer) -> Result<(), String> {
         let t = centis(seconds).max(self.last_seen);
