@@ -10,7 +10,7 @@ use crate::labs::LabId;
 use crate::run::RunSpec;
 use crate::tui::driver::FRAME;
 use crate::tui::inline::InlineTui;
-use crate::tui::raster::gif::{GifFile, GifRecorder};
+use crate::tui::raster::gif::{Finished, GifFile, GifRecorder};
 use crate::tui::theme::ThemeName;
 use crate::tui::update::cue::Cue;
 use std::io::Write;
@@ -42,8 +42,8 @@ pub struct Played {
     pub seconds: f64,
     pub frames: u64,
     pub cast: Cast,
-    /// The GIF and its frame count, when asked for.
-    pub gif: Option<(Vec<u8>, u64)>,
+    /// The GIF, when asked for.
+    pub gif: Option<Finished>,
 }
 
 /// Play `script` headless and record it.
@@ -175,13 +175,16 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
             play_headless(&script, &opts).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;
         for out in &args.record {
             match &played.gif {
-                Some((gif, frames)) if is_gif(out) => {
-                    crate::io::write_atomic(out, gif)?;
+                Some(gif) if is_gif(out) => {
+                    crate::io::write_atomic(out, &gif.bytes)?;
                     eprintln!(
-                        "recorded {} ({:.1} s, {frames} GIF frames, {} bytes)",
+                        "recorded {} ({:.1} s, {} GIF frames, {} bytes; painting and encoding \
+                         took {:.2} s)",
                         out.display(),
                         played.seconds,
-                        gif.len()
+                        gif.frames,
+                        gif.bytes.len(),
+                        gif.busy.as_secs_f64()
                     );
                 }
                 _ => {

@@ -19,9 +19,17 @@ fn demos() -> Vec<PathBuf> {
 }
 
 fn record(demo: &Path, out: &Path) {
-    let o = gradscope()
-        .args(["demo", "--headless", "--record"])
-        .arg(out)
+    record_all(demo, &[out]);
+}
+
+/// One headless play recorded to every file of `outs` (a .cast, a .gif).
+fn record_all(demo: &Path, outs: &[&Path]) {
+    let mut cmd = gradscope();
+    cmd.args(["demo", "--headless"]);
+    for out in outs {
+        cmd.arg("--record").arg(out);
+    }
+    let o = cmd
         .arg(demo)
         .env("SOURCE_DATE_EPOCH", "1795000000")
         .output()
@@ -97,14 +105,43 @@ fn every_shipped_demo_has_its_test() {
     assert_eq!(names, SHIPPED);
 }
 
-/// The demo records a valid 2–4 minute cast; its first 20 seconds record the same bytes
-/// twice (a whole second recording would double the suite's longest test: resnet's demo
-/// trains two networks).
+/// The README's row for a demo's GIF: its frames and size in MB.
+fn readme_gif_row(name: &str) -> (f64, f64) {
+    let readme = crate::common::readme();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with(&format!("| {name} | ")) && l.contains(" MB |"))
+        .unwrap_or_else(|| panic!("the README has no GIF row for {name}"));
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    let frames = cells[3].parse().unwrap();
+    let mb = cells[4].trim_end_matches(" MB").parse().unwrap();
+    (frames, mb)
+}
+
+/// The demo records a valid 2–4 minute cast, and in the same play a GIF of the frames and
+/// size the README gives (within 15%: the labs' last bits may differ between machines); its
+/// first 20 seconds record the same bytes twice (a whole second recording would double the
+/// suite's longest test: resnet's demo trains two networks).
 fn records_a_valid_cast_and_the_same_one_twice(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let demo = PathBuf::from(format!("assets/demos/{name}.tape"));
     let whole = dir.path().join("whole.cast");
-    record(&demo, &whole);
+    let gif = dir.path().join("whole.gif");
+    record_all(&demo, &[&whole, &gif]);
+    let bytes = std::fs::read(&gif).unwrap();
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::Indexed);
+    let mut dec = opts.read_info(bytes.as_slice()).unwrap();
+    let mut frames = 0.0;
+    while dec.read_next_frame().unwrap().is_some() {
+        frames += 1.0;
+    }
+    let (want_frames, want_mb) = readme_gif_row(name);
+    let mb = bytes.len() as f64 / 1e6;
+    assert!(
+        (frames / want_frames - 1.0).abs() <= 0.15 && (mb / want_mb - 1.0).abs() <= 0.15,
+        "{name}: {frames} GIF frames, {mb:.2} MB; the README says {want_frames}, {want_mb} MB"
+    );
     let text = std::fs::read_to_string(&whole).unwrap();
     let (seconds, marks) = check_cast(&text);
     assert!(

@@ -36,6 +36,8 @@ pub struct GifRecorder {
     last_seen: u32,
     encoder: Encoder<Vec<u8>>,
     frames: u64,
+    /// Wall time spent painting and encoding (what a GIF adds to a recording).
+    busy: std::time::Duration,
 }
 
 impl GifRecorder {
@@ -59,11 +61,19 @@ impl GifRecorder {
             last_seen: 0,
             encoder,
             frames: 0,
+            busy: std::time::Duration::ZERO,
         })
     }
 
     /// The screen as it was drawn `seconds` after the recording started.
     pub fn frame(&mut self, seconds: f64, buf: &Buffer) -> Result<(), String> {
+        let started = std::time::Instant::now();
+        let done = self.paint(seconds, buf);
+        self.busy += started.elapsed();
+        done
+    }
+
+    fn paint(&mut self, seconds: f64, buf: &Buffer) -> Result<(), String> {
         let t = centis(seconds).max(self.last_seen);
         self.last_seen = t;
         // A change held back by the frame rate is taken at its turn, before this one paints.
@@ -167,9 +177,10 @@ impl GifRecorder {
         Ok(())
     }
 
-    /// The whole GIF and its number of frames: what is still held back is written, the last
-    /// frame held for what is left of the recording (at least [`LAST_HOLD_CS`]).
-    pub fn finish(mut self) -> Result<(Vec<u8>, u64), String> {
+    /// The whole GIF: what is still held back is written, the last frame held for what is
+    /// left of the recording (at least [`LAST_HOLD_CS`]).
+    pub fn finish(mut self) -> Result<Finished, String> {
+        let started = std::time::Instant::now();
         if let Some(p) = self.pending {
             let at = p.max(self.next_slot());
             self.take(at)?;
@@ -179,13 +190,25 @@ impl GifRecorder {
             last.delay = hold.min(u32::from(u16::MAX)) as u16;
             self.write(&last)?;
         }
-        let frames = self.frames;
+        let (frames, busy) = (self.frames, self.busy);
         let bytes = self
             .encoder
             .into_inner()
             .map_err(|e| format!("encoding the GIF: {e}"))?;
-        Ok((bytes, frames))
+        Ok(Finished {
+            bytes,
+            frames,
+            busy: busy + started.elapsed(),
+        })
     }
+}
+
+/// A finished GIF.
+pub struct Finished {
+    pub bytes: Vec<u8>,
+    pub frames: u64,
+    /// Wall time spent painting and encoding it.
+    pub busy: std::time::Duration,
 }
 
 /// A GIF recording bound for a file (`demo --record OUT.gif`, and the `R` key beside its
@@ -222,8 +245,8 @@ impl Recording for GifFile {
             return Err(e);
         }
         let gif = self.gif.take().ok_or("the GIF was saved already")?;
-        let (bytes, _) = gif.finish()?;
-        crate::io::write_atomic(&self.path, &bytes).map_err(|e| crate::error::one_line(&e))?;
+        let gif = gif.finish()?;
+        crate::io::write_atomic(&self.path, &gif.bytes).map_err(|e| crate::error::one_line(&e))?;
         Ok(self.path.display().to_string())
     }
 }
@@ -248,8 +271,9 @@ mod tests {
         g.frame(0.066, &screen("ab")).expect("frame");
         g.frame(0.5, &screen("ab")).expect("frame"); // the held change is taken at 0.1
         g.frame(1.0, &screen("ab")).expect("frame");
-        let (bytes, n) = g.finish().expect("finished");
-        assert_eq!(n, 2);
+        let done = g.finish().expect("finished");
+        assert_eq!(done.frames, 2);
+        let bytes = done.bytes;
         let mut opts = ::gif::DecodeOptions::new();
         opts.set_color_output(::gif::ColorOutput::Indexed);
         let mut dec = opts.read_info(bytes.as_slice()).expect("decodes");
