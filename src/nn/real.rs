@@ -29,6 +29,9 @@ pub trait Real:
 {
     fn from_f64(x: f64) -> Self;
     fn to_f64(self) -> f64;
+    /// `self·a + b` with one rounding (an FMA instruction where the CPU has one, else
+    /// libm's exact emulation: the same bits either way).
+    fn mul_add(self, a: Self, b: Self) -> Self;
     /// Run `f` on this thread's scratch buffer of at least `len` elements. Its contents
     /// are unspecified: callers overwrite what they read. `f` must not re-enter.
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
@@ -40,6 +43,10 @@ impl Real for f32 {
     }
     fn to_f64(self) -> f64 {
         f64::from(self)
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        <Self>::mul_add(self, a, b)
     }
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
         SCRATCH_F32.with_borrow_mut(|buf| {
@@ -57,6 +64,10 @@ impl Real for f64 {
     }
     fn to_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        <Self>::mul_add(self, a, b)
     }
     fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R {
         SCRATCH_F64.with_borrow_mut(|buf| {

@@ -16,6 +16,9 @@
 //! tests too. The nonlinearities are evaluated in f64 whatever `T` is.
 
 use super::kernels::gemm::gemm;
+use super::kernels::simd::vectorized;
+use super::kernels::small_gemm::{gemm_acc, transpose_into};
+use super::kernels::transcendental::{sigmoid, tanh};
 use super::{Module, ModuleKind, Param, ParamRef, ParamRole, Real, join};
 use ndarray::{ArrayView2, ArrayView3, ArrayViewMut2};
 use rand::RngExt;
@@ -46,32 +49,6 @@ impl CellKind {
     }
 }
 
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// tanh to within a few ulps, about four times as fast as libm's (which goes through
-/// `expm1` and dominated the cells' time): an odd Taylor polynomial near 0 (relative error
-/// below 1e-16 for |x| < 1/16), `1 − 2/(e^{2|x|} + 1)` beyond (relative error ≲ 4e-15).
-pub fn tanh(x: f64) -> f64 {
-    let a = x.abs();
-    if a < 0.0625 {
-        let x2 = x * x;
-        // x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 − 1382x¹¹/155925
-        let p = -1382.0 / 155_925.0;
-        let p = p * x2 + 62.0 / 2835.0;
-        let p = p * x2 - 17.0 / 315.0;
-        let p = p * x2 + 2.0 / 15.0;
-        let p = p * x2 - 1.0 / 3.0;
-        x + x * x2 * p
-    } else if a > 20.0 {
-        // tanh is 1 to f64 precision (also for ±∞); NaN falls through below.
-        x.signum()
-    } else {
-        (1.0 - 2.0 / ((2.0 * a).exp() + 1.0)).copysign(x)
-    }
-}
-
 /// One recurrent layer with the caches of its last forward pass.
 #[derive(Clone, Debug)]
 pub struct Recurrent<T> {
@@ -95,6 +72,10 @@ pub struct Recurrent<T> {
     acts: Vec<T>,
     /// tanh(c_t) of every step (LSTM), `[T, N, H]`.
     tanh_cs: Vec<T>,
+    /// The pre-activations' buffer, `[T, N, G·H]`.
+    pre: Vec<T>,
+    /// W_hhᵀ `[H, G·H]` of the last forward.
+    whh_t: Vec<T>,
     /// Pre-activation gradients of every step, `[T, N, G·H]`.
     dpre: Vec<T>,
     dx: Vec<T>,
@@ -122,6 +103,8 @@ impl<T: Real> Recurrent<T> {
             cs: Vec::new(),
             acts: Vec::new(),
             tanh_cs: Vec::new(),
+            pre: Vec::new(),
+            whh_t: Vec::new(),
             dpre: Vec::new(),
             dx: Vec::new(),
             dh0: Vec::new(),
@@ -180,18 +163,21 @@ impl<T: Real> Recurrent<T> {
             }
         }
         // Pre-activations of every step from the input side at once: x W_ihᵀ + b.
-        let mut pre = vec![T::zero(); steps * n * gh];
+        // Kept between calls (no allocation per sequence); the GEMM overwrites it (β = 0).
+        let mut pre = std::mem::take(&mut self.pre);
+        pre.resize(steps * n * gh, T::zero());
         let xs = x.as_standard_layout();
         let x2 = xs
             .view()
             .into_shape_with_order((steps * n, d))
             .expect("contiguous input");
         let wih = ArrayView2::from_shape((gh, d), self.weight_ih.value()).expect("shape");
-        let whh = ArrayView2::from_shape((gh, h), self.weight_hh.value()).expect("shape");
         {
             let mut p2 = ArrayViewMut2::from_shape((steps * n, gh), &mut pre).expect("shape");
             gemm(T::one(), &x2, &wih.t(), T::zero(), &mut p2);
         }
+        // W_hhᵀ `[H, G·H]`, so each step's product reads it row by row.
+        transpose_into(self.weight_hh.value(), gh, h, &mut self.whh_t);
         let bias: Vec<T> = self
             .bias_ih
             .value()
@@ -205,12 +191,7 @@ impl<T: Real> Recurrent<T> {
         }
         for t in 0..steps {
             let p = &mut pre[t * n * gh..(t + 1) * n * gh];
-            {
-                let hp =
-                    ArrayView2::from_shape((n, h), &self.hs[t * nh..(t + 1) * nh]).expect("shape");
-                let mut p2 = ArrayViewMut2::from_shape((n, gh), &mut *p).expect("shape");
-                gemm(T::one(), &hp, &whh.t(), T::one(), &mut p2);
-            }
+            gemm_acc(&self.hs[t * nh..(t + 1) * nh], &self.whh_t, p, n, h, gh);
             let (before, after) = self.hs.split_at_mut((t + 1) * nh);
             let h_next = &mut after[..nh];
             let _ = before;
@@ -220,30 +201,40 @@ impl<T: Real> Recurrent<T> {
                 let (cb, ca) = self.cs.split_at_mut((t + 1) * nh);
                 let c_prev = &cb[t * nh..];
                 let c_next = &mut ca[..nh];
-                for s in 0..n {
-                    let row = &p[s * gh..(s + 1) * gh];
-                    let act = &mut acts[s * gh..(s + 1) * gh];
-                    for u in 0..h {
-                        let z = |g: usize| (row[g * h + u] + bias[g * h + u]).to_f64();
-                        let (i, f, g, o) =
-                            (sigmoid(z(0)), sigmoid(z(1)), tanh(z(2)), sigmoid(z(3)));
-                        let c = f * c_prev[s * h + u].to_f64() + i * g;
-                        act[u] = T::from_f64(i);
-                        act[h + u] = T::from_f64(f);
-                        act[2 * h + u] = T::from_f64(g);
-                        act[3 * h + u] = T::from_f64(o);
-                        c_next[s * h + u] = T::from_f64(c);
-                        let tc = tanh(c);
-                        tanh_c[s * h + u] = T::from_f64(tc);
-                        h_next[s * h + u] = T::from_f64(o * tc);
-                    }
-                }
+                let p = &*p;
+                let bias = &bias[..];
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for s in 0..n {
+                            let rows = s * h..(s + 1) * h;
+                            lstm_cell(
+                                &p[s * gh..(s + 1) * gh],
+                                bias,
+                                &mut acts[s * gh..(s + 1) * gh],
+                                &c_prev[rows.clone()],
+                                &mut c_next[rows.clone()],
+                                &mut tanh_c[rows.clone()],
+                                &mut h_next[rows],
+                            );
+                        }
+                    },
+                );
             } else {
-                for ((hn, z), b) in h_next.iter_mut().zip(p.iter()).zip(bias.iter().cycle()) {
-                    *hn = T::from_f64(tanh((*z + *b).to_f64()));
-                }
+                let bias = &bias[..];
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for (hn, z) in h_next.chunks_exact_mut(gh).zip(p.chunks_exact(gh)) {
+                            for ((hv, z), b) in hn.iter_mut().zip(z).zip(bias) {
+                                *hv = T::from_f64(tanh((*z + *b).to_f64()));
+                            }
+                        }
+                    },
+                );
             }
         }
+        self.pre = pre;
     }
 
     /// The output h_1..h_T of the last forward, `[T, N, H]`.
@@ -322,7 +313,6 @@ impl<T: Real> Recurrent<T> {
         self.dpre.resize(steps * n * gh, T::zero());
         self.dh_norms = vec![0.0; steps + 1];
         self.dc_norms = vec![0.0; if lstm { steps + 1 } else { 0 }];
-        let whh = ArrayView2::from_shape((gh, h), self.weight_hh.value()).expect("shape");
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         let mut carry = vec![T::zero(); nh];
         for t in (1..=steps).rev() {
@@ -337,30 +327,29 @@ impl<T: Real> Recurrent<T> {
                 let acts = &self.acts[(t - 1) * n * gh..t * n * gh];
                 let tanh_c = &self.tanh_cs[(t - 1) * nh..t * nh];
                 let c_prev = &self.cs[(t - 1) * nh..t * nh];
+                let (dh, dc) = (&dh[..], &mut dc[..]);
+                vectorized(
+                    #[inline(always)]
+                    || {
+                        for s in 0..n {
+                            let rows = s * h..(s + 1) * h;
+                            lstm_cell_backward(
+                                &acts[s * gh..(s + 1) * gh],
+                                &tanh_c[rows.clone()],
+                                &c_prev[rows.clone()],
+                                &dh[rows.clone()],
+                                &mut dc[rows],
+                                &mut dp[s * gh..(s + 1) * gh],
+                            );
+                        }
+                    },
+                );
+                self.dc_norms[t] = norm(dc);
+                // Through the cell: ∂L/∂c_{t−1} = ∂L/∂c_t ⊙ f.
                 for s in 0..n {
-                    let act = &acts[s * gh..(s + 1) * gh];
-                    let row = &mut dp[s * gh..(s + 1) * gh];
-                    for u in 0..h {
-                        let k = s * h + u;
-                        let (i, f, g, o) = (
-                            act[u].to_f64(),
-                            act[h + u].to_f64(),
-                            act[2 * h + u].to_f64(),
-                            act[3 * h + u].to_f64(),
-                        );
-                        let tc = tanh_c[k].to_f64();
-                        dc[k] += dh[k] * o * (1.0 - tc * tc);
-                        row[u] = T::from_f64(dc[k] * g * i * (1.0 - i));
-                        row[h + u] = T::from_f64(dc[k] * c_prev[k].to_f64() * f * (1.0 - f));
-                        row[2 * h + u] = T::from_f64(dc[k] * i * (1.0 - g * g));
-                        row[3 * h + u] = T::from_f64(dh[k] * tc * o * (1.0 - o));
-                    }
-                }
-                self.dc_norms[t] = norm(&dc);
-                for s in 0..n {
-                    let act = &acts[s * gh..(s + 1) * gh];
-                    for u in 0..h {
-                        dc[s * h + u] *= act[h + u].to_f64();
+                    let f = &acts[s * gh + h..s * gh + 2 * h];
+                    for (d, f) in dc[s * h..(s + 1) * h].iter_mut().zip(f) {
+                        *d *= f.to_f64();
                     }
                 }
             } else {
@@ -370,9 +359,8 @@ impl<T: Real> Recurrent<T> {
                 }
             }
             // The recurrent path: ∂L/∂h_{t−1} = dpre_t W_hh.
-            let dp2 = ArrayView2::from_shape((n, gh), &*dp).expect("shape");
-            let mut c2 = ArrayViewMut2::from_shape((n, h), &mut carry).expect("shape");
-            gemm(T::one(), &dp2, &whh, T::zero(), &mut c2);
+            carry.fill(T::zero());
+            gemm_acc(dp, self.weight_hh.value(), &mut carry, n, gh, h);
             dh.fill(0.0);
         }
         self.dh0 = carry.clone();
@@ -447,6 +435,79 @@ impl<T: Real> Recurrent<T> {
     }
 }
 
+/// One LSTM cell of one sample: `pre` (the gates' pre-activations without bias, i f g o) →
+/// the activated gates `acts`, c_t, tanh(c_t) and h_t. Each loop runs over the hidden units
+/// alone, so it vectorizes.
+#[inline(always)]
+fn lstm_cell<T: Real>(
+    pre: &[T],
+    bias: &[T],
+    acts: &mut [T],
+    c_prev: &[T],
+    c_next: &mut [T],
+    tanh_c: &mut [T],
+    h_next: &mut [T],
+) {
+    let h = c_prev.len();
+    for (gate, ((a, z), b)) in acts
+        .chunks_exact_mut(h)
+        .zip(pre.chunks_exact(h))
+        .zip(bias.chunks_exact(h))
+        .enumerate()
+    {
+        if gate == 2 {
+            for ((a, z), b) in a.iter_mut().zip(z).zip(b) {
+                *a = T::from_f64(tanh((*z + *b).to_f64()));
+            }
+        } else {
+            for ((a, z), b) in a.iter_mut().zip(z).zip(b) {
+                *a = T::from_f64(sigmoid((*z + *b).to_f64()));
+            }
+        }
+    }
+    let (i, rest) = acts.split_at(h);
+    let (f, rest) = rest.split_at(h);
+    let (g, o) = rest.split_at(h);
+    for u in 0..h {
+        let c = f[u].to_f64() * c_prev[u].to_f64() + i[u].to_f64() * g[u].to_f64();
+        let tc = tanh(c);
+        c_next[u] = T::from_f64(c);
+        tanh_c[u] = T::from_f64(tc);
+        h_next[u] = T::from_f64(o[u].to_f64() * tc);
+    }
+}
+
+/// The backward of [`lstm_cell`] for one sample: from ∂L/∂h_t (`dh`) and ∂L/∂c_t (`dc`, from
+/// the later steps; the path through h_t is added here) to the gates' pre-activation
+/// gradients `dpre` (i f g o).
+#[inline(always)]
+fn lstm_cell_backward<T: Real>(
+    acts: &[T],
+    tanh_c: &[T],
+    c_prev: &[T],
+    dh: &[f64],
+    dc: &mut [f64],
+    dpre: &mut [T],
+) {
+    let h = dh.len();
+    let (i, rest) = acts.split_at(h);
+    let (f, rest) = rest.split_at(h);
+    let (g, o) = rest.split_at(h);
+    let (di, rest) = dpre.split_at_mut(h);
+    let (df, rest) = rest.split_at_mut(h);
+    let (dg, d_o) = rest.split_at_mut(h);
+    for u in 0..h {
+        let (i, f, g, o) = (i[u].to_f64(), f[u].to_f64(), g[u].to_f64(), o[u].to_f64());
+        let tc = tanh_c[u].to_f64();
+        let dcu = dc[u] + dh[u] * o * (1.0 - tc * tc);
+        dc[u] = dcu;
+        di[u] = T::from_f64(dcu * g * i * (1.0 - i));
+        df[u] = T::from_f64(dcu * c_prev[u].to_f64() * f * (1.0 - f));
+        dg[u] = T::from_f64(dcu * i * (1.0 - g * g));
+        d_o[u] = T::from_f64(dh[u] * tc * o * (1.0 - o));
+    }
+}
+
 impl<T: Real> Module<T> for Recurrent<T> {
     fn visit_params(&mut self, prefix: &str, f: &mut dyn FnMut(ParamRef<'_, T>)) {
         let kind = self.kind.module();
@@ -465,29 +526,5 @@ impl<T: Real> Module<T> for Recurrent<T> {
                 param,
             });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fast_tanh_agrees_with_libm_to_a_few_ulps() {
-        let mut worst = 0.0f64;
-        for i in -40_000..=40_000 {
-            // Dense near 0 (where the polynomial and the formula meet), out to ±25.
-            let x = f64::from(i) * 1e-4 * (1.0 + f64::from(i).abs() * 1e-4);
-            let (a, b) = (tanh(x), x.tanh());
-            if b != 0.0 {
-                worst = worst.max(((a - b) / b).abs());
-            }
-        }
-        assert!(worst < 5e-15, "{worst:e}");
-        assert_eq!(tanh(f64::INFINITY), 1.0);
-        assert_eq!(tanh(f64::NEG_INFINITY), -1.0);
-        assert!(tanh(f64::NAN).is_nan());
-        assert_eq!(tanh(0.0), 0.0);
-        assert_eq!(tanh(1e-300), 1e-300);
     }
 }

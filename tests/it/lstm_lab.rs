@@ -178,13 +178,15 @@ fn with_forget_bias_5_the_lstm_learns_the_memory_task_and_both_rnns_stay_at_chan
     let (lstm_acc, solved) = finals(&rs, "lstm");
     assert_eq!(solved, SEEDS as usize, "LSTM {lstm_acc:?}");
     assert!(lstm_acc.iter().all(|a| *a >= 0.99), "LSTM {lstm_acc:?}");
-    // The step the 20-step accuracy first reaches 95%: 150–337 over seeds 0–9.
+    // The step the 20-step accuracy first reaches 95%: 162–403 over seeds 0–9 (seed 0: 236),
+    // as the README says. (The step is sensitive to the last bits of the arithmetic: exact
+    // values move when a kernel's rounding does; the bands say what the README may claim.)
     let at: Vec<f64> = rs.iter().map(|r| r.num("solved_at.lstm")).collect();
     let (lo, hi) = at
         .iter()
         .fold((f64::MAX, 0.0f64), |(l, h), a| (l.min(*a), h.max(*a)));
     assert!(
-        (120.0..=180.0).contains(&lo) && (300.0..=380.0).contains(&hi),
+        (140.0..=180.0).contains(&lo) && (370.0..=440.0).contains(&hi),
         "{at:?}"
     );
     for v in ["rnn", "rnn_eps"] {
@@ -200,7 +202,7 @@ fn with_forget_bias_5_the_lstm_learns_the_memory_task_and_both_rnns_stay_at_chan
         }
     }
     // Seed 0, the README's example.
-    assert_eq!(r0.num("solved_at.lstm"), 217.0);
+    assert_eq!(r0.num("solved_at.lstm"), 236.0);
 }
 
 /// short-horizon: at T = 10 the LSTM learns in every seed and the plain RNN in most (the

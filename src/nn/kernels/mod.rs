@@ -10,6 +10,8 @@ mod geom;
 pub mod microkernel;
 pub(crate) mod patches;
 pub(crate) mod simd;
+pub(crate) mod small_gemm;
+pub(crate) mod transcendental;
 pub(crate) mod winograd;
 pub(crate) mod winograd_rows;
 
