@@ -1,12 +1,13 @@
 //! The whole frame, drawn from the App alone: lab tabs, the parameter panel, the lab's pane
-//! (with the sweep view under it), the caption bar, the status bar (state, step/total,
-//! speed, a progress gauge with ETA on long runs, a playing demo's HUD, the message — cut
-//! with a pointer to the log when it does not fit), the hint bar of the current mode, the help, explain, share and
-//! message-log overlays, and the question `q` asks during long work. Below the minimum size
-//! it draws only what size is needed.
+//! (with the sweep view under it), the caption bar, the status bar (a playing demo's HUD,
+//! state, step/total, speed, a progress gauge with ETA on long runs, the message — cut with
+//! a pointer to the log when it does not fit), the hint bar of the current mode, the help
+//! (headed by a demo's chapters), explain, share and message-log overlays, and the question
+//! `q` asks during long work. Below the minimum size it draws only what size is needed.
 
 use super::app::{App, DemoHud, Overlay, RunState, SweepView};
 use super::keymap::{self, InputMode};
+use super::model::clock_text;
 use super::panes::{self, PaneCtx};
 use super::share;
 use super::theme::Theme;
@@ -18,7 +19,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::model::clock_text;
 pub use super::model::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draw the frame for `app` into `buf` over `area`.
