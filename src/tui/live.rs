@@ -396,3 +396,45 @@ fn write_sweep(app: &App) -> Result<String, String> {
     write(&format!("{base}.csv"), &csv)?;
     Ok(format!("wrote {base}.svg and {base}.csv"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeline_keeps_the_demos_position_and_stops_it_while_paused() {
+        let mark = |s: &str| Cue::Mark(s.into());
+        let cues = vec![
+            (1, mark("a")),
+            (2, Cue::Wait(0.1)),
+            (3, mark("b")),
+            (4, Cue::Wait(60.0)),
+            (5, mark("c")),
+        ];
+        let mut timeline = Timeline::new(Tape::new(cues, 2.0));
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![0], "the cues before the first wait");
+        assert!(timeline.position() <= 0.05);
+        std::thread::sleep(Duration::from_millis(80));
+        // The wait (0.05 s at speed 2) is over: the position stops at its end until the
+        // next cue is taken.
+        assert_eq!(timeline.position(), 0.05);
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![2]);
+        timeline.set_paused(true);
+        let at = timeline.position();
+        assert!((0.05..30.05).contains(&at), "{at}");
+        assert!(timeline.wait().is_none());
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(timeline.position(), at, "no time passes while paused");
+        timeline.set_paused(false);
+        assert!(timeline.position() >= at);
+        assert!(timeline.wait().is_some_and(|w| w <= Duration::from_secs(1)));
+        // A jump goes on from a cue at a position: the cues from there are due at once.
+        timeline.resume_at(4, 30.05);
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![4]);
+        assert!(timeline.finished());
+        assert_eq!(timeline.position(), 30.05);
+    }
+}

@@ -169,6 +169,7 @@ impl<B: Backend> Playback<B> {
 
     /// Play every cue, then one last frame.
     pub fn play_to_end(&mut self, hook: &mut Hook) -> Result<(), String> {
+        self.playing()?;
         while self.advance(self.tape.cues.len(), hook)? {}
         self.frame(hook)
     }
@@ -176,9 +177,18 @@ impl<B: Backend> Playback<B> {
     /// Play up to the start of `chapter` (`None`: the demo's start): its mark and the cues
     /// due with it.
     pub fn play_to(&mut self, chapter: Option<usize>, hook: &mut Hook) -> Result<(), String> {
+        self.playing()?;
         let stop = self.tape.landing(chapter);
         while self.advance(stop, hook)? {}
         Ok(())
+    }
+
+    /// A paused demo would never get anywhere.
+    fn playing(&self) -> Result<(), String> {
+        match self.tui.app().demo() {
+            Some(hud) if hud.paused => Err("the demo is paused (Space resumes it)".into()),
+            _ => Ok(()),
+        }
     }
 
     /// Let `secs` of virtual time pass, frame by frame, the tape playing on (unless the
