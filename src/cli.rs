@@ -145,6 +145,11 @@ pub struct DemoArgs {
     /// byte for byte every time.
     #[arg(long)]
     pub headless: bool,
+    /// Headless: show the demo's HUD in the recording's status bar (DEMO, position / length,
+    /// chapter). Live, the HUD always shows (Space pauses the demo, ←/→ jump to the previous
+    /// / next chapter, ? lists the chapters).
+    #[arg(long)]
+    pub hud: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,14 @@
 //! tree (`testing::nn::Conv2d` is `crate::nn::Conv2d`) and re-exports exactly the items
 //! the tests name: an item that only a test uses is reached here and nowhere else.
 
+/// `crate::demo`, as far as the tests use it.
+pub mod demo {
+    /// `crate::demo::script`, as far as the tests use it.
+    pub mod script {
+        pub use crate::demo::script::Script;
+    }
+}
+
 /// `crate::error`, as far as the tests use it.
 pub mod error {
     pub use crate::error::UsageError;
@@ -196,6 +204,10 @@ pub mod tui {
     /// `crate::tui::panes`, as far as the tests use it.
     pub mod panes {
         pub use crate::tui::panes::{PaneCtx, figure_count, figures};
+    }
+    /// `crate::tui::playback`, as far as the tests use it.
+    pub mod playback {
+        pub use crate::tui::playback::{Playback, Tape, quiet};
     }
     /// `crate::tui::raster`, as far as the tests use it.
     pub mod raster {

@@ -1,18 +1,18 @@
 //! Playing a demo. Headless: the whole TUI on one thread with a virtual clock (the inline
-//! driver), drawn into a memory terminal, every frame's bytes recorded at its virtual time —
-//! so the same script gives the same recording, byte for byte, on any machine. Live: the
-//! script's cues are handed to the real TUI's event loop (see `tui::run_demo`).
+//! driver, through `tui::playback`), drawn into a memory terminal, every frame's bytes
+//! recorded at its virtual time — so the same script gives the same recording, byte for
+//! byte, on any machine; the demo's HUD only with `--hud`. Live: the script's cues are
+//! handed to the real TUI's event loop (see `tui::run_demo`).
 
 use super::cast::Cast;
 use super::script::Script;
 use super::terminal::{MemoryTerminal, SharedBytes};
 use crate::labs::LabId;
 use crate::run::RunSpec;
-use crate::tui::driver::FRAME;
-use crate::tui::inline::InlineTui;
+use crate::tui::app::App;
+use crate::tui::playback::{Moment, Playback, Tape};
 use crate::tui::raster::gif::{Finished, GifFile, GifRecorder};
 use crate::tui::theme::ThemeName;
-use crate::tui::update::cue::Cue;
 use std::io::Write;
 
 /// The terminal size when neither the command line nor the script gives one.
@@ -34,6 +34,8 @@ pub struct Options {
     pub timestamp: u64,
     /// Also paint every frame into a GIF.
     pub gif: bool,
+    /// Show the demo's HUD (position, chapter) in the status bar of the frames.
+    pub hud: bool,
 }
 
 /// What a headless play gives.
@@ -56,64 +58,32 @@ pub fn play_headless(script: &Script, opts: &Options) -> Result<Played, String> 
     // The labs run on this thread: their wall-clock readouts (resnet's img/s) would make
     // two recordings differ.
     crate::clock::withhold_on_this_thread(true);
-    let start = RunSpec::new(LabId::all()[0]);
-    let mut tui = InlineTui::new(start, ThemeName::Default, backend).map_err(io)?;
+    let app = App::new(RunSpec::new(LabId::all()[0]), ThemeName::Default);
+    let tape = Tape::new(script.cues.clone(), opts.speed);
+    let mut play = Playback::new(tape, app, backend, opts.hud)?;
     let mut cast = Cast::new(w, h, opts.timestamp, &opts.title);
     let mut frames = 0u64;
     let mut gif = opts.gif.then(|| GifRecorder::new(w, h)).transpose()?;
-    let mut frame = |tui: &mut InlineTui<MemoryTerminal>, cast: &mut Cast| -> Result<(), String> {
-        let mut painted = Ok(());
-        tui.frame_seen(|t, screen| {
-            if let Some(gif) = gif.as_mut() {
-                painted = gif.frame(t, screen);
-            }
-        })
-        .map_err(io)?;
-        painted?;
-        frames += 1;
-        cast.output(tui.clock(), &out.take());
-        Ok(())
-    };
     // No frame before the first cue: the cues up to the first `wait` (its `theme`, `lab`,
     // first caption) are due at time 0 and apply before anything is drawn, as in the live
     // loop, so the first frame is already in the script's theme and lab.
-    // The line of the last cue whose work the worker may still reject (a `set` of a file
-    // that cannot be read, a `sweep` over values the lab refuses): its failure is the
-    // line's. Keys and typed text may show an error on purpose, so theirs are not.
-    let mut accountable: Option<usize> = None;
-    let check = |tui: &mut InlineTui<MemoryTerminal>, line: Option<usize>| match (
-        tui.take_failures().into_iter().next(),
-        line,
-    ) {
-        (Some(failure), Some(line)) => Err(format!("line {line}: {failure}")),
-        _ => Ok(()),
-    };
-    for (line, cue) in &script.cues {
-        match cue {
-            Cue::Wait(secs) => {
-                let n = (secs / opts.speed / FRAME.as_secs_f64()).round() as u64;
-                for _ in 0..n {
-                    frame(&mut tui, &mut cast)?;
-                    check(&mut tui, accountable)?;
+    play.play_to_end(&mut |t, moment| {
+        match moment {
+            Moment::Frame(screen) => {
+                if let Some(gif) = gif.as_mut() {
+                    gif.frame(t, screen)?;
                 }
+                frames += 1;
+                cast.output(t, &out.take());
             }
-            Cue::Mark(label) => cast.mark(tui.clock(), label),
-            _ => {
-                tui.cue(*line, cue)
-                    .map_err(|e| format!("line {line}: {e}"))?;
-                accountable = match cue {
-                    Cue::Key(_) | Cue::Type(_) => None,
-                    Cue::Caption(_) | Cue::Theme(_) => accountable,
-                    _ => Some(*line),
-                };
-            }
+            Moment::Mark(label) => cast.mark(t, label),
         }
-    }
-    frame(&mut tui, &mut cast)?;
-    check(&mut tui, accountable)?;
-    cast.output(tui.clock(), LEAVE);
+        Ok(())
+    })?;
+    let seconds = play.tui().clock();
+    cast.output(seconds, LEAVE);
     Ok(Played {
-        seconds: tui.clock(),
+        seconds,
         frames,
         cast,
         gif: gif.map(GifRecorder::finish).transpose()?,
@@ -170,6 +140,7 @@ pub fn command(args: crate::cli::DemoArgs) -> anyhow::Result<u8> {
             title,
             timestamp,
             gif: as_gif,
+            hud: args.hud,
         };
         let played =
             play_headless(&script, &opts).map_err(|e| UsageError(format!("demo '{file}': {e}")))?;

@@ -27,6 +27,10 @@ pub enum Action {
     /// Apply the typed value.
     CommitInput,
     TogglePause,
+    /// While a demo plays: pause or resume the demo itself (and its run with it).
+    DemoPause,
+    /// While a demo plays: jump to the previous (−1) or next (1) chapter.
+    DemoJump(i8),
     /// Advance exactly one step (pauses).
     StepOnce,
     /// Restart the run with the same seed.

@@ -6,7 +6,7 @@
 
 use super::input::InputBox;
 use super::keymap::InputMode;
-pub use super::model::{LogEntry, RunState, SweepView};
+pub use super::model::{Chapter, DemoHud, LogEntry, RunState, SweepView};
 use super::model::{MIN_HEIGHT, MIN_WIDTH, Progress};
 use super::speed::Speed;
 use super::theme::ThemeName;
@@ -185,6 +185,8 @@ pub struct App {
     pub(super) now: f64,
     /// `q` asked whether to quit, and this would be lost.
     pub(super) confirm_quit: Option<Vec<String>>,
+    /// The HUD of the demo playing, if one is (and, headless, if asked for).
+    pub(super) demo: Option<DemoHud>,
 }
 
 /// Something for the event loop: what only it can do (it owns the terminal, the file system
@@ -203,8 +205,9 @@ pub enum Effect {
     Screenshot,
     /// Suspend to the shell (Ctrl-Z, SIGTSTP): restore the terminal, stop, redraw on resume.
     Suspend,
-    /// Space paused or resumed the run: a demo playing live pauses or resumes with it.
-    PauseToggled,
+    /// Jump to the start of a demo's chapter (`None`: the demo's start): the event loop
+    /// replays the demo from the start on the virtual clock up to it.
+    DemoJump { chapter: Option<usize> },
     /// A demo cue could not apply now (its line, and why).
     CueFailed { line: usize, message: String },
     /// The worker reported a failure (a run that could not start, a sweep or seeds that
@@ -262,6 +265,7 @@ impl App {
             log: VecDeque::new(),
             now: 0.0,
             confirm_quit: None,
+            demo: None,
         }
     }
 
@@ -326,6 +330,11 @@ impl App {
     /// What quitting would throw away, while `q` asks for a second `q`.
     pub fn confirm_quit(&self) -> Option<&[String]> {
         self.confirm_quit.as_deref()
+    }
+
+    /// The HUD of the demo playing, if any.
+    pub fn demo(&self) -> Option<&DemoHud> {
+        self.demo.as_ref()
     }
 
     pub fn zoom(&self) -> Option<usize> {

@@ -27,10 +27,25 @@ pub struct Threaded {
 impl Threaded {
     /// Start the worker thread; its events go to `emit`.
     pub fn spawn(emit: Emit) -> std::io::Result<Threaded> {
+        Threaded::run(WorkerCore::new(emit, true))
+    }
+
+    /// Go on with the runs of an inline driver (a demo replayed to a chapter on the
+    /// virtual clock) on a thread of their own, in real time; its events go to `emit`, and
+    /// what was sent to it but not yet handled is its first batch.
+    pub fn adopt(inline: Inline, emit: Emit) -> std::io::Result<Threaded> {
+        let (mut core, queued) = inline.into_parts();
+        core.rewire(emit, true);
+        let mut threaded = Threaded::run(core)?;
+        threaded.send(queued);
+        Ok(threaded)
+    }
+
+    fn run(core: WorkerCore) -> std::io::Result<Threaded> {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("gradscope-worker".into())
-            .spawn(move || worker_loop(WorkerCore::new(emit, true), rx))?;
+            .spawn(move || worker_loop(core, rx))?;
         Ok(Threaded { tx })
     }
 }
@@ -136,6 +151,11 @@ impl Inline {
             .lock()
             .map(|mut q| std::mem::take(&mut *q))
             .unwrap_or_default()
+    }
+
+    /// The worker and what was sent to it since the last tick.
+    pub fn into_parts(self) -> (WorkerCore, Vec<Command>) {
+        (self.core, self.queue)
     }
 
     /// Whether frames would advance anything.

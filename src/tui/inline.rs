@@ -105,11 +105,27 @@ impl<B: Backend> InlineTui<B> {
     /// One frame, as [`InlineTui::frame`], its virtual time and screen handed to `seen` (a
     /// GIF recording).
     pub fn frame_seen(&mut self, seen: impl FnOnce(f64, &Buffer)) -> Result<(), B::Error> {
+        self.tick();
+        self.draw_seen(seen)
+    }
+
+    /// A frame's time without drawing it (a demo replayed to a chapter draws only where
+    /// it lands).
+    pub fn tick(&mut self) {
         let dt = FRAME.as_secs_f64();
         self.clock += dt;
         for event in self.shell.driver_mut().tick(dt) {
             self.handle(UiEvent::Worker(event));
         }
+    }
+
+    /// Draw the App as it is now (no time passes).
+    pub fn draw(&mut self) -> Result<(), B::Error> {
+        self.draw_seen(|_, _| {})
+    }
+
+    /// Draw the App as it is now, the screen handed to `seen` with the virtual time.
+    fn draw_seen(&mut self, seen: impl FnOnce(f64, &Buffer)) -> Result<(), B::Error> {
         let app = self.shell.app();
         let drawn = self
             .term
@@ -168,8 +184,34 @@ impl<B: Backend> InlineTui<B> {
     }
 
     /// The effects the shell asked for since the last call (clipboard, figures, recording,
-    /// a screenshot, suspend, pause), in order.
+    /// a screenshot, suspend, a demo's jump), in order.
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
+    }
+
+    /// The shell (a demo's player tells it where the demo is).
+    pub fn shell_mut(&mut self) -> &mut Shell<Inline> {
+        &mut self.shell
+    }
+
+    /// Go on from `app`, `driver` and `clock` (a demo replayed to a chapter): the terminal
+    /// stays, and its next draw shows the new App.
+    pub fn replace(&mut self, app: App, driver: Inline, clock: f64) {
+        self.shell.replace(app, driver);
+        self.clock = clock;
+        self.failures.clear();
+        self.effects.clear();
+    }
+
+    /// The App, the driver with its worker, and the virtual clock.
+    pub fn into_parts(self) -> (App, Inline, f64) {
+        let (app, driver) = self.shell.into_parts();
+        (app, driver, self.clock)
+    }
+
+    /// The terminal's size.
+    pub fn size(&self) -> Result<(u16, u16), B::Error> {
+        let size = self.term.size()?;
+        Ok((size.width, size.height))
     }
 }

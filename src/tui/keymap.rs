@@ -26,6 +26,10 @@ pub enum InputMode {
     Confirm,
     /// A sweep measured to take long waits: choose its points, type a range, or cancel.
     Ask,
+    /// Never the mode itself: a layer over the modes that inherit Normal while a demo plays.
+    /// The lecturer's keys try its bindings first ([`map_playing`]); a script's keys never
+    /// do, so a script's `key Right` still adjusts a parameter.
+    Demo,
 }
 
 impl InputMode {
@@ -36,7 +40,7 @@ impl InputMode {
 }
 
 /// A key as bindings describe it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
     /// A character, with or without Shift (its case says which).
     Char(char),
@@ -94,7 +98,7 @@ const fn b(
     }
 }
 
-use InputMode::{Ask, Confirm, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
+use InputMode::{Ask, Confirm, Demo, Input, Normal, Overlay, Sweep, TooSmall, Zoom};
 use Key::{Char as C, Code, Ctrl, Shift};
 
 /// Every binding. The order is the order of the help overlay.
@@ -185,6 +189,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Ask, &[Ctrl('c')], Action::QuitNow, "Ctrl-C", "quit", None),
     b(Confirm, &[C('q'), C('y'), Ctrl('c')], Action::QuitNow, "q y", "quit", Some("quit")),
     b(Confirm, &[Code(KeyCode::Esc)], Action::Close, "other keys", "stay", Some("stay")),
+    b(Demo, &[Code(KeyCode::Left)], Action::DemoJump(-1), "←/→", "the previous / next chapter, replayed from the start (← twice: one more back)", Some("chapter")),
+    b(Demo, &[Code(KeyCode::Right)], Action::DemoJump(1), "", "", None),
+    b(Demo, &[C(' ')], Action::DemoPause, "Space", "pause / resume the demo (and its run)", Some("pause")),
+    b(Demo, &[C('?')], Action::Help, "?", "the chapters, and every key", None),
 ];
 
 /// Lines an overlay scrolls by for PgUp / PgDn.
@@ -229,6 +237,20 @@ pub fn map(mode: InputMode, ev: &KeyEvent) -> Option<Action> {
     }
 }
 
+/// The action for a key of the lecturer while a demo plays: the [`InputMode::Demo`] layer
+/// first (in the modes that inherit Normal), then [`map`].
+pub fn map_playing(mode: InputMode, ev: &KeyEvent) -> Option<Action> {
+    let layered = (mode.inherits_normal() && ev.kind != KeyEventKind::Release)
+        .then(|| {
+            BINDINGS
+                .iter()
+                .filter(|b| b.mode == Demo)
+                .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        })
+        .flatten();
+    layered.map_or_else(|| map(mode, ev), |b| Some(b.action))
+}
+
 /// The hint bar of a mode: (key, word) pairs of the bindings that have a hint word.
 pub fn hint_items(mode: InputMode) -> Vec<(&'static str, &'static str)> {
     bindings_of(mode)
@@ -237,6 +259,33 @@ pub fn hint_items(mode: InputMode) -> Vec<(&'static str, &'static str)> {
                 .map(|h| (b.label.split(' ').next().unwrap_or(b.label), h))
         })
         .collect()
+}
+
+/// The hint bar of a mode while a demo plays: the demo layer's hints first, then the mode's
+/// whose keys it leaves alone (`→ l adjust` shows as `l adjust`; a binding whose first
+/// two keys the layer takes shows no hint).
+pub fn hint_items_playing(mode: InputMode) -> Vec<(&'static str, &'static str)> {
+    if !mode.inherits_normal() {
+        return hint_items(mode);
+    }
+    let layer: Vec<&Binding> = BINDINGS.iter().filter(|b| b.mode == Demo).collect();
+    let taken = |k: &Key| layer.iter().any(|b| b.keys.contains(k));
+    let mut items: Vec<(&'static str, &'static str)> = layer
+        .iter()
+        .filter_map(|b| b.hint.map(|h| (b.label, h)))
+        .collect();
+    for b in bindings_of(mode) {
+        let Some(hint) = b.hint else {
+            continue;
+        };
+        let words: Vec<&'static str> = b.label.split(' ').collect();
+        let free =
+            (0..words.len().min(b.keys.len()).max(1)).find(|&i| !b.keys.get(i).is_some_and(taken));
+        if let Some(i) = free {
+            items.push((words[i.min(words.len() - 1)], hint));
+        }
+    }
+    items
 }
 
 /// Help rows (keys, what they do) of a mode, in table order.
@@ -369,6 +418,32 @@ mod tests {
             .iter()
             .filter(|b| b.mode.inherits_normal())
             .any(|b| b.keys.iter().any(|k| k.matches(&ev) || k.matches(&shifted)))
+    }
+
+    #[test]
+    fn the_demo_layer_takes_the_lecturers_arrows_and_space_where_normal_keys_act() {
+        use InputMode::*;
+        assert_eq!(
+            map_playing(Normal, &key("Left")),
+            Some(Action::DemoJump(-1))
+        );
+        assert_eq!(map_playing(Zoom, &key("Right")), Some(Action::DemoJump(1)));
+        assert_eq!(map_playing(Sweep, &key("Space")), Some(Action::DemoPause));
+        assert_eq!(map_playing(Normal, &key("l")), map(Normal, &key("l")));
+        assert_eq!(map_playing(Normal, &key("?")), Some(Action::Help));
+        assert_eq!(
+            map_playing(Input, &key("Left")),
+            Some(Action::InputCursor(CursorMove::Left))
+        );
+        assert_eq!(
+            map_playing(Overlay, &key("Space")),
+            Some(Action::Scroll(PAGE))
+        );
+        let hints = hint_items_playing(Normal);
+        assert!(hints.contains(&("←/→", "chapter")), "{hints:?}");
+        assert!(hints.contains(&("l", "adjust")), "{hints:?}");
+        assert!(!hints.iter().any(|(k, _)| *k == "→"), "{hints:?}");
+        assert_eq!(hint_items_playing(Input), hint_items(Input));
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The live event loop: wait for an event (a key, a resize, a worker report, a signal, or
 //! the next cue of a demo), hand it to the [`Shell`], carry out the effects it asks for
-//! (clipboard, SVG figures, recording, suspend, a demo's pause), and redraw when something
-//! changed and a frame's time has passed.
+//! (clipboard, SVG figures, recording, suspend, a demo's jump to a chapter), and redraw when
+//! something changed and a frame's time has passed. A demo's timeline follows the HUD's
+//! pause and tells the HUD where the demo is.
 
 use super::app::{App, Effect};
-use super::driver::{Driver, FRAME};
+use super::driver::{FRAME, Threaded};
+use super::playback::{self, Tape};
 use super::shell::{Shell, UiEvent};
 use super::terminal::{NewRecording, ScreenRecorder, TeeOut, full_redraw, suspend};
 use super::update::cue::Cue;
+use super::worker::Emit;
 use super::{share, svg, view};
 use anyhow::Result;
 use ratatui::Terminal;
@@ -19,58 +22,101 @@ use std::time::{Duration, Instant};
 /// The terminal of the live TUI.
 pub type LiveTerminal = Terminal<CrosstermBackend<TeeOut>>;
 
-/// A demo being played live: its cues, paced by their waits.
+/// A demo being played live: its cues, paced by their waits in real time.
 pub struct Timeline {
-    cues: Vec<(usize, Cue)>,
+    tape: Tape,
     next: usize,
+    /// When the next cue is due.
     due: Instant,
-    speed: f64,
+    /// Seconds into the demo at `due` (the waits so far).
+    due_at: f64,
+    /// The length of the wait before `due`, in seconds.
+    wait_len: f64,
     paused_at: Option<Instant>,
 }
 
 impl Timeline {
-    pub fn new(cues: Vec<(usize, Cue)>, speed: f64) -> Timeline {
+    pub fn new(tape: Tape) -> Timeline {
         Timeline {
-            cues,
+            tape,
             next: 0,
             due: Instant::now(),
-            speed,
+            due_at: 0.0,
+            wait_len: 0.0,
             paused_at: None,
         }
     }
 
     fn finished(&self) -> bool {
-        self.next >= self.cues.len()
+        self.next >= self.tape.cues().len()
     }
 
-    /// Time until the next cue is due (none when paused or finished).
+    /// Seconds into the demo, pauses excluded.
+    fn position(&self) -> f64 {
+        let now = self.paused_at.unwrap_or_else(Instant::now);
+        let left = self.due.saturating_duration_since(now).as_secs_f64();
+        (self.due_at - left.min(self.wait_len)).max(0.0)
+    }
+
+    /// Time until the next cue is due or the HUD's clock turns over (none when paused or
+    /// finished).
     fn wait(&self) -> Option<Duration> {
-        (!self.finished() && self.paused_at.is_none())
-            .then(|| self.due.saturating_duration_since(Instant::now()))
+        if self.finished() || self.paused_at.is_some() {
+            return None;
+        }
+        let cue = self.due.saturating_duration_since(Instant::now());
+        let pos = self.position();
+        let second = Duration::from_secs_f64((pos.floor() + 1.0 - pos).max(0.001));
+        Some(cue.min(second))
     }
 
-    /// Pause or resume the demo itself.
-    fn toggle(&mut self) {
-        match self.paused_at.take() {
-            Some(at) => self.due += at.elapsed(),
-            None => self.paused_at = Some(Instant::now()),
+    /// Pause or resume the demo itself (the App's HUD says which).
+    fn set_paused(&mut self, paused: bool) {
+        match (paused, self.paused_at) {
+            (true, None) => self.paused_at = Some(Instant::now()),
+            (false, Some(at)) => {
+                self.due += at.elapsed();
+                self.paused_at = None;
+            }
+            _ => {}
         }
     }
 
-    /// The cues due now, up to and including the next wait.
-    fn due_cues(&mut self) -> Vec<(usize, Cue)> {
+    /// Go on from cue `next`, `position` seconds into the demo (after a jump).
+    fn resume_at(&mut self, next: usize, position: f64) {
+        self.next = next;
+        self.due = Instant::now();
+        self.due_at = position;
+        self.wait_len = 0.0;
+        self.paused_at = None;
+    }
+
+    /// The cues due now (with their index), up to and including the next wait.
+    fn due_cues(&mut self) -> Vec<(usize, usize, Cue)> {
         let mut out = Vec::new();
         while self.paused_at.is_none() && !self.finished() && Instant::now() >= self.due {
-            let (line, cue) = self.cues[self.next].clone();
+            let index = self.next;
+            let (line, cue) = self.tape.cues()[index].clone();
             self.next += 1;
             if let Cue::Wait(secs) = cue {
-                self.due = Instant::now() + Duration::from_secs_f64(secs / self.speed);
+                self.wait_len = secs / self.tape.speed();
+                self.due_at += self.wait_len;
+                self.due = Instant::now() + Duration::from_secs_f64(self.wait_len);
                 break;
             }
-            out.push((line, cue));
+            out.push((index, line, cue));
         }
         out
     }
+}
+
+/// A demo playing live: its timeline, and what a jump replays from.
+pub struct LiveDemo {
+    pub timeline: Timeline,
+    /// The App the demo started from (a jump replays the demo from it).
+    pub initial: App,
+    /// Where a worker's events go (a jump starts a worker of its own).
+    pub emit: Emit,
 }
 
 /// What the loop needs besides the shell.
@@ -78,33 +124,62 @@ pub struct Live<'a> {
     pub rx: &'a mpsc::Receiver<UiEvent>,
     pub recorder: ScreenRecorder,
     pub new_recording: NewRecording,
-    pub timeline: Option<Timeline>,
+    pub demo: Option<LiveDemo>,
 }
 
 /// Run until quit. Returns the exit code and lines to print once the terminal is restored.
-pub fn run<D: Driver>(
+pub fn run(
     term: &mut LiveTerminal,
-    shell: &mut Shell<D>,
+    shell: &mut Shell<Threaded>,
     live: &mut Live,
 ) -> Result<(u8, Vec<String>)> {
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     // Messages are logged with the time since the start.
     let started = Instant::now();
+    // The HUD's clock as last drawn (whole seconds).
+    let mut hud_second = None;
     while !shell.app().quit_requested() {
-        let due = live.timeline.as_mut().map(Timeline::due_cues);
-        for (line, cue) in due.unwrap_or_default() {
+        let due = match live.demo.as_mut() {
+            Some(demo) => {
+                let timeline = &mut demo.timeline;
+                timeline.set_paused(shell.app().demo().is_some_and(|d| d.paused));
+                let cues = timeline.due_cues();
+                cues.into_iter()
+                    .map(|(index, line, cue)| (timeline.tape.chapter_of_cue(index), line, cue))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        for (chapter, line, cue) in due {
             match cue {
-                Cue::Mark(label) => live.recorder.mark(&label),
+                Cue::Mark(label) => {
+                    live.recorder.mark(&label);
+                    if let Some(k) = chapter {
+                        shell.demo_chapter(k);
+                    }
+                }
                 cue => {
                     shell.set_time(started.elapsed().as_secs_f64());
                     let effects = shell.handle(UiEvent::Cue { line, cue });
                     if carry_out(term, shell, live, effects)? {
                         last_draw = None;
                     }
-                    dirty = true;
                 }
             }
+            dirty = true;
+        }
+        if let Some(demo) = live.demo.as_ref() {
+            let timeline = &demo.timeline;
+            if timeline.finished() && shell.app().demo().is_some_and(|d| !d.finished) {
+                shell.demo_finished();
+            }
+            if !timeline.finished() {
+                shell.demo_position(timeline.position());
+            }
+            let second = shell.app().demo().map(|d| d.position.floor() as u64);
+            dirty |= second != hud_second;
+            hud_second = second;
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             let drawn = term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
@@ -112,7 +187,7 @@ pub fn run<D: Driver>(
             last_draw = Some(Instant::now());
             dirty = false;
         }
-        let cue_wait = live.timeline.as_ref().and_then(Timeline::wait);
+        let cue_wait = live.demo.as_ref().and_then(|d| d.timeline.wait());
         let frame_wait =
             dirty.then(|| FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())));
         let wait = match (cue_wait, frame_wait) {
@@ -147,11 +222,57 @@ pub fn run<D: Driver>(
     Ok((shell.exit_code(), notes))
 }
 
+/// Replay the demo from its start to `chapter` on the virtual clock (drawing where it is
+/// going first: a replay takes as long as the labs' work up to there), and go on live from
+/// there: the replayed App, its runs handed to a new worker thread, the timeline at the
+/// cue after the chapter's mark. The old worker stops; its last reports are stale.
+fn jump(
+    term: &mut LiveTerminal,
+    shell: &mut Shell<Threaded>,
+    live: &mut Live,
+    chapter: Option<usize>,
+) -> Result<()> {
+    let Some(demo) = live.demo.as_mut() else {
+        return Ok(());
+    };
+    let to = chapter
+        .and_then(|k| {
+            demo.timeline
+                .tape
+                .chapters()
+                .get(k)
+                .map(|c| c.label.clone())
+        })
+        .map_or("the start".to_string(), |label| format!("'{label}'"));
+    shell.effect_done(Ok(format!("replaying the demo to {to}…")));
+    term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
+    let size = term.size()?;
+    // As in a headless play: the replayed frames must not depend on the machine's speed.
+    crate::clock::withhold_on_this_thread(true);
+    let landed = playback::replay(
+        &demo.timeline.tape,
+        &demo.initial,
+        (size.width, size.height),
+        chapter,
+        shell.app(),
+    );
+    crate::clock::withhold_on_this_thread(false);
+    match landed {
+        Ok(landed) => {
+            let driver = Threaded::adopt(landed.driver, demo.emit.clone())?;
+            drop(shell.replace(landed.app, driver));
+            demo.timeline.resume_at(landed.next, landed.position);
+        }
+        Err(e) => shell.effect_done(Err(format!("the jump to {to} failed: {e}"))),
+    }
+    Ok(())
+}
+
 /// Carry out what the shell asked of the outside world. Returns whether the screen must be
 /// drawn again now (after a suspend).
-fn carry_out<D: Driver>(
+fn carry_out(
     term: &mut LiveTerminal,
-    shell: &mut Shell<D>,
+    shell: &mut Shell<Threaded>,
     live: &mut Live,
     effects: Vec<Effect>,
 ) -> Result<bool> {
@@ -202,11 +323,9 @@ fn carry_out<D: Driver>(
                 let _ = shell.handle(UiEvent::Resize(w, h));
                 redraw = true;
             }
-            // While a demo plays, Space pauses the demo itself (and the run with it).
-            Effect::PauseToggled => {
-                if let Some(timeline) = live.timeline.as_mut().filter(|t| !t.finished()) {
-                    timeline.toggle();
-                }
+            Effect::DemoJump { chapter } => {
+                jump(term, shell, live, chapter)?;
+                redraw = true;
             }
             Effect::CueFailed { line, message } => {
                 shell.effect_done(Err(format!("demo line {line}: {message}")));
@@ -276,4 +395,46 @@ fn write_sweep(app: &App) -> Result<String, String> {
     write(&format!("{base}.svg"), svg.as_bytes())?;
     write(&format!("{base}.csv"), &csv)?;
     Ok(format!("wrote {base}.svg and {base}.csv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeline_keeps_the_demos_position_and_stops_it_while_paused() {
+        let mark = |s: &str| Cue::Mark(s.into());
+        let cues = vec![
+            (1, mark("a")),
+            (2, Cue::Wait(0.1)),
+            (3, mark("b")),
+            (4, Cue::Wait(60.0)),
+            (5, mark("c")),
+        ];
+        let mut timeline = Timeline::new(Tape::new(cues, 2.0));
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![0], "the cues before the first wait");
+        assert!(timeline.position() <= 0.05);
+        std::thread::sleep(Duration::from_millis(80));
+        // The wait (0.05 s at speed 2) is over: the position stops at its end until the
+        // next cue is taken.
+        assert_eq!(timeline.position(), 0.05);
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![2]);
+        timeline.set_paused(true);
+        let at = timeline.position();
+        assert!((0.05..30.05).contains(&at), "{at}");
+        assert!(timeline.wait().is_none());
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(timeline.position(), at, "no time passes while paused");
+        timeline.set_paused(false);
+        assert!(timeline.position() >= at);
+        assert!(timeline.wait().is_some_and(|w| w <= Duration::from_secs(1)));
+        // A jump goes on from a cue at a position: the cues from there are due at once.
+        timeline.resume_at(4, 30.05);
+        let due: Vec<usize> = timeline.due_cues().iter().map(|c| c.0).collect();
+        assert_eq!(due, vec![4]);
+        assert!(timeline.finished());
+        assert_eq!(timeline.position(), 30.05);
+    }
 }

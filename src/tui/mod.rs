@@ -28,6 +28,7 @@ pub mod live;
 pub mod model;
 pub mod pace;
 pub mod panes;
+pub mod playback;
 pub mod raster;
 pub mod share;
 pub mod shell;
@@ -45,7 +46,7 @@ use anyhow::Result;
 use app::App;
 use crossterm::event::Event;
 use driver::Threaded;
-use live::{Live, Timeline};
+use live::{Live, LiveDemo, Timeline};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::IsTerminal;
@@ -81,7 +82,8 @@ pub fn run(start: Start, new_recording: NewRecording) -> Result<u8> {
     run_live(start, new_recording, None)
 }
 
-/// Play a demo in the live TUI (keys go through the real keymap; Space pauses the demo).
+/// Play a demo in the live TUI (keys go through the real keymap; Space pauses the demo,
+/// ←/→ jump to its chapters, ? lists them).
 pub fn run_demo(start: Start, new_recording: NewRecording, demo: DemoPlay) -> Result<u8> {
     run_live(start, new_recording, Some(demo))
 }
@@ -101,8 +103,8 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         std::process::exit(101);
     }));
     let recorder = ScreenRecorder::default();
-    let (timeline, start_recording) = match demo {
-        Some(d) => (Some(Timeline::new(d.cues, d.speed)), d.record),
+    let (tape, start_recording) = match demo {
+        Some(d) => (Some(playback::Tape::new(d.cues, d.speed)), d.record),
         None => (None, None),
     };
     let guard = terminal::Guard;
@@ -116,15 +118,26 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
     spawn_input(tx.clone())?;
     spawn_signals(tx.clone())?;
     let emit_tx = tx.clone();
-    let driver = Threaded::spawn(Arc::new(move |e| {
+    let emit: worker::Emit = Arc::new(move |e| {
         let _ = emit_tx.send(UiEvent::Worker(e));
-    }))?;
+    });
+    let driver = Threaded::spawn(emit.clone())?;
     let size = term.size()?;
     let mut app = App::configured(start.spec, start.theme, start.speed, &start.labs);
     // Every problem of the config file, on the first frame (demos never read it).
     if let Some((file, problems)) = &start.problems {
         update::config_problems(&mut app, file, problems);
     }
+    // A demo shows its HUD; a jump replays it from the App it started from.
+    let demo = tape.map(|tape| {
+        let initial = app.clone();
+        update::demo::start(&mut app, tape.hud());
+        LiveDemo {
+            timeline: Timeline::new(tape),
+            initial,
+            emit,
+        }
+    });
     let mut shell = shell::Shell::start(app, driver, (size.width, size.height));
     if recorder.is_on() {
         shell.recording(Some("recording".into()));
@@ -133,7 +146,7 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
         rx: &rx,
         recorder,
         new_recording,
-        timeline,
+        demo,
     };
     let outcome = live::run(&mut term, &mut shell, &mut live);
     drop(guard);

@@ -149,12 +149,75 @@ pub struct LogEntry {
 impl LogEntry {
     /// `m:ss` (or `h:mm:ss`) since the start.
     pub fn time(&self) -> String {
-        let s = self.at.max(0.0) as u64;
-        let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-        if h > 0 {
-            format!("{h}:{m:02}:{s:02}")
-        } else {
-            format!("{m}:{s:02}")
+        clock_text(self.at)
+    }
+}
+
+/// Whole seconds as `m:ss` (or `h:mm:ss`).
+pub fn clock_text(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// A demo's chapter: one `mark` of its script, at its time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chapter {
+    /// Seconds into the demo (its waits before the mark, at the demo's speed).
+    pub at: f64,
+    pub label: String,
+    /// The index of the `mark` among the script's cues.
+    pub cue: usize,
+}
+
+/// What the status bar shows while a demo plays (its HUD): where the demo is, how long it
+/// is, the chapter it is in, whether it is paused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoHud {
+    /// Seconds the demo takes (its waits at its speed).
+    pub length: f64,
+    pub chapters: Vec<Chapter>,
+    /// Seconds into the demo, pauses excluded.
+    pub position: f64,
+    /// The last chapter whose mark was passed.
+    pub chapter: Option<usize>,
+    /// The lecturer paused the demo (Space).
+    pub paused: bool,
+    /// Pausing the demo paused its run too, so resuming resumes it.
+    pub paused_run: bool,
+    /// Every cue has played: Space acts on the run again.
+    pub finished: bool,
+}
+
+impl DemoHud {
+    /// At the start of a demo of `length` seconds with these chapters.
+    pub fn new(length: f64, chapters: Vec<Chapter>) -> DemoHud {
+        DemoHud {
+            length,
+            chapters,
+            position: 0.0,
+            chapter: None,
+            paused: false,
+            paused_run: false,
+            finished: false,
         }
+    }
+
+    /// The current chapter's label.
+    pub fn chapter_label(&self) -> Option<&str> {
+        Some(self.chapters.get(self.chapter?)?.label.as_str())
+    }
+
+    /// `0:26 / 2:22`.
+    pub fn clock(&self) -> String {
+        format!(
+            "{} / {}",
+            clock_text(self.position.min(self.length)),
+            clock_text(self.length)
+        )
     }
 }

@@ -57,7 +57,13 @@ impl<D: Driver> Shell<D> {
         let mut out = Vec::new();
         match event {
             UiEvent::Key(key) => {
-                if let Some(action) = keymap::map(self.app.mode(), &key) {
+                // While a demo plays, the lecturer's keys (not the script's) reach its layer.
+                let action = if self.app.demo().is_some() {
+                    keymap::map_playing(self.app.mode(), &key)
+                } else {
+                    keymap::map(self.app.mode(), &key)
+                };
+                if let Some(action) = action {
                     self.act(action, &mut out);
                 }
             }
@@ -85,10 +91,8 @@ impl<D: Driver> Shell<D> {
     }
 
     fn act(&mut self, action: Action, out: &mut Vec<Effect>) {
-        match action {
-            Action::Suspend => out.push(Effect::Suspend),
-            Action::TogglePause => out.push(Effect::PauseToggled),
-            _ => {}
+        if action == Action::Suspend {
+            out.push(Effect::Suspend);
         }
         let cmds = update::update(&mut self.app, action);
         self.driver.send(cmds);
@@ -124,6 +128,33 @@ impl<D: Driver> Shell<D> {
     /// 0, or 128 + the signal that ended the TUI.
     pub fn exit_code(&self) -> u8 {
         self.exit
+    }
+
+    /// The demo playing is `secs` in (pauses excluded).
+    pub fn demo_position(&mut self, secs: f64) {
+        update::demo::position(&mut self.app, secs);
+    }
+
+    /// The demo playing passed the mark of chapter `index`.
+    pub fn demo_chapter(&mut self, index: usize) {
+        update::demo::chapter(&mut self.app, index);
+    }
+
+    /// Every cue of the demo playing has played.
+    pub fn demo_finished(&mut self) {
+        update::demo::finished(&mut self.app);
+    }
+
+    /// Go on from `app` and `driver` (a demo replayed to a chapter); returns the driver
+    /// replaced (dropping it stops its worker).
+    pub fn replace(&mut self, app: App, driver: D) -> D {
+        self.app = app;
+        std::mem::replace(&mut self.driver, driver)
+    }
+
+    /// The App and the driver.
+    pub fn into_parts(self) -> (App, D) {
+        (self.app, self.driver)
     }
 }
 
@@ -185,8 +216,8 @@ mod tests {
         // A key that only moves the selection asks nothing of anyone.
         assert_eq!(shell.handle(key("Down")), vec![]);
         assert!(sent(&mut shell).is_empty());
-        // Space pauses the run and tells the loop (a live demo pauses with it).
-        assert_eq!(shell.handle(key("Space")), vec![Effect::PauseToggled]);
+        // Space pauses the run (the worker hears it; the event loop has nothing to do).
+        assert_eq!(shell.handle(key("Space")), vec![]);
         assert!(matches!(sent(&mut shell).as_slice(), [Command::Run(false)]));
         // Share copies the command; w with nothing drawn yet says so and writes nothing.
         let share = shell.handle(key("y"));

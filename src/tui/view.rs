@@ -1,12 +1,13 @@
 //! The whole frame, drawn from the App alone: lab tabs, the parameter panel, the lab's pane
-//! (with the sweep view under it), the caption bar, the status bar (state, step/total,
-//! speed, a progress gauge with ETA on long runs, the message — cut with a pointer to the
-//! log when it does not fit), the hint bar of the current mode, the help, explain, share and
-//! message-log overlays, and the question `q` asks during long work. Below the minimum size
-//! it draws only what size is needed.
+//! (with the sweep view under it), the caption bar, the status bar (a playing demo's HUD,
+//! state, step/total, speed, a progress gauge with ETA on long runs, the message — cut with
+//! a pointer to the log when it does not fit), the hint bar of the current mode, the help
+//! (headed by a demo's chapters), explain, share and message-log overlays, and the question
+//! `q` asks during long work. Below the minimum size it draws only what size is needed.
 
-use super::app::{App, Overlay, RunState, SweepView};
+use super::app::{App, DemoHud, Overlay, RunState, SweepView};
 use super::keymap::{self, InputMode};
+use super::model::clock_text;
 use super::panes::{self, PaneCtx};
 use super::share;
 use super::theme::Theme;
@@ -318,6 +319,9 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if app.recording().is_some() {
         spans.push(Span::styled(" ● REC ", theme.error));
     }
+    if let Some(hud) = app.demo() {
+        spans.extend(demo_spans(hud, theme));
+    }
     spans.extend([
         Span::styled(format!(" {} ", state.label()), style),
         Span::styled(format!("  step {step}/{total}  "), theme.text),
@@ -349,6 +353,31 @@ fn render_status(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
+
+/// A demo's HUD: `DEMO`, its position and length, its chapter, and whether it is paused
+/// or over.
+fn demo_spans(hud: &DemoHud, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![
+        Span::styled(" DEMO ", theme.title),
+        Span::styled(format!(" {} ", hud.clock()), theme.text),
+    ];
+    if let Some(label) = hud.chapter_label() {
+        spans.push(Span::styled(
+            format!("{} ", crate::fmt::clip_text(label, CHAPTER_WIDTH)),
+            theme.accent,
+        ));
+    }
+    if hud.paused {
+        spans.push(Span::styled("demo paused ", theme.paused));
+    } else if hud.finished {
+        spans.push(Span::styled("demo over ", theme.done));
+    }
+    spans.push(Span::raw(" "));
+    spans
+}
+
+/// The most characters of a chapter's name the status bar shows.
+const CHAPTER_WIDTH: usize = 24;
 
 /// A message cut to `room` columns, saying where the rest is: the log (`M`) has it in full.
 fn fit_message(text: &str, room: usize) -> String {
@@ -389,13 +418,17 @@ fn gauge(step: u64, total: u64, width: usize) -> String {
 /// and quit always show at the right; the other hints fill from the left as far as they fit.
 fn render_hints(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mode = app.mode();
-    let mut items: Vec<(String, &'static str)> = keymap::hint_items(mode)
-        .into_iter()
-        .map(|(k, w)| (k.to_string(), w))
-        .collect();
+    let hints = if app.demo().is_some() {
+        keymap::hint_items_playing(mode)
+    } else {
+        keymap::hint_items(mode)
+    };
+    let mut items: Vec<(String, &'static str)> =
+        hints.into_iter().map(|(k, w)| (k.to_string(), w)).collect();
     if mode == InputMode::Normal {
-        // The lab's own keys right after the parameter keys: they are what is new here.
-        let at = items.len().min(3);
+        // The lab's own keys right after the parameter keys: they are what is new here (in
+        // a demo, after its own keys too).
+        let at = items.len().min(if app.demo().is_some() { 5 } else { 3 });
         for (i, a) in panes::keys(app.lab().id()).enumerate() {
             items.insert(at + i, (a.key.to_string(), a.label));
         }
@@ -459,6 +492,10 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::raw(""));
     };
+    if let Some(hud) = app.demo() {
+        demo_help(hud, theme, &mut lines);
+        section("keys while the demo plays", InputMode::Demo, &mut lines);
+    }
     section("keys", InputMode::Normal, &mut lines);
     let lab = app.lab().id();
     if panes::keys(lab).next().is_some() {
@@ -482,6 +519,32 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     );
     lines.pop();
     lines
+}
+
+/// The demo's chapters, with their times, the current one marked.
+fn demo_help(hud: &DemoHud, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::styled(
+        format!("the demo's chapters ({} in all)", clock_text(hud.length)),
+        theme.title,
+    ));
+    if hud.chapters.is_empty() {
+        lines.push(Line::styled(
+            "  none: the script has no mark lines",
+            theme.dim,
+        ));
+    }
+    for (i, c) in hud.chapters.iter().enumerate() {
+        let here = hud.chapter == Some(i);
+        lines.push(Line::from(vec![
+            Span::styled(if here { "▸ " } else { "  " }, theme.accent),
+            Span::styled(format!("{:>5}  ", clock_text(c.at)), theme.dim),
+            Span::styled(
+                c.label.clone(),
+                if here { theme.accent } else { theme.text },
+            ),
+        ]));
+    }
+    lines.push(Line::raw(""));
 }
 
 /// The sweep's cost prompt (each choice with its measured cost) or its range being typed.

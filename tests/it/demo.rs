@@ -308,3 +308,205 @@ fn run_plot_writes_an_svg_figure_for_every_lab() {
         assert!(text.contains(needle), "mf.svg lacks {needle}");
     }
 }
+
+// The demo's HUD and its chapters, through the inline driver (the code the headless player
+// and the live TUI's ←/→ run).
+
+use gradscope::testing::demo::script::Script;
+use gradscope::testing::labs::LabId;
+use gradscope::testing::run::RunSpec;
+use gradscope::testing::tui::app::{App, RunState};
+use gradscope::testing::tui::playback::{Playback, Tape, quiet};
+use gradscope::testing::tui::theme::ThemeName;
+use ratatui::backend::TestBackend;
+
+/// Three chapters over 12 s of mf: each changes what the screen shows (a caption, a
+/// parameter set by a key of the script, a preset), and `+` runs the lab at full speed so
+/// its run is done within the first chapter.
+const CHAPTERED: &str = "lab mf
+key + x12
+caption Before any chapter.
+wait 1s
+mark first
+caption The first chapter.
+wait 3s
+mark second
+caption The second chapter: rows one more, by the script's Right key.
+key Right
+wait 4s
+mark third
+preset in-order
+caption The third chapter.
+wait 4s
+";
+
+fn chaptered() -> Playback<TestBackend> {
+    let script = Script::parse(CHAPTERED).unwrap();
+    let app = App::new(RunSpec::new(LabId::all()[0]), ThemeName::Default);
+    let tape = Tape::new(script.cues, 1.0);
+    Playback::new(tape, app, TestBackend::new(120, 40), true).unwrap()
+}
+
+/// A play of [`CHAPTERED`] up to the start of `chapter`, drawn there.
+fn played_to(chapter: Option<usize>) -> Playback<TestBackend> {
+    let mut play = chaptered();
+    play.play_to(chapter, &mut quiet).unwrap();
+    play.draw().unwrap();
+    play
+}
+
+fn screen_of(play: &Playback<TestBackend>) -> String {
+    let buf = play.tui().terminal().backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn status_of(play: &Playback<TestBackend>) -> String {
+    screen_of(play).lines().nth(38).unwrap().to_string()
+}
+
+/// Same screen, cell for cell (symbols and styles).
+fn assert_same_screen(a: &Playback<TestBackend>, b: &Playback<TestBackend>, what: &str) {
+    let (ba, bb) = (
+        a.tui().terminal().backend().buffer(),
+        b.tui().terminal().backend().buffer(),
+    );
+    assert!(
+        ba == bb,
+        "{what}:\n{}\n---- versus ----\n{}",
+        screen_of(a),
+        screen_of(b)
+    );
+}
+
+#[test]
+fn the_hud_shows_the_position_chapter_and_pause_in_the_status_bar() {
+    let mut play = played_to(None);
+    let status = status_of(&play);
+    assert!(status.contains("DEMO  0:00 / 0:12"), "{status}");
+    play.play_for(2.0).unwrap();
+    let status = status_of(&play);
+    assert!(status.contains("0:02 / 0:12 first"), "{status}");
+    assert!(play.app().run_state() == RunState::Done);
+    // Space pauses the demo itself, even with the run done: the status says so (not the
+    // run's "the run is done: r restarts it"), and time passes without the demo.
+    play.press("Space").unwrap();
+    play.play_for(3.0).unwrap();
+    let status = status_of(&play);
+    assert!(status.contains("0:02 / 0:12 first demo paused"), "{status}");
+    assert!(!status.contains("the run is done"), "{status}");
+    assert!(play.app().caption().unwrap().contains("first chapter"));
+    play.press("Space").unwrap();
+    play.play_for(2.5).unwrap();
+    let status = status_of(&play);
+    assert!(status.contains("0:04 / 0:12 second"), "{status}");
+    assert!(!status.contains("paused"), "{status}");
+    // The script's Right key adjusted a parameter: a script's keys never reach the
+    // lecturer's layer.
+    assert_eq!(play.app().lab().params().get("rows").to_string(), "31");
+    // ? lists the chapters, the current one marked.
+    play.press("?").unwrap();
+    play.draw().unwrap();
+    let screen = screen_of(&play);
+    assert!(
+        screen.contains("the demo's chapters (0:12 in all)"),
+        "{screen}"
+    );
+    assert!(screen.contains("▸  0:04  second"), "{screen}");
+    assert!(screen.contains("   0:08  third"), "{screen}");
+    play.press("Esc").unwrap();
+    play.play_for(9.0).unwrap();
+    let status = status_of(&play);
+    assert!(status.contains("0:12 / 0:12 third demo over"), "{status}");
+    // The hint bar gives ← and → to the chapters, and the parameter to h and l.
+    let hints = screen_of(&play).lines().nth(39).unwrap().to_string();
+    assert!(
+        hints.contains("←/→ chapter") && hints.contains("l adjust"),
+        "{hints}"
+    );
+    assert!(!hints.contains("→ adjust"), "{hints}");
+}
+
+#[test]
+fn jumping_to_a_mark_gives_the_same_buffer_as_playing_up_to_it() {
+    let at: Vec<Playback<TestBackend>> = [None, Some(0), Some(1), Some(2)]
+        .into_iter()
+        .map(played_to)
+        .collect();
+    let mut play = chaptered();
+    play.play_to(Some(2), &mut quiet).unwrap();
+    play.play_for(3.0).unwrap();
+    // Three seconds into the third chapter, ← goes back to its start; at once again, to the
+    // chapter before; → forward again.
+    for (key, landing, what) in [
+        ("Left", 3, "← in the third chapter"),
+        ("Left", 2, "← at the third's start"),
+        ("Left", 1, "← at the second's start"),
+        ("Right", 2, "→ from the first"),
+        ("Right", 3, "→ from the second"),
+        ("Left", 2, "← at the third's start"),
+    ] {
+        play.press(key).unwrap();
+        play.draw().unwrap();
+        assert_same_screen(&play, &at[landing], what);
+        assert_eq!(play.position(), at[landing].position(), "{what}");
+    }
+    // From the first chapter ← replays to the demo's start.
+    play.press("Left").unwrap();
+    play.press("Left").unwrap();
+    play.draw().unwrap();
+    assert_same_screen(&play, &at[0], "← from the first chapter");
+    // A jump lands on the very state an uninterrupted play has there: both play on alike.
+    play.press("Right").unwrap();
+    play.press("Right").unwrap();
+    let mut uninterrupted = played_to(Some(1));
+    for p in [&mut play, &mut uninterrupted] {
+        p.play_for(5.0).unwrap();
+        p.draw().unwrap();
+    }
+    assert_same_screen(&play, &uninterrupted, "five seconds after landing");
+    // → in the last chapter says so and stays.
+    let before = play.position();
+    play.press("Right").unwrap();
+    assert_eq!(play.position(), before);
+    let says = play.app().message().map(|m| m.text.clone()).unwrap();
+    assert!(
+        says.contains("'third' is the demo's last chapter"),
+        "{says}"
+    );
+}
+
+#[test]
+fn headless_recordings_show_the_hud_only_with_hud() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("hud.tape");
+    std::fs::write(&demo, "size 80x24\nlab mf\nwait 0.5s\nmark only\nwait 1s\n").unwrap();
+    let cast = dir.path().join("hud.cast");
+    let hud = dir.path().join("with.cast");
+    record(&demo, &cast);
+    let o = gradscope()
+        .args(["demo", "--headless", "--hud", "--record"])
+        .arg(&hud)
+        .arg(&demo)
+        .env("SOURCE_DATE_EPOCH", "1795000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (plain, with) = (
+        std::fs::read_to_string(&cast).unwrap(),
+        std::fs::read_to_string(&hud).unwrap(),
+    );
+    // The terminal is written cell by cell, skipping cells already right: the HUD's parts
+    // show up one by one.
+    assert!(!plain.contains("DEMO"));
+    for part in ["DEMO", "0:00", "0:01", "only"] {
+        assert!(with.contains(part), "{part}");
+    }
+    check_cast(&with);
+}

@@ -13,6 +13,7 @@
 //! as it was left (the worker steps only the shown lab's run).
 
 pub mod cue;
+pub mod demo;
 mod log;
 mod on_worker;
 mod quit;
@@ -421,6 +422,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Command> {
                 vec![]
             }
         },
+        Action::DemoPause => demo::pause(app),
+        Action::DemoJump(dir) => demo::jump(app, dir),
         Action::StepOnce => {
             if app.lab().run == RunState::Done {
                 say(app, "the run is done: r restarts it");

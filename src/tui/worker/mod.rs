@@ -184,6 +184,13 @@ impl WorkerCore {
         }
     }
 
+    /// Send events to `emit` from now on, with sweeps and seeds on threads of their own
+    /// (`threaded_sweeps`) or inline; one already running inline goes on inline.
+    pub fn rewire(&mut self, emit: Emit, threaded_sweeps: bool) {
+        self.emit = emit;
+        self.threaded_sweeps = threaded_sweeps;
+    }
+
     /// The shown lab's run.
     fn current(&mut self) -> Option<&mut LabRun> {
         let shown = self.shown?;
