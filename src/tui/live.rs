@@ -117,6 +117,16 @@ pub struct LiveDemo {
     pub initial: App,
     /// Where a worker's events go (a jump starts a worker of its own).
     pub emit: Emit,
+    /// A jump being replayed on its own thread: where it goes, and its result to come.
+    pub replaying: Option<Replaying>,
+}
+
+/// A jump under way: the replay runs on its own thread, so the UI keeps drawing and
+/// answering (the demo waits; keys other than quitting wait too: they would act on the
+/// screen the jump is about to replace).
+pub struct Replaying {
+    to: String,
+    result: mpsc::Receiver<Result<playback::Landed, String>>,
 }
 
 /// What the loop needs besides the shell.
@@ -142,8 +152,21 @@ pub fn run(
     while !shell.app().quit_requested() {
         let due = match live.demo.as_mut() {
             Some(demo) => {
+                if let Some(done) = demo.replaying.as_ref().and_then(|r| {
+                    r.result
+                        .try_recv()
+                        .ok()
+                        .map(|landed| (r.to.clone(), landed))
+                }) {
+                    demo.replaying = None;
+                    land(shell, demo, done)?;
+                    last_draw = None;
+                    dirty = true;
+                }
                 let timeline = &mut demo.timeline;
-                timeline.set_paused(shell.app().demo().is_some_and(|d| d.paused));
+                timeline.set_paused(
+                    demo.replaying.is_some() || shell.app().demo().is_some_and(|d| d.paused),
+                );
                 let cues = timeline.due_cues();
                 cues.into_iter()
                     .map(|(index, line, cue)| (timeline.tape.chapter_of_cue(index), line, cue))
@@ -190,10 +213,16 @@ pub fn run(
         let cue_wait = live.demo.as_ref().and_then(|d| d.timeline.wait());
         let frame_wait =
             dirty.then(|| FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed())));
-        let wait = match (cue_wait, frame_wait) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // A replay in flight is looked at every frame.
+        let replay_wait = live
+            .demo
+            .as_ref()
+            .and_then(|d| d.replaying.as_ref())
+            .map(|_| FRAME);
+        let wait = [cue_wait, frame_wait, replay_wait]
+            .into_iter()
+            .flatten()
+            .min();
         let event = match wait {
             Some(wait) => match live.rx.recv_timeout(wait) {
                 Ok(e) => e,
@@ -207,6 +236,14 @@ pub fn run(
         };
         dirty = true;
         shell.set_time(started.elapsed().as_secs_f64());
+        if let (UiEvent::Key(key), Some(r)) = (
+            &event,
+            live.demo.as_ref().and_then(|d| d.replaying.as_ref()),
+        ) && !is_quit(key)
+        {
+            shell.effect_done(Ok(format!("replaying the demo to {}… (q quits)", r.to)));
+            continue;
+        }
         let effects = shell.handle(event);
         if carry_out(term, shell, live, effects)? {
             last_draw = None;
@@ -222,10 +259,9 @@ pub fn run(
     Ok((shell.exit_code(), notes))
 }
 
-/// Replay the demo from its start to `chapter` on the virtual clock (drawing where it is
-/// going first: a replay takes as long as the labs' work up to there), and go on live from
-/// there: the replayed App, its runs handed to a new worker thread, the timeline at the
-/// cue after the chapter's mark. The old worker stops; its last reports are stale.
+/// Replay the demo from its start to `chapter` on the virtual clock, on a thread of its own
+/// (a replay takes as long as the labs' work up to there; the UI goes on drawing and says
+/// where it is going); [`land`] goes on live from there once it is done.
 fn jump(
     term: &mut LiveTerminal,
     shell: &mut Shell<Threaded>,
@@ -235,6 +271,10 @@ fn jump(
     let Some(demo) = live.demo.as_mut() else {
         return Ok(());
     };
+    if let Some(r) = &demo.replaying {
+        shell.effect_done(Ok(format!("replaying the demo to {}…", r.to)));
+        return Ok(());
+    }
     let to = chapter
         .and_then(|k| {
             demo.timeline
@@ -245,18 +285,35 @@ fn jump(
         })
         .map_or("the start".to_string(), |label| format!("'{label}'"));
     shell.effect_done(Ok(format!("replaying the demo to {to}…")));
-    term.draw(|f| view::render(shell.app(), f.area(), f.buffer_mut()))?;
     let size = term.size()?;
-    // As in a headless play: the replayed frames must not depend on the machine's speed.
-    crate::clock::withhold_on_this_thread(true);
-    let landed = playback::replay(
-        &demo.timeline.tape,
-        &demo.initial,
-        (size.width, size.height),
-        chapter,
-        shell.app(),
+    let (tape, initial, before) = (
+        demo.timeline.tape.clone(),
+        demo.initial.clone(),
+        shell.app().clone(),
     );
-    crate::clock::withhold_on_this_thread(false);
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("demo-replay".into())
+        .spawn(move || {
+            // As in a headless play: the replayed frames must not depend on the machine's
+            // speed.
+            crate::clock::withhold_on_this_thread(true);
+            let landed =
+                playback::replay(&tape, &initial, (size.width, size.height), chapter, &before);
+            let _ = tx.send(landed);
+        })?;
+    demo.replaying = Some(Replaying { to, result: rx });
+    Ok(())
+}
+
+/// Go on live from a finished replay: the replayed App, its runs handed to a new worker
+/// thread, the timeline at the cue after the chapter's mark. The old worker stops; its last
+/// reports are stale.
+fn land(
+    shell: &mut Shell<Threaded>,
+    demo: &mut LiveDemo,
+    (to, landed): (String, Result<playback::Landed, String>),
+) -> Result<()> {
     match landed {
         Ok(landed) => {
             let driver = Threaded::adopt(landed.driver, demo.emit.clone())?;
@@ -266,6 +323,16 @@ fn jump(
         Err(e) => shell.effect_done(Err(format!("the jump to {to} failed: {e}"))),
     }
     Ok(())
+}
+
+/// q and Ctrl-C: the keys that still act while a jump is replayed.
+fn is_quit(key: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    match key.code {
+        KeyCode::Char('q') => true,
+        KeyCode::Char('c') => key.modifiers.contains(KeyModifiers::CONTROL),
+        _ => false,
+    }
 }
 
 /// Carry out what the shell asked of the outside world. Returns whether the screen must be

@@ -136,6 +136,7 @@ fn run_live(start: Start, new_recording: NewRecording, demo: Option<DemoPlay>) -
             timeline: Timeline::new(tape),
             initial,
             emit,
+            replaying: None,
         }
     });
     let mut shell = shell::Shell::start(app, driver, (size.width, size.height));
