@@ -231,6 +231,10 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array2<f64>, String> {
             "expected a 2-D matrix, found {n}-D with shape {shape:?}"
         ));
     }
+    if shape[0] == 0 || shape[1] == 0 {
+        // Checked first: ndarray-npy panics on an empty shape whose other side overflows.
+        return Err(format!("the matrix is empty: shape {shape:?}"));
+    }
     let data = bytes.len() - end;
     let claimed = shape[0]
         .checked_mul(shape[1])
